@@ -1,0 +1,5 @@
+"""Fixtures shared by every test folder. Each fixture module owns one server or resource."""
+
+pytest_plugins = [
+    "tests.fixtures.prism",
+]
