@@ -42,7 +42,7 @@ generate: $(VENV)/.installed
 check-generated: $(VENV)/.installed
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(PY) overrides/codegen/generate.py --spec openapi.yaml --config generator-config.yaml --out "$$tmp" && \
-	diff -r generated "$$tmp" && echo "check-generated: generated/ matches a fresh generation"
+	diff -r -x __pycache__ generated "$$tmp" && echo "check-generated: generated/ matches a fresh generation"
 
 # --- gates ----------------------------------------------------------------------------------
 lint: $(VENV)/.installed

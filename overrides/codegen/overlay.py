@@ -25,13 +25,22 @@ class OverlayError(Exception):
 
 
 def _merge(target: Any, update: Any) -> Any:
-    """Overlay `update` semantics: objects merge recursively, arrays append, scalars replace."""
+    """Overlay `update` semantics: objects merge recursively, arrays append, scalars replace.
+
+    Appending skips items the array already holds. Upstream often makes a patched change
+    itself (a field becomes `type: [string, "null"]`); a plain append would then produce
+    `[string, null, string, null]`, which JSON Schema forbids (type items must be unique).
+    An update aimed at an array appends the value as one entry, as Overlay 1.0 specifies,
+    instead of replacing the array.
+    """
     if isinstance(target, dict) and isinstance(update, dict):
         for key, value in update.items():
             target[key] = _merge(target[key], value) if key in target else value
         return target
-    if isinstance(target, list) and isinstance(update, list):
-        target.extend(update)
+    if isinstance(target, list):
+        for item in update if isinstance(update, list) else [update]:
+            if item not in target:
+                target.append(item)
         return target
     return update
 
