@@ -1,0 +1,121 @@
+"""Client settings: read arguments and environment once, validate, and keep the key wrapped.
+
+Precedence: an explicit argument, then the environment variable, then the default.
+
+| setting      | argument       | environment         | default                      |
+|--------------|----------------|---------------------|------------------------------|
+| API key      | `api_key`      | `OPENAI_API_KEY`    | none: ConfigurationError     |
+| base URL     | `base_url`     | `OPENAI_BASE_URL`   | https://api.openai.com/v1    |
+| organization | `organization` | `OPENAI_ORG_ID`     | header not sent              |
+| project      | `project`      | `OPENAI_PROJECT_ID` | header not sent              |
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from typing import Final
+
+import httpx
+
+from ._exceptions import ConfigurationError
+from ._secret import Secret
+from ._types import TimeoutTypes
+
+DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
+DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=5.0)
+DEFAULT_MAX_RETRIES: Final = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Resolved, validated settings shared by the sync and async clients.
+
+    The key is a `Secret`, so this dataclass's generated repr is safe to log.
+    """
+
+    api_key: Secret = field(repr=False)
+    base_url: str
+    organization: str | None
+    project: str | None
+    timeout: httpx.Timeout
+    max_retries: int
+
+    def default_headers(self) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if self.organization:
+            headers["OpenAI-Organization"] = self.organization
+        if self.project:
+            headers["OpenAI-Project"] = self.project
+        return headers
+
+
+def as_timeout(value: TimeoutTypes) -> httpx.Timeout:
+    """A float sets the read, write and pool limits; connect stays at 5 s (or the float, if smaller).
+
+    A slow connect means an unreachable host, so it should fail fast and be retried,
+    while a read may legitimately wait minutes for a large file.
+    """
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds or an httpx.Timeout, got {value!r}")
+    return httpx.Timeout(float(value), connect=min(float(value), DEFAULT_TIMEOUT.connect or 5.0))
+
+
+def check_max_retries(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"max_retries must be an integer >= 0, got {value!r}")
+    return value
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_config(
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    organization: str | None,
+    project: str | None,
+    timeout: TimeoutTypes,
+    max_retries: int,
+    allow_insecure_http: bool,
+) -> ClientConfig:
+    """Validate settings; raise ConfigurationError (never quoting the key) when they are unusable."""
+    key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+    if not key or not key.strip():
+        raise ConfigurationError(
+            "No API key: pass api_key=... to the client or set the OPENAI_API_KEY environment variable."
+        )
+    secret = Secret(key.strip())
+    url_text = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    try:
+        url = httpx.URL(url_text)
+    except httpx.InvalidURL as exc:
+        raise ConfigurationError(f"base_url is not a valid URL: {secret.scrub(str(exc))}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {secret.scrub(url_text)!r}")
+    if url.scheme == "http" and not is_loopback_host(url.host) and not allow_insecure_http:
+        # Plain http to another machine would put the bearer token on the wire in clear.
+        raise ConfigurationError(
+            f"Refusing to send the API key over plain http to {url.host!r}: use https, a loopback "
+            "address (127.0.0.1, ::1, localhost), or pass allow_insecure_http=True."
+        )
+    return ClientConfig(
+        api_key=secret,
+        base_url=str(url).rstrip("/"),
+        organization=organization if organization is not None else os.environ.get("OPENAI_ORG_ID"),
+        project=project if project is not None else os.environ.get("OPENAI_PROJECT_ID"),
+        timeout=as_timeout(timeout),
+        max_retries=check_max_retries(max_retries),
+    )

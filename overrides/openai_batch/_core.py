@@ -1,0 +1,273 @@
+"""One implementation of every call, driven by a thin sync or async runner (sans-IO).
+
+Each public operation is written once, as a *flow*: a generator that yields I/O steps
+and receives their results, the same shape as `httpx.Auth.auth_flow`::
+
+    def retrieve(batch_id):                       # a flow
+        response = yield GeneratedCall(...)       # the runner does the I/O
+        return expect_parsed("retrieveBatch", response)
+
+`SyncRuntime.run` executes the steps with the sync generated functions, `httpx.Client`
+and `sleep`; `AsyncRuntime.run` awaits the async ones. A failed step is thrown back
+into the flow (`generator.throw`), so recovery logic such as "on a timeout, look for
+the batch before resubmitting" is also written once. The runners are the only code
+that exists twice, and they only dispatch.
+
+The runners also own the error boundary: httpx errors become `APIConnectionError` /
+`APITimeoutError` (not chained: their text can quote URLs or headers), a 200 that does
+not parse becomes `APIResponseValidationError`, and every error leaving a call has the
+API key scrubbed from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeAlias, TypeVar
+
+import httpx
+
+from ._config import as_timeout, check_max_retries
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    OpenAIBatchError,
+    make_status_error,
+)
+from ._options import CallContext, call_scope, current_call
+from ._retry import Outcome, RetryPolicy, error_outcome
+from ._secret import Secret
+
+if TYPE_CHECKING:
+    from openai_batch_api.client import AuthenticatedClient
+    from openai_batch_api.types import Response
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Exceptions a generated model's `from_dict` raises on a body that does not match the spec.
+_PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedCall(Generic[R]):
+    """Step: call a generated endpoint function (`sync_detailed` or `asyncio_detailed`)."""
+
+    operation: str
+    sync: Callable[..., Response[R]]
+    asyncio: Callable[..., Awaitable[Response[R]]]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    transport_retries: int | None = None  # None: the call's max_retries
+
+
+@dataclass(frozen=True, slots=True)
+class HttpCall:
+    """Step: send a hand-built request with the shared httpx client; the result is the read response."""
+
+    operation: str
+    method: str
+    url: str
+    options: dict[str, Any] = field(default_factory=dict)  # build_request keyword arguments
+    transport_retries: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Step: wait, with the client's injected sleep."""
+
+    seconds: float
+
+
+Step: TypeAlias = GeneratedCall[Any] | HttpCall | Sleep
+Flow: TypeAlias = Generator[Step, Any, T]
+
+
+def single(step: GeneratedCall[R]) -> Flow[R]:
+    """The flow of a plain call: one generated call, parsed or raised."""
+    response: Response[R] = yield step
+    return expect_parsed(step.operation, response)
+
+
+def expect_parsed(operation: str, response: Response[R]) -> R:
+    """The parsed model of a 200 response; otherwise the matching `APIStatusError`. Never None."""
+    status = int(response.status_code)
+    if status == 200 and response.parsed is not None:
+        return response.parsed
+    http_response = _http_response_for(response)
+    if status >= 400:
+        raise make_status_error(operation, http_response)
+    raise APIResponseValidationError(
+        f"{operation}: expected HTTP 200 with a JSON body, got HTTP {status}; see .body",
+        operation=operation,
+        body=response.content,
+        status_code=status,
+        response=http_response,
+    )
+
+
+def _http_response_for(response: Response[Any]) -> httpx.Response:
+    # Prefer the real httpx response (it knows its request); rebuild one only if absent.
+    context = current_call()
+    last = context.last_response if context is not None else None
+    if last is not None and last.status_code == int(response.status_code):
+        return last
+    return httpx.Response(int(response.status_code), headers=dict(response.headers), content=response.content)
+
+
+def parse_failure(operation: str, exc: Exception, context: CallContext) -> Exception:
+    """Turn an exception raised while a generated function parsed its response into ours."""
+    response = context.last_response
+    if response is None:
+        return exc  # not a parse failure: nothing came back
+    if response.status_code >= 400:
+        # The generated code failed before it could report the status (e.g. HTTPStatus(520)).
+        return make_status_error(operation, response)
+    return APIResponseValidationError(
+        f"{operation}: the response body does not match the {operation} response schema "
+        f"({type(exc).__name__}: {exc}); the raw body is in .body",
+        operation=operation,
+        body=response.content,
+        status_code=response.status_code,
+        response=response,
+    )
+
+
+def connection_error(operation: str, exc: httpx.HTTPError, secret: Secret) -> APIConnectionError:
+    """Wrap an httpx error, with the key scrubbed from its text."""
+    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    try:
+        request: httpx.Request | None = exc.request
+    except RuntimeError:
+        request = None
+    return cls(
+        f"{operation}: {type(exc).__name__}: {secret.scrub(str(exc)) or 'no detail'}",
+        operation=operation,
+        request=request,
+        outcome_unknown=error_outcome(exc) is Outcome.UNKNOWN,
+    )
+
+
+def raise_boundary(operation: str, exc: BaseException, secret: Secret) -> NoReturn:
+    """Re-raise an error leaving a public call: httpx errors wrapped, ours scrubbed, others untouched."""
+    if isinstance(exc, httpx.HTTPError):
+        raise connection_error(operation, exc, secret) from None
+    if isinstance(exc, OpenAIBatchError):
+        exc._scrub(secret)
+    raise exc
+
+
+class _Runtime:
+    """State shared by the two runners: the generated client, the key, and the retry policy."""
+
+    def __init__(self, generated: AuthenticatedClient, secret: Secret, policy: RetryPolicy, timeout: httpx.Timeout):
+        self.generated = generated
+        self.secret = secret
+        self.policy = policy
+        self.timeout = timeout
+
+    def context(self, timeout: float | httpx.Timeout | None, max_retries: int | None) -> CallContext:
+        """The options of one call: per-call overrides, else the client's defaults."""
+        return CallContext(
+            timeout=self.timeout if timeout is None else as_timeout(timeout),
+            max_retries=self.policy.max_retries if max_retries is None else check_max_retries(max_retries),
+        )
+
+    @staticmethod
+    def _prepare(step: GeneratedCall[Any] | HttpCall, context: CallContext) -> None:
+        context.transport_retries = context.max_retries if step.transport_retries is None else step.transport_retries
+        context.last_response = None
+
+
+class SyncRuntime(_Runtime):
+    """Runs flows with blocking I/O."""
+
+    def __init__(
+        self,
+        generated: AuthenticatedClient,
+        secret: Secret,
+        policy: RetryPolicy,
+        timeout: httpx.Timeout,
+        sleep: Callable[[float], None],
+    ) -> None:
+        super().__init__(generated, secret, policy, timeout)
+        self.http = generated.get_httpx_client()
+        self.sleep = sleep
+
+    def run(self, operation: str, flow: Flow[T], context: CallContext) -> T:
+        with call_scope(context):
+            try:
+                step = next(flow)
+                while True:
+                    try:
+                        result = self._execute(step, context)
+                    except Exception as exc:
+                        step = flow.throw(exc)
+                    else:
+                        step = flow.send(result)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            except Exception as exc:
+                raise_boundary(operation, exc, self.secret)
+            finally:
+                flow.close()
+
+    def _execute(self, step: Step, context: CallContext) -> Any:
+        if isinstance(step, Sleep):
+            self.sleep(step.seconds)
+            return None
+        self._prepare(step, context)
+        if isinstance(step, HttpCall):
+            request = self.http.build_request(step.method, step.url, **step.options)
+            return self.http.send(request)
+        try:
+            return step.sync(client=self.generated, **step.kwargs)
+        except _PARSE_ERRORS as exc:
+            raise parse_failure(step.operation, exc, context) from None
+
+
+class AsyncRuntime(_Runtime):
+    """Runs the same flows with awaited I/O."""
+
+    def __init__(
+        self,
+        generated: AuthenticatedClient,
+        secret: Secret,
+        policy: RetryPolicy,
+        timeout: httpx.Timeout,
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        super().__init__(generated, secret, policy, timeout)
+        self.http = generated.get_async_httpx_client()
+        self.sleep = sleep
+
+    async def run(self, operation: str, flow: Flow[T], context: CallContext) -> T:
+        with call_scope(context):
+            try:
+                step = next(flow)
+                while True:
+                    try:
+                        result = await self._execute(step, context)
+                    except Exception as exc:
+                        step = flow.throw(exc)
+                    else:
+                        step = flow.send(result)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            except Exception as exc:
+                raise_boundary(operation, exc, self.secret)
+            finally:
+                flow.close()
+
+    async def _execute(self, step: Step, context: CallContext) -> Any:
+        if isinstance(step, Sleep):
+            await self.sleep(step.seconds)
+            return None
+        self._prepare(step, context)
+        if isinstance(step, HttpCall):
+            request = self.http.build_request(step.method, step.url, **step.options)
+            return await self.http.send(request)
+        try:
+            return await step.asyncio(client=self.generated, **step.kwargs)
+        except _PARSE_ERRORS as exc:
+            raise parse_failure(step.operation, exc, context) from None

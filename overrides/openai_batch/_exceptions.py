@@ -1,0 +1,309 @@
+"""Every error the client raises, and the mapping from an HTTP status to its class.
+
+Our exception hierarchy::
+
+    OpenAIBatchError                    base of everything raised here
+    ├── ConfigurationError              no API key, or the key would travel over plain http
+    └── APIError                        a call to the API failed (.operation, .request)
+        ├── APIConnectionError          no usable response: refused, reset, DNS, TLS ...
+        │   └── APITimeoutError         connect/read/write/pool timeout
+        ├── APIStatusError              the server answered with a 4xx/5xx status
+        │   ├── BadRequestError             400
+        │   ├── AuthenticationError         401
+        │   ├── PermissionDeniedError       403
+        │   ├── NotFoundError               404
+        │   ├── ConflictError               409
+        │   ├── UnprocessableEntityError    422
+        │   ├── RateLimitError              429
+        │   └── InternalServerError         >= 500
+        └── APIResponseValidationError  2xx whose body does not parse into the expected model
+
+An `APIStatusError` whose status has no class of its own (402, 405, 408, 410 ...) is raised
+as `APIStatusError` itself. Every `APIError` carries `request_id` (the `x-request-id`
+response header) when there was a response, so a support ticket can quote it.
+
+No message produced here ever contains the API key: the client scrubs each exception
+(`_scrub`) before it leaves a call, and wraps httpx errors without chaining them (an
+httpx error's text can quote a URL or header).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._secret import Secret
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "OpenAIBatchError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+    "status_error_class",
+]
+
+
+class OpenAIBatchError(Exception):
+    """Base class of every exception raised by `openai_batch`.
+
+    >>> try:
+    ...     client.batches.retrieve("batch_missing")
+    ... except OpenAIBatchError as exc:
+    ...     print(exc)
+    """
+
+    message: str
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def _scrub(self, secret: Secret) -> None:
+        """Remove the API key from every text this exception carries (in place)."""
+        self.message = secret.scrub(self.message)
+        self.args = tuple(secret.scrub(a) if isinstance(a, str) else a for a in self.args)
+
+
+class ConfigurationError(OpenAIBatchError):
+    """The client cannot be built as asked: no API key, a bad base URL, or plain http to a remote host."""
+
+
+class APIError(OpenAIBatchError):
+    """A call to the API did not produce the expected result.
+
+    `operation` is the OpenAPI operation id (e.g. ``"retrieveBatch"``); `request` the
+    httpx request when one was built.
+    """
+
+    operation: str
+    request: httpx.Request | None
+    request_id: str | None
+    body: object
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        request: httpx.Request | None = None,
+        body: object = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.request = request
+        self.body = body
+        self.request_id = request_id
+
+
+class APIConnectionError(APIError):
+    """No usable HTTP response: connection refused or reset, DNS or TLS failure, protocol error.
+
+    `outcome_unknown` is True when the request may have reached the server before the
+    failure (a read timeout, a dropped connection), so a non-idempotent call may have
+    taken effect.
+    """
+
+    outcome_unknown: bool
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        request: httpx.Request | None = None,
+        outcome_unknown: bool = False,
+    ) -> None:
+        super().__init__(message, operation=operation, request=request)
+        self.outcome_unknown = outcome_unknown
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or waiting for a pooled connection)."""
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status.
+
+    Attributes: `status_code`, `request_id` (``x-request-id``), `body` (the parsed JSON
+    body, or its text when it is not JSON), and from the OpenAI error object
+    ``{"error": {"message", "type", "param", "code"}}``: `message`, `type`, `param`, `code`;
+    `response` is the httpx response.
+
+    >>> try:
+    ...     client.batches.retrieve("batch_missing")
+    ... except NotFoundError as exc:
+    ...     print(exc.status_code, exc.code, exc.request_id)
+    """
+
+    status_code: int
+    response: httpx.Response
+    code: str | None
+    param: str | None
+    type: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        response: httpx.Response,
+        body: object,
+        code: str | None = None,
+        param: str | None = None,
+        type: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            operation=operation,
+            request=_request_of(response),
+            body=body,
+            request_id=response.headers.get("x-request-id"),
+        )
+        self.status_code = response.status_code
+        self.response = response
+        self.code = code
+        self.param = param
+        self.type = type
+
+    def _scrub(self, secret: Secret) -> None:
+        super()._scrub(secret)
+        self.body = secret.scrub_obj(self.body)
+        for name in ("code", "param", "type"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, secret.scrub(value))
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed or invalid (e.g. a bad input file)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not use this resource (organization, project or region)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such batch or file (or not visible to this key's project)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource is in a state that does not allow the operation."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but semantically invalid."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests, or the batch queue limit (enqueued tokens) is reached."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the service failed; retried automatically before this is raised."""
+
+
+class APIResponseValidationError(APIError):
+    """A success response whose body does not parse into the expected model.
+
+    `operation` names the call (e.g. ``"retrieveBatch"``), `body` holds the raw bytes,
+    `status_code` the HTTP status. Raised instead of ever returning ``None``.
+    """
+
+    status_code: int
+    response: httpx.Response | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        body: bytes,
+        status_code: int,
+        response: httpx.Response | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            operation=operation,
+            request=_request_of(response) if response is not None else None,
+            body=body,
+            request_id=response.headers.get("x-request-id") if response is not None else None,
+        )
+        self.status_code = status_code
+        self.response = response
+
+
+_STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The exception class for an error status: 404 -> NotFoundError, 503 -> InternalServerError."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+def _request_of(response: httpx.Response) -> httpx.Request | None:
+    # A response rebuilt from a generated `Response` has no request attached;
+    # httpx raises instead of returning None in that case.
+    try:
+        return response.request
+    except RuntimeError:
+        return None
+
+
+def _text_field(error: Mapping[str, Any], key: str) -> str | None:
+    value = error.get(key)
+    return None if value is None else str(value)
+
+
+def make_status_error(operation: str, response: httpx.Response) -> APIStatusError:
+    """Build the exception for an error response whose body has been read.
+
+    Parses the OpenAI error object when present; otherwise keeps the body text.
+    """
+    content = response.content
+    body: object
+    try:
+        body = json.loads(content) if content else None
+    except ValueError:
+        body = content.decode("utf-8", errors="replace")
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        detail = _text_field(error, "message") or "no message"
+        code, param, type_ = _text_field(error, "code"), _text_field(error, "param"), _text_field(error, "type")
+    else:
+        detail = body[:200] if isinstance(body, str) and body else (response.reason_phrase or "no body")
+        code = param = type_ = None
+    request_id = response.headers.get("x-request-id")
+    suffix = f" (request id {request_id})" if request_id else ""
+    message = f"{operation}: HTTP {response.status_code}: {detail}{suffix}"
+    cls = status_error_class(response.status_code)
+    return cls(message, operation=operation, response=response, body=body, code=code, param=param, type=type_)

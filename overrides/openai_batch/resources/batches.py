@@ -1,0 +1,181 @@
+"""`client.batches`: create, retrieve, cancel and list batches.
+
+Each operation is one flow function (module level, shared); `Batches` and
+`AsyncBatches` only pick the runner. Every method takes per-call `timeout=` and
+`max_retries=` overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from openai_batch_api.api.batch import cancel_batch, list_batches, retrieve_batch
+
+from .. import _idempotency
+from .._core import AsyncRuntime, Flow, GeneratedCall, SyncRuntime, expect_parsed, single
+from .._ids import require_id
+from .._pagination import AsyncPage, PageData, SyncPage, page_data
+from .._types import TimeoutTypes
+
+if TYPE_CHECKING:
+    from openai_batch_api.models import Batch
+
+__all__ = ["AsyncBatches", "Batches"]
+
+
+def _create_payload(
+    input_file_id: str,
+    endpoint: str,
+    completion_window: str,
+    metadata: dict[str, str] | None,
+    output_expires_after: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "input_file_id": require_id("input_file_id", input_file_id),
+        "endpoint": endpoint,
+        "completion_window": completion_window,
+    }
+    if metadata:
+        payload["metadata"] = metadata
+    if output_expires_after is not None:
+        payload["output_expires_after"] = dict(output_expires_after)
+    return payload
+
+
+def _retrieve(batch_id: str) -> Flow[Batch]:
+    kwargs = {"batch_id": require_id("batch_id", batch_id)}
+    return single(GeneratedCall("retrieveBatch", retrieve_batch.sync_detailed, retrieve_batch.asyncio_detailed, kwargs))
+
+
+def _cancel(batch_id: str) -> Flow[Batch]:
+    kwargs = {"batch_id": require_id("batch_id", batch_id)}
+    return single(GeneratedCall("cancelBatch", cancel_batch.sync_detailed, cancel_batch.asyncio_detailed, kwargs))
+
+
+def _list_page(after: str | None, limit: int | None) -> Flow[PageData[Batch]]:
+    kwargs: dict[str, Any] = {}
+    if after is not None:
+        kwargs["after"] = after
+    if limit is not None:
+        kwargs["limit"] = limit
+    step = GeneratedCall("listBatches", list_batches.sync_detailed, list_batches.asyncio_detailed, kwargs)
+    response = yield step
+    return page_data("listBatches", expect_parsed("listBatches", response), after)
+
+
+class Batches:
+    """Batch operations of a `BatchClient`, reached as ``client.batches``.
+
+    >>> with BatchClient() as client:
+    ...     batch = client.batches.create(input_file_id="file-abc", endpoint="/v1/chat/completions",
+    ...                                   completion_window="24h", metadata={"job": "nightly"})
+    ...     batch = client.batches.retrieve(batch.id)
+    ...     for b in client.batches.list(limit=100):
+    ...         print(b.id, b.status)
+    """
+
+    def __init__(self, runtime: SyncRuntime) -> None:
+        self._runtime = runtime
+
+    def create(
+        self,
+        *,
+        input_file_id: str,
+        endpoint: str,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+        output_expires_after: Mapping[str, Any] | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+    ) -> Batch:
+        """Create a batch; retries never create a second one (see `_idempotency`).
+
+        `metadata` gains the key ``openai_batch_token`` (unless it already has 16 keys).
+        """
+        context = self._runtime.context(timeout, max_retries)
+        sent, token = _idempotency.tokenize_metadata(metadata)
+        payload = _create_payload(input_file_id, endpoint, completion_window, sent, output_expires_after)
+        flow = _idempotency.create_batch(payload, token, context.max_retries, self._runtime.policy)
+        return self._runtime.run("createBatch", flow, context)
+
+    def retrieve(self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None) -> Batch:
+        return self._runtime.run("retrieveBatch", _retrieve(batch_id), self._runtime.context(timeout, max_retries))
+
+    def cancel(self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None) -> Batch:
+        return self._runtime.run("cancelBatch", _cancel(batch_id), self._runtime.context(timeout, max_retries))
+
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        after: str | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+    ) -> SyncPage[Batch]:
+        """All batches, newest first, fetched `limit` per request as you iterate (first page now)."""
+        runtime = self._runtime
+
+        def fetch(cursor: str | None) -> PageData[Batch]:
+            return runtime.run("listBatches", _list_page(cursor, limit), runtime.context(timeout, max_retries))
+
+        return SyncPage(fetch, after)
+
+
+class AsyncBatches:
+    """Batch operations of an `AsyncBatchClient`, reached as ``client.batches``.
+
+    >>> async with AsyncBatchClient() as client:
+    ...     batch = await client.batches.retrieve("batch_abc")
+    ...     async for b in client.batches.list(limit=100):
+    ...         print(b.id, b.status)
+    """
+
+    def __init__(self, runtime: AsyncRuntime) -> None:
+        self._runtime = runtime
+
+    async def create(
+        self,
+        *,
+        input_file_id: str,
+        endpoint: str,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+        output_expires_after: Mapping[str, Any] | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+    ) -> Batch:
+        """Create a batch; retries never create a second one (see `_idempotency`)."""
+        context = self._runtime.context(timeout, max_retries)
+        sent, token = _idempotency.tokenize_metadata(metadata)
+        payload = _create_payload(input_file_id, endpoint, completion_window, sent, output_expires_after)
+        flow = _idempotency.create_batch(payload, token, context.max_retries, self._runtime.policy)
+        return await self._runtime.run("createBatch", flow, context)
+
+    async def retrieve(
+        self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None
+    ) -> Batch:
+        return await self._runtime.run(
+            "retrieveBatch", _retrieve(batch_id), self._runtime.context(timeout, max_retries)
+        )
+
+    async def cancel(
+        self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None
+    ) -> Batch:
+        return await self._runtime.run("cancelBatch", _cancel(batch_id), self._runtime.context(timeout, max_retries))
+
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        after: str | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncPage[Batch]:
+        """All batches, newest first; nothing is fetched until you `await` or `async for` the page."""
+        runtime = self._runtime
+
+        async def fetch(cursor: str | None) -> PageData[Batch]:
+            return await runtime.run("listBatches", _list_page(cursor, limit), runtime.context(timeout, max_retries))
+
+        return AsyncPage(fetch, after)
