@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "tests.fixtures.prism",
+    "tests.fixtures.local_server",
 ]

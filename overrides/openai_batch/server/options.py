@@ -1,0 +1,85 @@
+"""Every knob of the local server in one frozen record, with the defaults of a realistic demo."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+# The Batch API's published limits; tests shrink them through ServerOptions instead of writing
+# 200 MB files.
+MAX_REQUESTS = 50_000
+MAX_INPUT_BYTES = 209_715_200
+MAX_EMBEDDING_INPUTS = 50_000
+# Files API: one upload may be up to 512 MB.
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerOptions:
+    """How the local server behaves.
+
+    Time is simulated: ``speed`` simulated seconds pass per real second, so the 24 h completion
+    window and a visible progress bar both fit in a demo. Durations below are simulated seconds.
+
+    Example::
+
+        options = ServerOptions(speed=600, throughput=5, fail_custom_id_pattern=r"-bad$")
+    """
+
+    speed: float = 60.0
+    # Requests executed per simulated second while a batch is in_progress.
+    throughput: float = 2.0
+    validating_seconds: float = 20.0
+    finalizing_seconds: float = 20.0
+    cancelling_seconds: float = 30.0
+    # Real seconds between two runs of the processing loop.
+    tick_interval: float = 0.05
+    # Upper bound of requests handled for one batch in one tick, which bounds how long the
+    # store lock is held while API calls wait.
+    chunk_size: int = 500
+    # When set, only this bearer token is accepted; otherwise any non-empty token is.
+    required_api_key: str | None = None
+    # Requests whose custom_id matches (re.search) fail with `fail_status_code`.
+    fail_custom_id_pattern: str | None = None
+    # Fraction of requests failing, chosen deterministically from a hash of the custom_id.
+    fail_rate: float = 0.0
+    fail_status_code: int = 400
+    # Simulates the organisation's enqueued-token limit: a batch whose estimated input tokens,
+    # added to those of the batches already in progress, exceed it fails with token_limit_exceeded.
+    enqueued_token_limit: int | None = None
+    max_requests: int = MAX_REQUESTS
+    max_input_bytes: int = MAX_INPUT_BYTES
+    max_embedding_inputs: int = MAX_EMBEDDING_INPUTS
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    # A file with thousands of bad lines would make every batch object megabytes long.
+    max_reported_errors: int = 1000
+    # Fault rules active from the start (same dicts as POST /v1/_admin/faults "rules").
+    faults: tuple[Mapping[str, Any], ...] = ()
+    # The next N batches fail validation with token_limit_exceeded.
+    token_limit_batches: int = 0
+
+    def __post_init__(self) -> None:
+        if self.speed <= 0:
+            raise ValueError(f"speed must be > 0, got {self.speed}")
+        if self.throughput <= 0:
+            raise ValueError(f"throughput must be > 0, got {self.throughput}")
+        if not 0.0 <= self.fail_rate <= 1.0:
+            raise ValueError(f"fail_rate must be within [0, 1], got {self.fail_rate}")
+        if not 400 <= self.fail_status_code <= 599:
+            raise ValueError(f"fail_status_code must be a 4xx or 5xx status, got {self.fail_status_code}")
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
+        for name in ("validating_seconds", "finalizing_seconds", "cancelling_seconds", "tick_interval"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        object.__setattr__(self, "faults", tuple(self.faults))
+
+
+def build_options(**options: Any) -> ServerOptions:
+    """ServerOptions from keyword arguments, naming any unknown option."""
+    known = {field.name for field in dataclasses.fields(ServerOptions)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"unknown server option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return ServerOptions(**options)

@@ -1,0 +1,393 @@
+"""Deterministic fake bodies for each batch endpoint, with token counts derived from text length.
+
+The same request body always yields the same reply text, vectors and usage, so tests can
+predict them; ids are derived from a per-request key so a request re-executed after a restart
+produces an identical output line.
+"""
+
+from __future__ import annotations
+
+import array
+import base64
+import dataclasses
+import hashlib
+import math
+from collections.abc import Callable
+from typing import Any
+
+# A 1x1 transparent PNG: a valid image small enough to write thousands of times.
+_TINY_PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+        "0000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082"
+    )
+).decode()
+
+_MODERATION_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/instructions",
+    "self-harm/intent",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+_REPLY_PREFIX = "Local reply to: "
+_QUOTE_LIMIT = 200
+
+
+class RequestFailure(Exception):
+    """The request body is not acceptable to the endpoint: becomes a 400 line in the error file."""
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.code = code
+
+
+@dataclasses.dataclass
+class Rendered:
+    body: dict[str, Any]
+    input_tokens: int
+    output_tokens: int
+
+
+def count_tokens(text: str) -> int:
+    """About four characters per token, as a rule of thumb for English text."""
+    return (len(text) + 3) // 4
+
+
+def _require_model(body: dict[str, Any]) -> str:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise RequestFailure("Missing required parameter: 'model'.", param="model", code="missing_required_parameter")
+    return model
+
+
+def _text_of(content: Any) -> str:
+    """Text of a message content: a string, or a list of parts with text."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return ""
+
+
+def _reply(prompt: str, max_tokens: Any) -> tuple[str, bool]:
+    """The reply text and whether it was cut by the token limit."""
+    text = _REPLY_PREFIX + " ".join(prompt.split())[:_QUOTE_LIMIT]
+    if isinstance(max_tokens, int) and max_tokens > 0 and count_tokens(text) > max_tokens:
+        return text[: max_tokens * 4], True
+    return text, False
+
+
+def _chat(body: dict[str, Any], key: str, created: int) -> Rendered:
+    model = _require_model(body)
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise RequestFailure(
+            "Missing required parameter: 'messages'.", param="messages", code="missing_required_parameter"
+        )
+    prompt_text = " ".join(_text_of(m.get("content")) for m in messages if isinstance(m, dict))
+    user_texts = [_text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    n = body.get("n", 1)
+    if not isinstance(n, int) or not 1 <= n <= 128:
+        raise RequestFailure("Invalid 'n': must be an integer between 1 and 128.", param="n", code="invalid_value")
+    text, cut = _reply(
+        user_texts[-1] if user_texts else prompt_text, body.get("max_completion_tokens", body.get("max_tokens"))
+    )
+    prompt_tokens = count_tokens(prompt_text) + 3 * len(messages)
+    completion_tokens = count_tokens(text) * n
+    choices: list[dict[str, Any]] = [
+        {
+            "index": index,
+            "message": {"role": "assistant", "content": text, "refusal": None, "annotations": []},
+            "logprobs": None,
+            "finish_reason": "length" if cut else "stop",
+        }
+        for index in range(n)
+    ]
+    return Rendered(
+        body={
+            "id": f"chatcmpl-{key[:29]}",
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": choices,
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "completion_tokens_details": {
+                    "reasoning_tokens": 0,
+                    "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0,
+                    "rejected_prediction_tokens": 0,
+                },
+            },
+            "service_tier": "default",
+            "system_fingerprint": "fp_local",
+        },
+        input_tokens=prompt_tokens,
+        output_tokens=completion_tokens,
+    )
+
+
+def _responses(body: dict[str, Any], key: str, created: int) -> Rendered:
+    model = _require_model(body)
+    given = body.get("input")
+    if isinstance(given, str):
+        texts = [given]
+    elif isinstance(given, list):
+        texts = [_text_of(item.get("content")) for item in given if isinstance(item, dict)]
+    else:
+        raise RequestFailure("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
+    instructions = body.get("instructions")
+    prompt_text = " ".join([instructions if isinstance(instructions, str) else "", *texts]).strip()
+    text, cut = _reply(texts[-1] if texts else prompt_text, body.get("max_output_tokens"))
+    input_tokens = count_tokens(prompt_text)
+    output_tokens = count_tokens(text)
+    return Rendered(
+        body={
+            "id": f"resp_{key}",
+            "object": "response",
+            "created_at": created,
+            "status": "incomplete" if cut else "completed",
+            "error": None,
+            "incomplete_details": {"reason": "max_output_tokens"} if cut else None,
+            "instructions": instructions if isinstance(instructions, str) else None,
+            "max_output_tokens": body.get("max_output_tokens"),
+            "model": model,
+            "output": [
+                {
+                    "type": "message",
+                    "id": f"msg_{key}",
+                    "status": "incomplete" if cut else "completed",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
+                }
+            ],
+            "parallel_tool_calls": True,
+            "previous_response_id": None,
+            "reasoning": {"effort": None, "summary": None},
+            "store": False,
+            "temperature": body.get("temperature", 1.0),
+            "text": {"format": {"type": "text"}},
+            "tool_choice": "auto",
+            "tools": [],
+            "top_p": body.get("top_p", 1.0),
+            "truncation": "disabled",
+            "usage": {
+                "input_tokens": input_tokens,
+                "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens": output_tokens,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": input_tokens + output_tokens,
+            },
+            "metadata": body.get("metadata") or {},
+        },
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+    )
+
+
+def embedding_vector(text: str, model: str, dimensions: int) -> list[float]:
+    """A unit vector seeded from the text: equal texts embed equally, different ones almost never.
+
+    SHAKE-256 yields all the pseudo-random bytes in one C call, which keeps 1536 dimensions cheap.
+    """
+    raw = array.array("H", hashlib.shake_256(f"{model}\x1f{text}".encode()).digest(2 * dimensions))
+    values = [value / 32767.5 - 1.0 for value in raw]
+    norm = math.sqrt(sum(value * value for value in values)) or 1.0
+    return [round(value / norm, 6) for value in values]
+
+
+def _default_dimensions(model: str) -> int:
+    return 3072 if "large" in model else 1536
+
+
+def _embeddings(body: dict[str, Any], key: str, created: int) -> Rendered:
+    model = _require_model(body)
+    given = body.get("input")
+    if isinstance(given, str):
+        texts = [given]
+    elif isinstance(given, list) and given and all(isinstance(item, int) for item in given):
+        texts = [" ".join(map(str, given))]
+    elif isinstance(given, list) and given:
+        texts = [item if isinstance(item, str) else " ".join(map(str, item)) for item in given]
+    else:
+        raise RequestFailure("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
+    dimensions = body.get("dimensions", _default_dimensions(model))
+    if not isinstance(dimensions, int) or isinstance(dimensions, bool) or not 1 <= dimensions <= 3072:
+        raise RequestFailure(
+            "Invalid 'dimensions': must be an integer between 1 and 3072.", param="dimensions", code="invalid_value"
+        )
+    encoding = body.get("encoding_format", "float")
+    if encoding not in ("float", "base64"):
+        raise RequestFailure(
+            "Invalid 'encoding_format': must be 'float' or 'base64'.", param="encoding_format", code="invalid_value"
+        )
+    data = []
+    for index, text in enumerate(texts):
+        vector = embedding_vector(text, model, dimensions)
+        embedding: Any = (
+            base64.b64encode(array.array("f", vector).tobytes()).decode() if encoding == "base64" else vector
+        )
+        data.append({"object": "embedding", "index": index, "embedding": embedding})
+    tokens = sum(count_tokens(text) for text in texts)
+    return Rendered(
+        body={
+            "object": "list",
+            "data": data,
+            "model": model,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        },
+        input_tokens=tokens,
+        output_tokens=0,
+    )
+
+
+def _completions(body: dict[str, Any], key: str, created: int) -> Rendered:
+    model = _require_model(body)
+    given = body.get("prompt")
+    if isinstance(given, str):
+        prompts = [given]
+    elif isinstance(given, list) and given and all(isinstance(item, str) for item in given):
+        prompts = list(given)
+    else:
+        raise RequestFailure("Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
+    n = body.get("n", 1)
+    if not isinstance(n, int) or not 1 <= n <= 128:
+        raise RequestFailure("Invalid 'n': must be an integer between 1 and 128.", param="n", code="invalid_value")
+    choices: list[dict[str, Any]] = []
+    completion_tokens = 0
+    for prompt in prompts:
+        text, cut = _reply(prompt, body.get("max_tokens", 16))
+        for _ in range(n):
+            choices.append(
+                {"text": text, "index": len(choices), "logprobs": None, "finish_reason": "length" if cut else "stop"}
+            )
+            completion_tokens += count_tokens(text)
+    prompt_tokens = sum(count_tokens(prompt) for prompt in prompts)
+    return Rendered(
+        body={
+            "id": f"cmpl-{key[:29]}",
+            "object": "text_completion",
+            "created": created,
+            "model": model,
+            "choices": choices,
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+            "system_fingerprint": "fp_local",
+        },
+        input_tokens=prompt_tokens,
+        output_tokens=completion_tokens,
+    )
+
+
+def _moderations(body: dict[str, Any], key: str, created: int) -> Rendered:
+    given = body.get("input")
+    if isinstance(given, str):
+        texts = [given]
+    elif isinstance(given, list) and given:
+        texts = [item if isinstance(item, str) else _text_of([item]) for item in given]
+    else:
+        raise RequestFailure("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
+    model = body.get("model") if isinstance(body.get("model"), str) else "omni-moderation-latest"
+    results = []
+    for text in texts:
+        digest = hashlib.sha256(text.encode()).digest()
+        # Scores stay far below any threshold: fake moderation never flags anything.
+        scores = {name: digest[i] / 255 * 1e-3 for i, name in enumerate(_MODERATION_CATEGORIES)}
+        results.append(
+            {
+                "flagged": False,
+                "categories": dict.fromkeys(_MODERATION_CATEGORIES, False),
+                "category_scores": scores,
+                "category_applied_input_types": {name: ["text"] for name in _MODERATION_CATEGORIES},
+            }
+        )
+    return Rendered(body={"id": f"modr-{key}", "model": model, "results": results}, input_tokens=0, output_tokens=0)
+
+
+def _images(body: dict[str, Any], key: str, created: int) -> Rendered:
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str) or not prompt:
+        raise RequestFailure("Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
+    n = body.get("n", 1)
+    if not isinstance(n, int) or not 1 <= n <= 10:
+        raise RequestFailure("Invalid 'n': must be an integer between 1 and 10.", param="n", code="invalid_value")
+    input_tokens = count_tokens(prompt)
+    output_tokens = 272 * n
+    return Rendered(
+        body={
+            "created": created,
+            "data": [{"b64_json": _TINY_PNG} for _ in range(n)],
+            "usage": {
+                "input_tokens": input_tokens,
+                "input_tokens_details": {"text_tokens": input_tokens, "image_tokens": 0},
+                "output_tokens": output_tokens,
+                "total_tokens": input_tokens + output_tokens,
+            },
+        },
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+    )
+
+
+def _videos(body: dict[str, Any], key: str, created: int) -> Rendered:
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str) or not prompt:
+        raise RequestFailure("Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
+    return Rendered(
+        body={
+            "id": f"video_{key}",
+            "object": "video",
+            "model": body.get("model", "sora-2"),
+            "status": "completed",
+            "progress": 100,
+            "created_at": created,
+            "completed_at": created,
+            "expires_at": created + 86_400,
+            "prompt": prompt,
+            "seconds": str(body.get("seconds", "4")),
+            "size": str(body.get("size", "720x1280")),
+            "remixed_from_video_id": None,
+            "error": None,
+        },
+        input_tokens=count_tokens(prompt),
+        output_tokens=0,
+    )
+
+
+_RENDERERS: dict[str, Callable[[dict[str, Any], str, int], Rendered]] = {
+    "/v1/chat/completions": _chat,
+    "/v1/responses": _responses,
+    "/v1/embeddings": _embeddings,
+    "/v1/completions": _completions,
+    "/v1/moderations": _moderations,
+    "/v1/images/generations": _images,
+    "/v1/images/edits": _images,
+    "/v1/videos": _videos,
+}
+
+ENDPOINTS = tuple(_RENDERERS)
+
+
+def render(endpoint: str, body: dict[str, Any], *, key: str, created: int) -> Rendered:
+    """The body the endpoint answers to `body`; `key` (hex) seeds the ids. Raises RequestFailure."""
+    renderer = _RENDERERS.get(endpoint)
+    if renderer is None:
+        raise RequestFailure(f"Unsupported endpoint '{endpoint}'.", param="url")
+    return renderer(body, key, created)
