@@ -1,0 +1,64 @@
+"""``openai-batch``: the command line for Batch API jobs.
+
+Run ``openai-batch --help`` for commands, examples and exit codes (see ``_exit``). The API
+key comes only from ``OPENAI_API_KEY`` and is never printed.
+
+Example::
+
+    $ openai-batch submit requests.jsonl --wait --out results.jsonl
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import _exit
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit code (the console script exits with it)."""
+    from .._exceptions import APIError, ConfigurationError, OpenAIBatchError
+    from ..workflow import BatchWaitTimeout, InputValidationError, JobError
+    from ._commands import COMMANDS, UsageError
+    from ._output import Output, error
+    from ._parser import build_parser
+
+    args = build_parser().parse_args(argv)
+    out = Output(as_json=bool(args.json))
+    if not logging.getLogger().handlers:
+        # Warnings from the library (e.g. a poll that failed and will be retried) reach stderr.
+        logging.basicConfig(level=logging.WARNING, format="openai-batch: %(levelname)s: %(message)s")
+    command = COMMANDS[args.command]
+    try:
+        return command(args, out)
+    except InputValidationError as exc:
+        if out.as_json:
+            out.emit({"error": "validation", **exc.report.to_dict()})
+        error(str(exc))
+        return _exit.VALIDATION
+    except BatchWaitTimeout as exc:
+        error(str(exc))
+        return _exit.TIMEOUT
+    except (UsageError, ConfigurationError, JobError) as exc:
+        error(str(exc))
+        return _exit.USAGE
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        error(f"{exc.strerror}: {exc.filename}")
+        return _exit.USAGE
+    except APIError as exc:
+        error(f"{type(exc).__name__}: {exc}")
+        return _exit.API_ERROR
+    except OpenAIBatchError as exc:
+        error(str(exc))
+        return _exit.API_ERROR
+    except KeyboardInterrupt:
+        error("interrupted; rerun the same command to resume")
+        return _exit.INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,459 @@
+"""What each ``openai-batch`` sub-command does; each returns its exit code."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openai_batch_api.models import Batch, OpenAIFile
+
+from ..workflow import (
+    DEFAULT_LIMITS,
+    BatchLimits,
+    InputValidationError,
+    Job,
+    JobStatus,
+    JobStore,
+    ResultSummary,
+    upload_batch_file,
+    validate_input_file,
+    wait_for_batch,
+)
+from ..workflow._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
+from ..workflow._progress import ProgressOption
+from ..workflow._protocols import ClientLike
+from ..workflow._store import DEFAULT_STATE_PATH
+from . import _exit
+from ._output import Output
+
+if TYPE_CHECKING:
+    from .._client import BatchClient
+
+Command = Callable[[argparse.Namespace, Output], int]
+
+
+def make_client(args: argparse.Namespace) -> BatchClient:
+    """The client for a command: key and defaults from the environment, ``--base-url`` over them.
+
+    Tests replace this function to run commands against a fake.
+    """
+    from .. import BatchClient
+
+    return BatchClient(base_url=args.base_url)
+
+
+def _state(args: argparse.Namespace) -> Path:
+    return Path(args.state) if args.state else DEFAULT_STATE_PATH
+
+
+def _limits(args: argparse.Namespace) -> BatchLimits:
+    return BatchLimits(
+        max_requests=args.max_requests_per_batch or DEFAULT_LIMITS.max_requests,
+        max_bytes=args.max_bytes_per_batch or DEFAULT_LIMITS.max_bytes,
+        max_embedding_inputs=args.max_embedding_inputs_per_batch or DEFAULT_LIMITS.max_embedding_inputs,
+    )
+
+
+def _progress(args: argparse.Namespace, out: Output) -> ProgressOption:
+    if args.progress == "always":
+        return True
+    if args.progress == "never" or out.as_json:
+        return None
+    return "auto"
+
+
+def _when(timestamp: object) -> str:
+    if not isinstance(timestamp, int | float):
+        return ""
+    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _is_job_id(identifier: str) -> bool:
+    return identifier.startswith("job_")
+
+
+def _open_job(client: ClientLike, args: argparse.Namespace, stack: ExitStack) -> Job | None:
+    """The recorded job for ``args.id`` (a job id, or a batch id a job owns), else None."""
+    path = _state(args)
+    if not path.exists():
+        if _is_job_id(args.id):
+            from ..workflow import JobNotFoundError
+
+            raise JobNotFoundError(f"no job {args.id!r}: state file {path} does not exist")
+        return None
+    store = stack.enter_context(JobStore(path))
+    owner = args.id if store.get_job(args.id) else store.job_of_batch(args.id)
+    if owner is None:
+        if _is_job_id(args.id):
+            from ..workflow import JobNotFoundError
+
+            raise JobNotFoundError(f"no job {args.id!r} in {path}")
+        return None
+    return Job.open(client, owner, state=store)
+
+
+def _job_exit(status: JobStatus) -> int:
+    return _exit.FAILURES if status.done and not status.succeeded else _exit.OK
+
+
+def _batch_exit(batch: Batch) -> int:
+    _, _, failed = batch_counts(batch)
+    if batch.status in ("failed", "expired", "cancelled") or (batch.status == "completed" and failed):
+        return _exit.FAILURES
+    return _exit.OK
+
+
+def _summary_exit(summary: ResultSummary) -> int:
+    return _exit.OK if set(summary.counts) <= {"succeeded"} else _exit.FAILURES
+
+
+# --- rendering --------------------------------------------------------------------------
+def _show_job(out: Output, status: JobStatus, *, title: str | None = None) -> None:
+    out.line(
+        title
+        or f"[bold]{status.job_id}[/bold]  {status.status}  {status.completed + status.failed}/{status.request_count} done, "
+        f"{status.failed} failed  ({status.endpoint}, {len(status.shards)} batch(es))"
+    )
+    out.table(
+        None,
+        ["shard", "batch", "status", "requests", "completed", "failed", "attempt", "errors"],
+        (
+            [
+                s.index,
+                s.batch_id or "-",
+                s.status,
+                s.request_count,
+                s.completed,
+                s.failed,
+                s.attempt,
+                format_errors(list(s.errors)),
+            ]
+            for s in status.shards
+        ),
+    )
+
+
+def _batch_dict(batch: Batch) -> dict[str, Any]:
+    return batch.to_dict()
+
+
+def _show_batch(out: Output, batch: Batch) -> None:
+    total, completed, failed = batch_counts(batch)
+    rows: list[list[Any]] = [
+        ["id", batch.id],
+        ["status", batch.status],
+        ["endpoint", batch.endpoint],
+        ["requests", f"{completed + failed}/{total} done, {failed} failed"],
+        ["input file", batch.input_file_id],
+        ["output file", batch.output_file_id or ""],
+        ["error file", batch.error_file_id or ""],
+        ["created", _when(batch.created_at)],
+    ]
+    errors = batch_errors(batch)
+    if errors:
+        rows.append(["errors", format_errors(errors)])
+    metadata = batch_metadata(batch)
+    if metadata:
+        rows.append(["metadata", ", ".join(f"{k}={v}" for k, v in metadata.items())])
+    out.table(None, ["field", "value"], rows)
+
+
+def _show_summary(out: Output, summary: ResultSummary) -> None:
+    out.line(f"wrote {summary.total} result(s) to {summary.path}")
+    out.table(None, ["outcome", "requests"], sorted(summary.counts.items()))
+
+
+# --- commands -------------------------------------------------------------------------------
+def cmd_validate(args: argparse.Namespace, out: Output) -> int:
+    report = validate_input_file(
+        args.file, endpoint=args.endpoint, limits=_limits(args), check_file_limits=not args.sharded
+    )
+    if out.as_json:
+        out.emit(report.to_dict())
+    elif report.ok:
+        out.line(f"[green]ok[/green]: {report.format()}")
+    else:
+        sys.stderr.write(report.format() + "\n")
+    return _exit.OK if report.ok else _exit.VALIDATION
+
+
+def cmd_submit(args: argparse.Namespace, out: Output) -> int:
+    metadata: dict[str, str] = {}
+    for item in args.metadata:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--metadata wants KEY=VALUE, got {item!r}")
+        metadata[key] = value
+    if args.out and not args.wait:
+        raise UsageError("--out needs --wait (or use `openai-batch results ID --out PATH` later)")
+    with ExitStack() as stack:
+        client = stack.enter_context(make_client(args))
+        job = stack.enter_context(
+            Job.submit(
+                client,
+                args.file,
+                endpoint=args.endpoint,
+                completion_window=args.completion_window,
+                metadata=metadata,
+                state=_state(args),
+                limits=_limits(args),
+                new=args.new,
+            )
+        )
+        status = job.status()
+        result: dict[str, Any] = {"resumed": job.resumed, "job": status.to_dict()}
+        if job.resumed:
+            out.line(f"resuming job [bold]{job.job_id}[/bold]: nothing already sent is sent again")
+        _show_job(out, status)
+        code = _exit.OK
+        if args.wait:
+            status = job.wait(
+                poll_interval=args.poll_interval,
+                max_interval=args.max_interval,
+                deadline=args.timeout,
+                progress=_progress(args, out),
+            )
+            result["job"] = status.to_dict()
+            _show_job(out, status)
+            code = _job_exit(status)
+            if args.out:
+                summary = job.write_results(args.out)
+                result["results"] = summary.to_dict()
+                _show_summary(out, summary)
+                code = max(code, _summary_exit(summary))
+        if out.as_json:
+            out.emit(result)
+        return code
+
+
+def cmd_status(args: argparse.Namespace, out: Output) -> int:
+    with ExitStack() as stack:
+        client = stack.enter_context(make_client(args))
+        job = _open_job(client, args, stack)
+        if job is not None:
+            status = job.refresh()
+            out.emit(status.to_dict()) if out.as_json else _show_job(out, status)
+            return _job_exit(status)
+        batch = client.batches.retrieve(args.id)
+        out.emit(_batch_dict(batch)) if out.as_json else _show_batch(out, batch)
+        return _batch_exit(batch)
+
+
+def cmd_wait(args: argparse.Namespace, out: Output) -> int:
+    with ExitStack() as stack:
+        client = stack.enter_context(make_client(args))
+        job = _open_job(client, args, stack)
+        if job is None and args.out:
+            # Results need the join that a job provides: adopt the outside batch.
+            job = stack.enter_context(Job.adopt_batch(client, args.id, state=_state(args)))
+        options: dict[str, Any] = {
+            "poll_interval": args.poll_interval,
+            "max_interval": args.max_interval,
+            "deadline": args.timeout,
+            "progress": _progress(args, out),
+        }
+        if job is not None:
+            status = job.wait(**options)
+            result: dict[str, Any] = {"job": status.to_dict()}
+            _show_job(out, status)
+            code = _job_exit(status)
+            if args.out:
+                summary = job.write_results(args.out)
+                result["results"] = summary.to_dict()
+                _show_summary(out, summary)
+                code = max(code, _summary_exit(summary))
+            if out.as_json:
+                out.emit(result)
+            return code
+        batch = wait_for_batch(client, args.id, **options)
+        out.emit(_batch_dict(batch)) if out.as_json else _show_batch(out, batch)
+        return _batch_exit(batch)
+
+
+def cmd_results(args: argparse.Namespace, out: Output) -> int:
+    with ExitStack() as stack:
+        client = stack.enter_context(make_client(args))
+        job = _open_job(client, args, stack)
+        if job is None:
+            job = stack.enter_context(Job.adopt_batch(client, args.id, state=_state(args)))
+        else:
+            job.refresh()
+        summary = job.write_results(args.out)
+        out.emit(summary.to_dict()) if out.as_json else _show_summary(out, summary)
+        return _summary_exit(summary)
+
+
+def cmd_cancel(args: argparse.Namespace, out: Output) -> int:
+    with ExitStack() as stack:
+        client = stack.enter_context(make_client(args))
+        job = _open_job(client, args, stack)
+        if job is not None:
+            status = job.cancel()
+            out.emit(status.to_dict()) if out.as_json else _show_job(out, status)
+            return _exit.OK
+        batch = client.batches.cancel(args.id)
+        out.emit(_batch_dict(batch)) if out.as_json else _show_batch(out, batch)
+        return _exit.OK
+
+
+def _require_job(client: ClientLike, args: argparse.Namespace, stack: ExitStack) -> Job:
+    job = _open_job(client, args, stack)
+    if job is None:
+        job = stack.enter_context(Job.adopt_batch(client, args.id, state=_state(args)))
+    return job
+
+
+def cmd_resubmit(args: argparse.Namespace, out: Output) -> int:
+    with ExitStack() as stack:
+        client = stack.enter_context(make_client(args))
+        job = _require_job(client, args, stack)
+        sent = job.resubmit_unfinished(include_failed=args.include_failed)
+        status = job.status()
+        if out.as_json:
+            out.emit({"resubmitted": sent, "job": status.to_dict()})
+        else:
+            out.line(f"resubmitted {sent} request(s) of job {job.job_id}")
+            _show_job(out, status)
+        return _exit.OK
+
+
+def cmd_retry(args: argparse.Namespace, out: Output) -> int:
+    with ExitStack() as stack:
+        client = stack.enter_context(make_client(args))
+        job = _require_job(client, args, stack)
+        job.refresh()
+        retried = job.retry_failed(delay=args.delay)
+        status = job.status()
+        if out.as_json:
+            out.emit({"retried_shards": retried, "job": status.to_dict()})
+        else:
+            out.line(f"retried {len(retried)} failed batch(es) of job {job.job_id}")
+            _show_job(out, status)
+        return _exit.OK
+
+
+def cmd_list(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        batches: list[Batch] = []
+        for batch in client.batches.list(limit=min(args.limit, 100)):
+            batches.append(batch)
+            if len(batches) >= args.limit:
+                break
+    if out.as_json:
+        out.emit([_batch_dict(b) for b in batches])
+        return _exit.OK
+    rows = []
+    for b in batches:
+        total, completed, failed = batch_counts(b)
+        rows.append([b.id, b.status, b.endpoint, f"{completed + failed}/{total}", failed, _when(b.created_at)])
+    out.table(None, ["batch", "status", "endpoint", "done", "failed", "created"], rows)
+    return _exit.OK
+
+
+def cmd_jobs(args: argparse.Namespace, out: Output) -> int:
+    path = _state(args)
+    if not path.exists():
+        out.emit([]) if out.as_json else out.line(f"no jobs yet ({path} does not exist)")
+        return _exit.OK
+    records: list[dict[str, Any]] = []
+    table: list[list[Any]] = []
+    with JobStore(path) as store:
+        for row in store.list_jobs():
+            shards = store.shards(row.job_id)
+            batches = [s.batch_id for s in shards if s.batch_id]
+            statuses = "+".join(sorted({s.status for s in shards}))
+            records.append(
+                {
+                    "job_id": row.job_id,
+                    "input_path": row.input_path,
+                    "endpoint": row.endpoint,
+                    "requests": row.request_count,
+                    "batches": batches,
+                    "status": statuses,
+                    "created": _when(row.created_at),
+                }
+            )
+            table.append([row.job_id, row.input_path, row.request_count, len(batches), statuses, _when(row.created_at)])
+    if out.as_json:
+        out.emit(records)
+    else:
+        out.table(None, ["job", "input", "requests", "batches", "status", "created"], table)
+    return _exit.OK
+
+
+def _file_row(f: OpenAIFile) -> list[Any]:
+    return [f.id, f.filename, f.purpose, f.bytes_, _when(f.created_at)]
+
+
+def cmd_files(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        action = args.files_command
+        if action == "list":
+            files = list(client.files.list(purpose=args.purpose, limit=args.limit))
+            if out.as_json:
+                out.emit([f.to_dict() for f in files])
+            else:
+                out.table(None, ["file", "name", "purpose", "bytes", "created"], (_file_row(f) for f in files))
+        elif action == "upload":
+            if args.purpose == "batch" and not args.no_validate:
+                uploaded = upload_batch_file(client, args.file, endpoint=args.endpoint)
+            else:
+                uploaded = client.files.create(file=Path(args.file), purpose=args.purpose)
+            out.emit(uploaded.to_dict()) if out.as_json else out.line(
+                f"uploaded {args.file} as [bold]{uploaded.id}[/bold]"
+            )
+        elif action == "download":
+            written = client.files.content(args.file_id).write_to(args.out)
+            out.emit({"file_id": args.file_id, "path": str(written)}) if out.as_json else out.line(
+                f"downloaded {args.file_id} to {written}"
+            )
+        elif action == "delete":
+            deleted = client.files.delete(args.file_id)
+            out.emit(deleted.to_dict()) if out.as_json else out.line(f"deleted {args.file_id}")
+    return _exit.OK
+
+
+def cmd_serve(args: argparse.Namespace, out: Output) -> int:
+    try:
+        from ..server import run
+    except ImportError as exc:
+        raise UsageError(
+            f"the local server needs the `server` extra (pip install 'openai-batch-client[server]'): {exc}"
+        ) from None
+    import logging
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    options: dict[str, Any] = {}
+    for name in ("throughput", "fail_custom_id_pattern", "fail_rate", "enqueued_token_limit"):
+        value = getattr(args, name)
+        if value is not None:
+            options[name] = value
+    run(host=args.host, port=args.port, data_dir=args.data_dir, speed=args.speed, log_level=args.log_level, **options)
+    return _exit.OK
+
+
+class UsageError(Exception):
+    """A command was asked something it cannot do as given (exit 2)."""
+
+
+COMMANDS: dict[str, Command] = {
+    "validate": cmd_validate,
+    "submit": cmd_submit,
+    "status": cmd_status,
+    "wait": cmd_wait,
+    "results": cmd_results,
+    "cancel": cmd_cancel,
+    "resubmit": cmd_resubmit,
+    "retry": cmd_retry,
+    "list": cmd_list,
+    "jobs": cmd_jobs,
+    "files": cmd_files,
+    "serve": cmd_serve,
+}
+
+__all__ = ["COMMANDS", "InputValidationError", "UsageError", "make_client"]

@@ -1,0 +1,210 @@
+"""The ``openai-batch`` argument parser: sub-commands, options and help with examples."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._exit import EXIT_CODES_HELP
+
+EXAMPLES = (
+    """examples:
+  openai-batch validate requests.jsonl
+  openai-batch submit requests.jsonl --wait --out results.jsonl
+  openai-batch submit big.jsonl --max-requests-per-batch 10000      # shard into batches of 10,000
+  openai-batch status job_0123456789abcdef
+  openai-batch wait batch_abc123 --timeout 3600
+  openai-batch results job_0123456789abcdef --out results.jsonl
+  openai-batch resubmit job_0123456789abcdef                         # only what expired/was cancelled
+  openai-batch cancel batch_abc123
+  openai-batch list --limit 20 --json
+  openai-batch files upload requests.jsonl
+  openai-batch serve --port 8000 --speed 600                         # local Batch API for trying things
+
+environment:
+  OPENAI_API_KEY     the API key (never passed on the command line, never printed)
+  OPENAI_BASE_URL    API root (default https://api.openai.com/v1); --base-url overrides it
+  OPENAI_ORG_ID, OPENAI_PROJECT_ID
+
+Rerunning `submit` with the same file resumes the recorded job (state in --state): nothing
+already uploaded or created is sent again, even after the first run was killed.
+
+"""
+    + EXIT_CODES_HELP
+)
+
+
+def _common(*, suppress: bool) -> argparse.ArgumentParser:
+    # The same options on the main parser and on every sub-command, so they may come before
+    # or after the command name; SUPPRESS keeps a sub-command from resetting the main value.
+    default = argparse.SUPPRESS if suppress else None
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="print one JSON document (for scripts) instead of tables",
+    )
+    parser.add_argument(
+        "--state", default=default, metavar="PATH", help="job state file (default .openai-batch/jobs.sqlite)"
+    )
+    parser.add_argument("--base-url", default=default, metavar="URL", help="API root URL (default $OPENAI_BASE_URL)")
+    return parser
+
+
+def _wait_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--poll-interval", type=float, default=5.0, metavar="S", help="first poll interval, seconds (default 5)"
+    )
+    parser.add_argument(
+        "--max-interval", type=float, default=60.0, metavar="S", help="longest poll interval (default 60)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=None, metavar="S", help="give up waiting after S seconds (exit 5)"
+    )
+    parser.add_argument(
+        "--progress",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="progress bar on stderr: auto = when stderr is a terminal and not --json (default)",
+    )
+
+
+def _limit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-requests-per-batch", type=int, default=None, metavar="N", help="shard at N requests (default 50,000)"
+    )
+    parser.add_argument(
+        "--max-bytes-per-batch", type=int, default=None, metavar="N", help="shard at N bytes (default 209,715,200)"
+    )
+    parser.add_argument(
+        "--max-embedding-inputs-per-batch",
+        type=int,
+        default=None,
+        metavar="N",
+        help="shard at N embedding inputs (default 50,000)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common(suppress=True)
+    parser = argparse.ArgumentParser(
+        prog="openai-batch",
+        description="Run OpenAI Batch API jobs: validate, shard, submit, wait, collect results, resume.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common(suppress=False)],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help: str, epilog: str | None = None) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help,
+            description=help,
+            parents=[common],
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    submit = command(
+        "submit",
+        "validate FILE, shard it, upload the shards and create their batches (resumes a recorded job)",
+        "example:\n  openai-batch submit requests.jsonl --endpoint /v1/chat/completions --wait --out results.jsonl",
+    )
+    submit.add_argument("file", metavar="FILE", help="JSONL input file, one request per line")
+    submit.add_argument("--endpoint", default=None, help="batch endpoint (default: the url of the first line)")
+    submit.add_argument("--completion-window", default="24h")
+    submit.add_argument(
+        "--metadata", action="append", default=[], metavar="KEY=VALUE", help="batch metadata (repeatable)"
+    )
+    submit.add_argument("--wait", action="store_true", help="wait for every batch, with a progress bar")
+    submit.add_argument(
+        "--out", default=None, metavar="PATH", help="with --wait: write one result line per request here"
+    )
+    submit.add_argument("--new", action="store_true", help="start a new job even if this file was submitted before")
+    _limit_options(submit)
+    _wait_options(submit)
+
+    status = command(
+        "status", "show a job (job_…) or batch (batch_…)", "example:\n  openai-batch status batch_abc123 --json"
+    )
+    status.add_argument("id", metavar="ID")
+
+    wait = command("wait", "wait until a job or batch finishes, with a progress bar")
+    wait.add_argument("id", metavar="ID")
+    wait.add_argument("--out", default=None, metavar="PATH", help="then write the results here")
+    _wait_options(wait)
+
+    results = command(
+        "results",
+        "write one result line per input request (succeeded, failed, expired, cancelled, missing)",
+        "example:\n  openai-batch results job_0123456789abcdef --out results.jsonl",
+    )
+    results.add_argument("id", metavar="ID")
+    results.add_argument("--out", required=True, metavar="PATH")
+
+    cancel = command("cancel", "cancel a job's running batches, or one batch")
+    cancel.add_argument("id", metavar="ID")
+
+    resubmit = command(
+        "resubmit", "send again only the requests of a job that did not run (expired, cancelled, missing)"
+    )
+    resubmit.add_argument("id", metavar="ID")
+    resubmit.add_argument("--include-failed", action="store_true", help="also resend requests that failed")
+
+    retry = command(
+        "retry", "create new batches for a job's batches that failed as a whole (e.g. token_limit_exceeded)"
+    )
+    retry.add_argument("id", metavar="ID")
+    retry.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait S seconds first")
+
+    listing = command("list", "list batches on the server, newest first")
+    listing.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
+
+    command("jobs", "list the jobs recorded in the state file")
+
+    validate = command(
+        "validate",
+        "check an input file against every Batch API rule (exit 4 on problems)",
+        "example:\n  openai-batch validate requests.jsonl --max-requests-per-batch 10000",
+    )
+    validate.add_argument("file", metavar="FILE")
+    validate.add_argument("--endpoint", default=None)
+    validate.add_argument("--sharded", action="store_true", help="check lines only: the file will be sharded")
+    _limit_options(validate)
+
+    files = command("files", "manage files: list, upload, download, delete")
+    file_commands = files.add_subparsers(dest="files_command", metavar="ACTION", required=True)
+
+    def file_command(name: str, help: str) -> argparse.ArgumentParser:
+        return file_commands.add_parser(name, help=help, description=help, parents=[common])
+
+    files_list = file_command("list", "list files")
+    files_list.add_argument("--purpose", default=None)
+    files_list.add_argument("--limit", type=int, default=None)
+    upload = file_command("upload", "upload a file (batch input is validated first)")
+    upload.add_argument("file", metavar="FILE")
+    upload.add_argument("--purpose", default="batch")
+    upload.add_argument("--endpoint", default=None, help="for purpose batch: the endpoint every line must use")
+    upload.add_argument("--no-validate", action="store_true", help="skip validation (not recommended)")
+    download = file_command("download", "download a file's content (atomically)")
+    download.add_argument("file_id", metavar="FILE_ID")
+    download.add_argument("--out", required=True, metavar="PATH")
+    delete = file_command("delete", "delete a file")
+    delete.add_argument("file_id", metavar="FILE_ID")
+
+    serve = command(
+        "serve",
+        "run the local Batch API server (needs the `server` extra)",
+        "example:\n  OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=sk-local openai-batch submit in.jsonl --wait",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--data-dir", default=None, help="state directory (default: a temporary one)")
+    serve.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
+    serve.add_argument("--throughput", type=float, default=None, help="requests per simulated second")
+    serve.add_argument("--fail-custom-id-pattern", default=None, help="regex of custom_ids that fail")
+    serve.add_argument("--fail-rate", type=float, default=None, help="fraction of requests that fail")
+    serve.add_argument("--enqueued-token-limit", type=int, default=None)
+    serve.add_argument("--log-level", default="info")
+    return parser

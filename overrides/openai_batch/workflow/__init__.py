@@ -1,0 +1,66 @@
+"""Run whole batch jobs: build and validate input files, shard, wait, join results, resume.
+
+Example::
+
+    from openai_batch import BatchClient
+    from openai_batch.workflow import BatchInputWriter, Job
+
+    with BatchInputWriter("requests.jsonl", endpoint="/v1/chat/completions") as w:
+        w.chat("q-1", model="gpt-4o-mini", messages=[{"role": "user", "content": "Hello"}])
+
+    with BatchClient() as client, Job.submit(client, "requests.jsonl") as job:
+        job.wait(progress="auto")
+        job.write_results("results.jsonl")
+"""
+
+from ._builders import BatchInputWriter
+from ._crash import CRASH_ENV
+from ._errors import BatchWaitTimeout, InputValidationError, JobError, JobNotFoundError, WorkflowError
+from ._job import JOB_METADATA_KEY, Job
+from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, BatchLimits
+from ._progress import BatchProgress, ProgressOption, ProgressSink, RichProgressBar
+from ._results import BatchResult, Outcome, RequestError, parse_result_line
+from ._shard import ShardSpec, shard_input_file
+from ._status import JobStatus, ResultSummary, ShardStatus
+from ._store import DEFAULT_STATE_PATH, JobStore
+from ._upload import check_input_file, upload_batch_file
+from ._validate import ValidationProblem, ValidationReport, validate_input_file
+from ._wait import TRANSIENT_ERRORS, async_wait_for_batch, wait_for_batch
+
+__all__ = [
+    "BATCH_ENDPOINTS",
+    "CRASH_ENV",
+    "DEFAULT_LIMITS",
+    "DEFAULT_STATE_PATH",
+    "JOB_METADATA_KEY",
+    "TRANSIENT_ERRORS",
+    "BatchInputWriter",
+    "BatchLimits",
+    "BatchProgress",
+    "BatchResult",
+    "BatchWaitTimeout",
+    "InputValidationError",
+    "Job",
+    "JobError",
+    "JobNotFoundError",
+    "JobStatus",
+    "JobStore",
+    "Outcome",
+    "ProgressOption",
+    "ProgressSink",
+    "RequestError",
+    "ResultSummary",
+    "RichProgressBar",
+    "ShardSpec",
+    "ShardStatus",
+    "ValidationProblem",
+    "ValidationReport",
+    "WorkflowError",
+    "async_wait_for_batch",
+    "check_input_file",
+    "parse_result_line",
+    "shard_input_file",
+    "upload_batch_file",
+    "validate_input_file",
+    "wait_for_batch",
+]

@@ -1,0 +1,62 @@
+"""The Batch API's per-batch limits, as one value that tests can shrink."""
+
+from __future__ import annotations
+
+import attrs
+
+#: Endpoints the Batch API accepts for ``POST /batches`` (``endpoint``) and input lines (``url``).
+BATCH_ENDPOINTS: frozenset[str] = frozenset(
+    {
+        "/v1/responses",
+        "/v1/chat/completions",
+        "/v1/embeddings",
+        "/v1/completions",
+        "/v1/moderations",
+        "/v1/images/generations",
+        "/v1/images/edits",
+        "/v1/videos",
+    }
+)
+
+EMBEDDINGS_ENDPOINT = "/v1/embeddings"
+
+
+@attrs.frozen
+class BatchLimits:
+    """How much one batch may hold; a job bigger than this is split into several batches.
+
+    The defaults are the Batch API's documented limits. Lower them to shard small inputs
+    (tests, or to keep each batch short)::
+
+        limits = BatchLimits(max_requests=1_000)
+    """
+
+    max_requests: int = attrs.field(default=50_000, validator=attrs.validators.gt(0))
+    max_bytes: int = attrs.field(default=209_715_200, validator=attrs.validators.gt(0))
+    max_embedding_inputs: int = attrs.field(default=50_000, validator=attrs.validators.gt(0))
+
+    def to_dict(self) -> dict[str, int]:
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, int]) -> BatchLimits:
+        return cls(**data)
+
+
+DEFAULT_LIMITS = BatchLimits()
+
+
+def embedding_input_count(body: object) -> int:
+    """How many inputs an embeddings request body counts for against the per-batch total.
+
+    A string is one input; an array of strings or of token arrays is one per element;
+    a flat array of token ids is a single (pre-tokenised) input.
+    """
+    if not isinstance(body, dict):
+        return 0
+    value = body.get("input")
+    if isinstance(value, list):
+        if value and isinstance(value[0], int) and not isinstance(value[0], bool):
+            return 1
+        return len(value)
+    return 1 if value is not None else 0

@@ -1,0 +1,107 @@
+"""The parts of BatchClient / AsyncBatchClient the workflow uses, as structural types.
+
+Typing against these (rather than the concrete classes) keeps the workflow testable with
+small fakes and keeps it from depending on the client's private layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from openai_batch_api.models import Batch, OpenAIFile
+
+__all__ = [
+    "AsyncBatchRetriever",
+    "AsyncWaitClient",
+    "BatchAPI",
+    "BatchRetriever",
+    "ClientLike",
+    "FileContentLike",
+    "FilesAPI",
+    "WaitClient",
+]
+
+
+class FileContentLike(Protocol):
+    def iter_lines(self) -> Iterator[bytes]: ...
+
+
+class BatchAPI(Protocol):
+    def create(
+        self,
+        *,
+        input_file_id: str,
+        endpoint: str,
+        completion_window: str = ...,
+        metadata: Mapping[str, str] | None = ...,
+    ) -> Batch: ...
+
+    def retrieve(self, batch_id: str) -> Batch: ...
+
+    def cancel(self, batch_id: str) -> Batch: ...
+
+    def list(self, *, limit: int | None = ...) -> Iterable[Batch]: ...
+
+
+class FilesAPI(Protocol):
+    def create(self, *, file: Path, purpose: str) -> OpenAIFile: ...
+
+    def list(
+        self, *, purpose: str | None = ..., limit: int | None = ..., order: Literal["asc", "desc"] | None = ...
+    ) -> Iterable[OpenAIFile]: ...
+
+    def retrieve(self, file_id: str) -> OpenAIFile: ...
+
+    def delete(self, file_id: str) -> Any: ...
+
+    def content(self, file_id: str) -> FileContentLike: ...
+
+
+class ClientLike(Protocol):
+    """What a :class:`~openai_batch.BatchClient` offers a job."""
+
+    @property
+    def batches(self) -> BatchAPI: ...
+
+    @property
+    def files(self) -> FilesAPI: ...
+
+
+@runtime_checkable
+class BatchRetriever(Protocol):
+    """``client.batches`` as far as waiting needs it."""
+
+    def retrieve(self, batch_id: str) -> Batch: ...
+
+
+class WaitClient(Protocol):
+    @property
+    def batches(self) -> BatchRetriever: ...
+
+
+@runtime_checkable
+class AsyncBatchRetriever(Protocol):
+    """An async ``client.batches`` as far as waiting needs it."""
+
+    def retrieve(self, batch_id: str) -> Awaitable[Batch]: ...
+
+
+class AsyncWaitClient(Protocol):
+    @property
+    def batches(self) -> AsyncBatchRetriever: ...
+
+
+if TYPE_CHECKING:
+    # Static proof (mypy only) that the real clients satisfy these protocols.
+    from .._client import AsyncBatchClient, BatchClient
+
+    def _sync_client_fits(client: BatchClient) -> ClientLike:
+        return client
+
+    def _sync_client_waits(client: BatchClient) -> WaitClient:
+        return client
+
+    def _async_client_waits(client: AsyncBatchClient) -> AsyncWaitClient:
+        return client

@@ -1,0 +1,106 @@
+"""Split a validated input file into shard files that each fit one batch, as a stream."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import attrs
+
+from ._limits import EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
+
+__all__ = ["ShardSpec", "shard_input_file"]
+
+
+@attrs.frozen
+class ShardSpec:
+    """One shard file: its ``index`` (from 0), ``path``, size, and the input line it starts at."""
+
+    index: int
+    path: Path
+    request_count: int
+    byte_size: int
+    embedding_inputs: int
+    first_line: int
+
+
+class _ShardFile:
+    def __init__(self, index: int, path: Path, first_line: int) -> None:
+        self.index = index
+        self.path = path
+        self.first_line = first_line
+        self.tmp = path.with_name(f".{path.name}.tmp")
+        self.handle: BinaryIO = self.tmp.open("wb")
+        self.requests = 0
+        self.size = 0
+        self.inputs = 0
+
+    def write(self, data: bytes, inputs: int) -> None:
+        self.handle.write(data)
+        self.requests += 1
+        self.size += len(data)
+        self.inputs += inputs
+
+    def finish(self) -> ShardSpec:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.tmp, self.path)
+        return ShardSpec(self.index, self.path, self.requests, self.size, self.inputs, self.first_line)
+
+    def discard(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        for raw in handle:
+            if raw.strip():
+                yield raw if raw.endswith(b"\n") else raw + b"\n"
+
+
+def shard_input_file(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    endpoint: str,
+    limits: BatchLimits,
+    name: Callable[[int], str] = lambda index: f"shard-{index:05d}.jsonl",
+) -> list[ShardSpec]:
+    """Cut ``path`` (already validated) into consecutive shards within ``limits``, written to ``out_dir``.
+
+    Lines keep their input order, so shard 0 holds the first requests. A shard closes when
+    the next line would pass any limit (requests, bytes, or embedding inputs). Each shard
+    file is complete on disk (fsynced, renamed into place) before the next one starts.
+    """
+    source = Path(path)
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    count_inputs = endpoint == EMBEDDINGS_ENDPOINT
+    specs: list[ShardSpec] = []
+    current: _ShardFile | None = None
+    try:
+        for line_no, raw in enumerate(_lines(source), 1):
+            inputs = embedding_input_count(json.loads(raw).get("body")) if count_inputs else 0
+            if current is not None and (
+                current.requests + 1 > limits.max_requests
+                or current.size + len(raw) > limits.max_bytes
+                or current.inputs + inputs > limits.max_embedding_inputs
+            ):
+                specs.append(current.finish())
+                current = None
+            if current is None:
+                index = len(specs)
+                current = _ShardFile(index, directory / name(index), line_no)
+            current.write(raw, inputs)
+        if current is not None:
+            specs.append(current.finish())
+            current = None
+    finally:
+        if current is not None:
+            current.discard()
+    return specs

@@ -1,0 +1,148 @@
+"""Snapshots of a job for callers: its shards' batches, and what a results file held."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._batchinfo import TERMINAL_STATUSES
+from ._store import JobRow, ShardRow
+from ._wait import combined_status
+
+__all__ = ["JobStatus", "ResultSummary", "ShardStatus", "build_status"]
+
+
+@attrs.frozen
+class ShardStatus:
+    """One shard of a job and the batch that runs it (``batch_id`` is None until created).
+
+    ``retry_of`` says which outcomes a resubmission shard carries again (e.g. ``"expired"``).
+    """
+
+    index: int
+    request_count: int
+    status: str
+    batch_id: str | None
+    file_id: str | None
+    attempt: int
+    completed: int
+    failed: int
+    errors: tuple[dict[str, Any], ...]
+    output_file_id: str | None
+    error_file_id: str | None
+    results_downloaded: bool
+    retry_of: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = attrs.asdict(self)
+        data["errors"] = list(self.errors)
+        return data
+
+
+@attrs.frozen
+class JobStatus:
+    """Where a job stands; ``status`` is the least advanced running batch, or the final mix.
+
+    ``done`` is true once every batch is in a final state; ``succeeded`` when, in addition,
+    every batch completed and no request failed. It describes the batches as they ran: an
+    expired shard whose requests were resubmitted still counts as expired (the joined
+    results, :meth:`Job.write_results`, tell what finally happened to each request).
+
+    Example::
+
+        status = job.refresh()
+        print(status.status, status.completed, "/", status.request_count)
+    """
+
+    job_id: str
+    input_path: str
+    endpoint: str
+    status: str
+    request_count: int
+    shards: tuple[ShardStatus, ...]
+
+    @property
+    def completed(self) -> int:
+        return sum(s.completed for s in self.shards)
+
+    @property
+    def failed(self) -> int:
+        return sum(s.failed for s in self.shards)
+
+    @property
+    def batch_ids(self) -> list[str]:
+        return [s.batch_id for s in self.shards if s.batch_id]
+
+    @property
+    def done(self) -> bool:
+        return all(s.status in TERMINAL_STATUSES for s in self.shards)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.done and all(s.status == "completed" for s in self.shards) and self.failed == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "input_path": self.input_path,
+            "endpoint": self.endpoint,
+            "status": self.status,
+            "request_count": self.request_count,
+            "completed": self.completed,
+            "failed": self.failed,
+            "done": self.done,
+            "succeeded": self.succeeded,
+            "shards": [s.to_dict() for s in self.shards],
+        }
+
+
+@attrs.frozen
+class ResultSummary:
+    """What :meth:`Job.write_results` wrote: the path and how many results had each outcome.
+
+    Example::
+
+        summary = job.write_results("results.jsonl")
+        print(summary.total, summary.counts.get("failed", 0))
+    """
+
+    path: Path
+    counts: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "total": self.total, "counts": dict(self.counts)}
+
+
+def build_status(job: JobRow, shards: Sequence[ShardRow]) -> JobStatus:
+    return JobStatus(
+        job_id=job.job_id,
+        input_path=job.input_path,
+        endpoint=job.endpoint,
+        status=combined_status([s.status for s in shards] or ["pending"]),
+        request_count=job.request_count,
+        shards=tuple(
+            ShardStatus(
+                index=s.shard_index,
+                request_count=s.request_count,
+                status=s.status,
+                batch_id=s.batch_id,
+                file_id=s.file_id,
+                attempt=s.attempt,
+                completed=s.completed,
+                failed=s.failed,
+                errors=tuple(s.errors or ()),
+                output_file_id=s.output_file_id,
+                error_file_id=s.error_file_id,
+                results_downloaded=s.results_done,
+                retry_of=s.retry_of_status,
+            )
+            for s in shards
+        ),
+    )

@@ -1,0 +1,81 @@
+"""Upload a batch input file only after it passed validation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Protocol
+
+from openai_batch_api.models import OpenAIFile
+
+from ._errors import InputValidationError
+from ._limits import DEFAULT_LIMITS, BatchLimits
+from ._validate import ValidationReport, validate_input_file
+
+__all__ = ["file_sha256", "peek_endpoint", "upload_batch_file"]
+
+
+class _Creates(Protocol):
+    def create(self, *, file: Path, purpose: str) -> OpenAIFile: ...
+
+
+class _Client(Protocol):
+    @property
+    def files(self) -> _Creates: ...
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def peek_endpoint(path: str | os.PathLike[str]) -> str | None:
+    """The ``url`` of the first request line, or None when it cannot be read."""
+    with open(path, "rb") as handle:
+        for raw in handle:
+            if raw.strip():
+                try:
+                    item = json.loads(raw)
+                except ValueError:
+                    return None
+                url = item.get("url") if isinstance(item, dict) else None
+                return url if isinstance(url, str) else None
+    return None
+
+
+def check_input_file(
+    path: str | os.PathLike[str], *, endpoint: str | None = None, limits: BatchLimits = DEFAULT_LIMITS
+) -> ValidationReport:
+    """Validate ``path`` as one batch's input; raise :class:`InputValidationError` listing every problem."""
+    report = validate_input_file(path, endpoint=endpoint, limits=limits)
+    if not report.ok:
+        raise InputValidationError(report)
+    return report
+
+
+def upload_batch_file(
+    client: _Client,
+    path: str | os.PathLike[str],
+    *,
+    endpoint: str | None = None,
+    limits: BatchLimits = DEFAULT_LIMITS,
+) -> OpenAIFile:
+    """Validate ``path`` as a batch input file, then upload it with ``purpose="batch"``.
+
+    A file that breaks any rule is not sent: :class:`InputValidationError` lists the
+    problems with their line numbers.
+
+    Example::
+
+        with BatchClient() as client:
+            uploaded = upload_batch_file(client, "requests.jsonl")
+            client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions")
+    """
+    check_input_file(path, endpoint=endpoint, limits=limits)
+    return client.files.create(file=Path(path), purpose="batch")

@@ -1,0 +1,274 @@
+"""Stream-check a Batch API input file against every rule the API enforces, before it is uploaded.
+
+Read in binary, one line at a time, so memory stays flat whatever the file size: the only
+state that grows is one machine-word hash per ``custom_id`` (to find duplicates).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
+
+__all__ = ["ValidationProblem", "ValidationReport", "validate_input_file"]
+
+
+@attrs.frozen
+class ValidationProblem:
+    """One broken rule: the 1-based ``line`` it is on, a stable ``code`` and a readable ``message``."""
+
+    line: int
+    code: str
+    message: str
+
+
+@attrs.frozen
+class ValidationReport:
+    """What :func:`validate_input_file` found.
+
+    ``problems`` lists the first ``max_problems`` problems in line order; ``problem_count``
+    counts them all. ``ok`` is true when there are none.
+
+    Example::
+
+        report = validate_input_file("requests.jsonl", endpoint="/v1/chat/completions")
+        if not report.ok:
+            print(report.format())
+    """
+
+    path: Path
+    endpoint: str | None
+    problems: tuple[ValidationProblem, ...]
+    problem_count: int
+    request_count: int
+    byte_size: int
+    embedding_inputs: int
+    model: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.problem_count > len(self.problems)
+
+    def format(self, limit: int = 20) -> str:
+        if self.ok:
+            return f"{self.path}: {self.request_count} requests, {self.byte_size} bytes, no problems"
+        lines = [f"{self.path}: {self.problem_count} problem(s) in {self.request_count} line(s)"]
+        lines += [f"  {self.path}:{p.line}: [{p.code}] {p.message}" for p in self.problems[:limit]]
+        if self.problem_count > min(limit, len(self.problems)):
+            lines.append(f"  ... and {self.problem_count - min(limit, len(self.problems))} more")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "endpoint": self.endpoint,
+            "ok": self.ok,
+            "problem_count": self.problem_count,
+            "request_count": self.request_count,
+            "byte_size": self.byte_size,
+            "embedding_inputs": self.embedding_inputs,
+            "model": self.model,
+            "problems": [attrs.asdict(p) for p in self.problems],
+        }
+
+
+class _Problems:
+    """Keeps the first ``cap`` problems and counts the rest."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.items: list[ValidationProblem] = []
+        self.count = 0
+
+    def add(self, line: int, code: str, message: str) -> None:
+        self.count += 1
+        if len(self.items) < self.cap:
+            self.items.append(ValidationProblem(line, code, message))
+
+
+def _short(value: object, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def validate_input_file(
+    path: str | os.PathLike[str],
+    *,
+    endpoint: str | None = None,
+    limits: BatchLimits = DEFAULT_LIMITS,
+    check_file_limits: bool = True,
+    max_problems: int = 100,
+) -> ValidationReport:
+    """Check every line of a JSONL batch input file; never raises for bad content, reports it.
+
+    Rules: each line is a JSON object; ``custom_id`` is a non-empty string, unique in the
+    file; ``method`` is ``POST``; ``url`` equals the batch endpoint (``endpoint``, or else the
+    first line's url, which must be a Batch API endpoint); ``body`` is an object naming one
+    ``model`` across the file. With ``check_file_limits`` (the default) the file must also fit
+    one batch: ``limits.max_requests`` requests, ``limits.max_bytes`` bytes and, for
+    embeddings, ``limits.max_embedding_inputs`` inputs. Without it (a job shards the file)
+    only a single line too big for any batch is a problem.
+    """
+    file_path = Path(path)
+    problems = _Problems(max_problems)
+    if endpoint is not None and endpoint not in BATCH_ENDPOINTS:
+        problems.add(
+            0, "invalid_endpoint", f"{endpoint!r} is not a Batch API endpoint ({', '.join(sorted(BATCH_ENDPOINTS))})"
+        )
+    seen: set[int] = set()
+    # Lines whose custom_id hash was seen before: confirmed (and their first line found) in a
+    # second pass, so a hash collision can never report a false duplicate.
+    suspects: list[tuple[int, str]] = []
+    suspect_count = 0
+    model: str | None = None
+    model_line = 0
+    url_expected = endpoint
+    requests = 0
+    size = 0
+    inputs = 0
+    max_requests, max_bytes, max_inputs = limits.max_requests, limits.max_bytes, limits.max_embedding_inputs
+    over_requests = over_bytes = over_inputs = False
+    loads = json.loads
+    line_no = 0
+    with file_path.open("rb") as handle:
+        for raw in handle:
+            line_no += 1
+            size += len(raw)
+            if check_file_limits and not over_bytes and size > max_bytes:
+                over_bytes = True
+                problems.add(
+                    line_no, "file_too_large", f"the file passes {max_bytes} bytes at this line (limit per batch)"
+                )
+            elif len(raw) > max_bytes:
+                problems.add(
+                    line_no, "line_too_large", f"this line alone is {len(raw)} bytes, over {max_bytes} per batch"
+                )
+            if not raw.strip():
+                problems.add(line_no, "empty_line", "empty line (each line must hold one request)")
+                continue
+            requests += 1
+            if check_file_limits and not over_requests and requests > max_requests:
+                over_requests = True
+                problems.add(
+                    line_no, "too_many_requests", f"request {requests} is over the limit of {max_requests} per batch"
+                )
+            try:
+                item = loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                problems.add(line_no, "invalid_json", f"not valid JSON: {exc}")
+                continue
+            if type(item) is not dict:
+                problems.add(line_no, "not_an_object", f"expected a JSON object, got {type(item).__name__}")
+                continue
+            custom_id = item.get("custom_id")
+            if type(custom_id) is not str or not custom_id:
+                code = "missing_custom_id" if custom_id is None else "invalid_custom_id"
+                problems.add(line_no, code, f"custom_id must be a non-empty string, got {_short(custom_id)}")
+            else:
+                key = hash(custom_id)
+                if key in seen:
+                    suspect_count += 1
+                    if len(suspects) < max_problems:
+                        suspects.append((line_no, custom_id))
+                else:
+                    seen.add(key)
+            method = item.get("method")
+            if method != "POST":
+                problems.add(line_no, "invalid_method", f"method must be 'POST', got {_short(method)}")
+            url = item.get("url")
+            if url_expected is None:
+                if isinstance(url, str) and url in BATCH_ENDPOINTS:
+                    url_expected = url
+                else:
+                    problems.add(line_no, "invalid_url", f"url {_short(url)} is not a Batch API endpoint")
+            elif url != url_expected:
+                problems.add(
+                    line_no, "url_mismatch", f"url {_short(url)} differs from the batch endpoint {url_expected!r}"
+                )
+            body = item.get("body")
+            if type(body) is not dict:
+                code = "missing_body" if body is None else "invalid_body"
+                problems.add(line_no, code, f"body must be a JSON object, got {_short(body)}")
+                continue
+            line_model = body.get("model")
+            if line_model is None:
+                if url_expected != "/v1/moderations":  # moderations may use the default model
+                    problems.add(line_no, "missing_model", "body has no model")
+            elif model is None:
+                model, model_line = str(line_model), line_no
+            elif line_model != model:
+                problems.add(
+                    line_no,
+                    "model_mismatch",
+                    f"model {_short(line_model)} differs from {model!r} (line {model_line}); a batch runs one model",
+                )
+            if url_expected == EMBEDDINGS_ENDPOINT:
+                count = embedding_input_count(body)
+                inputs += count
+                if count > max_inputs:
+                    problems.add(
+                        line_no,
+                        "too_many_embedding_inputs",
+                        f"{count} inputs in one request, over {max_inputs} per batch",
+                    )
+                elif check_file_limits and not over_inputs and inputs > max_inputs:
+                    over_inputs = True
+                    problems.add(
+                        line_no,
+                        "too_many_embedding_inputs",
+                        f"the file passes {max_inputs} embedding inputs at this line",
+                    )
+    if line_no == 0:
+        problems.add(0, "empty_file", "the file holds no requests")
+    if suspect_count:
+        _confirm_duplicates(file_path, suspects, suspect_count, problems)
+    problems.items.sort(key=lambda p: p.line)
+    return ValidationReport(
+        path=file_path,
+        endpoint=url_expected,
+        problems=tuple(problems.items),
+        problem_count=problems.count,
+        request_count=requests,
+        byte_size=size,
+        embedding_inputs=inputs,
+        model=model,
+    )
+
+
+def _custom_ids(path: Path) -> Iterator[tuple[int, object]]:
+    loads = json.loads
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, 1):
+            try:
+                item = loads(raw)
+            except ValueError:
+                continue
+            if type(item) is dict:
+                yield line_no, item.get("custom_id")
+
+
+def _confirm_duplicates(path: Path, suspects: list[tuple[int, str]], suspect_count: int, problems: _Problems) -> None:
+    """Second pass, only when duplicates are suspected: find each id's first line; drop hash collisions."""
+    wanted = {custom_id for _, custom_id in suspects}
+    first: dict[str, int] = {}
+    for line_no, custom_id in _custom_ids(path):
+        if isinstance(custom_id, str) and custom_id in wanted and custom_id not in first:
+            first[custom_id] = line_no
+    confirmed = 0
+    for line_no, custom_id in suspects:
+        first_line = first.get(custom_id, line_no)
+        if first_line < line_no:
+            confirmed += 1
+            problems.add(line_no, "duplicate_custom_id", f"custom_id {custom_id!r} already used on line {first_line}")
+    # Suspects past the kept ones cannot be re-checked; a 64-bit hash collision is vanishingly rare.
+    problems.count += suspect_count - len(suspects)

@@ -1,0 +1,234 @@
+"""Poll batches until they finish: backoff, a deadline, transient errors tolerated, progress shown."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from openai_batch_api.models import Batch
+
+from .._exceptions import APIConnectionError, InternalServerError, RateLimitError
+from ._batchinfo import TERMINAL_STATUSES, batch_counts
+from ._errors import BatchWaitTimeout
+from ._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
+from ._protocols import AsyncBatchRetriever, AsyncWaitClient, BatchRetriever, WaitClient
+
+__all__ = ["TRANSIENT_ERRORS", "async_wait_for_batch", "wait_for_batch"]
+
+logger = logging.getLogger("openai_batch.workflow")
+
+#: Errors after which polling simply goes on: the batch keeps running whatever our network does.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (APIConnectionError, RateLimitError, InternalServerError)
+
+#: (status, total, completed, failed) of one batch at one poll.
+Snapshot = tuple[str, int, int, int]
+
+# Order in which a batch moves; the least advanced running batch names a job's phase.
+_PHASE_ORDER = ["pending", "validating", "in_progress", "finalizing", "cancelling"]
+
+
+def snapshot(batch: Batch) -> Snapshot:
+    return (batch.status, *batch_counts(batch))
+
+
+def combined_status(statuses: Sequence[str]) -> str:
+    """One word for several batches: the least advanced running status, else the final mix."""
+    running = [s for s in statuses if s not in TERMINAL_STATUSES]
+    if running:
+        known = [s for s in _PHASE_ORDER if s in running]
+        return known[0] if known else running[0]
+    distinct = sorted(set(statuses))
+    return distinct[0] if len(distinct) == 1 else "+".join(distinct)
+
+
+class PollSchedule:
+    """When to poll next and whether time is up; also estimates the ETA from observed progress.
+
+    Intervals start at ``poll_interval`` and grow by ``backoff`` while nothing changes, up to
+    ``max_interval``; any progress brings them back to ``poll_interval``.
+    """
+
+    def __init__(
+        self,
+        *,
+        poll_interval: float,
+        max_interval: float,
+        backoff: float,
+        deadline: float | None,
+        clock: Callable[[], float],
+    ) -> None:
+        if poll_interval <= 0 or max_interval < poll_interval or backoff < 1:
+            raise ValueError("need 0 < poll_interval <= max_interval and backoff >= 1")
+        self._poll_interval = poll_interval
+        self._max_interval = max_interval
+        self._backoff = backoff
+        self._deadline = deadline
+        self._clock = clock
+        self.started = clock()
+        self._interval = poll_interval
+        self._last_key: tuple[object, ...] | None = None
+        self._rate_origin: tuple[float, int] | None = None
+
+    @property
+    def elapsed(self) -> float:
+        return self._clock() - self.started
+
+    def observe(self, batch_ids: tuple[str, ...], snapshots: Sequence[Snapshot]) -> BatchProgress:
+        """Record one poll of every batch, as (status, total, completed, failed) each."""
+        total = sum(s[1] for s in snapshots)
+        completed = sum(s[2] for s in snapshots)
+        failed = sum(s[3] for s in snapshots)
+        statuses = [s[0] for s in snapshots]
+        status = combined_status(statuses)
+        now = self._clock()
+        key = (status, completed, failed, total)
+        if key != self._last_key:
+            self._interval = self._poll_interval
+            self._last_key = key
+        done = completed + failed
+        eta: float | None = None
+        if status == "in_progress":
+            if self._rate_origin is None:
+                self._rate_origin = (now, done)
+            origin_time, origin_done = self._rate_origin
+            if done > origin_done and now > origin_time and total:
+                rate = (done - origin_done) / (now - origin_time)
+                eta = max(0.0, (total - done) / rate)
+        return BatchProgress(
+            batch_ids=batch_ids,
+            status=status,
+            total=total,
+            completed=completed,
+            failed=failed,
+            elapsed=now - self.started,
+            eta=eta,
+            batches_done=sum(1 for s in statuses if s in TERMINAL_STATUSES),
+        )
+
+    def next_sleep(self, batch_ids: Sequence[str], status: str) -> float:
+        """Seconds to sleep before the next poll; raises :class:`BatchWaitTimeout` once past the deadline."""
+        elapsed = self.elapsed
+        interval = self._interval
+        self._interval = min(self._interval * self._backoff, self._max_interval)
+        if self._deadline is not None:
+            remaining = self._deadline - elapsed
+            if remaining <= 0:
+                raise BatchWaitTimeout(list(batch_ids), status, elapsed)
+            interval = min(interval, remaining)
+        return interval
+
+
+def _retriever(client: WaitClient | BatchRetriever) -> BatchRetriever:
+    # A client (``client.batches.retrieve``) or its batches resource itself, so that
+    # ``client.batches.wait(...)`` can delegate here with ``self``.
+    return client if isinstance(client, BatchRetriever) else client.batches
+
+
+def _async_retriever(client: AsyncWaitClient | AsyncBatchRetriever) -> AsyncBatchRetriever:
+    return client if isinstance(client, AsyncBatchRetriever) else client.batches
+
+
+def _note_transient(batch_id: str, exc: Exception) -> None:
+    # The batch goes on server-side; a failed poll only delays the news.
+    logger.warning("polling batch %s failed (%s: %s); will poll again", batch_id, type(exc).__name__, exc)
+
+
+def wait_for_batch(
+    client: WaitClient | BatchRetriever,
+    batch_id: str,
+    *,
+    poll_interval: float = 5.0,
+    max_interval: float = 60.0,
+    backoff: float = 1.5,
+    deadline: float | None = None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+    on_progress: Callable[[BatchProgress], None] | None = None,
+    progress: ProgressOption = None,
+) -> Batch:
+    """Poll ``batch_id`` until it is completed, failed, expired or cancelled, and return it.
+
+    ``client`` is a :class:`~openai_batch.BatchClient` or its ``client.batches``.
+
+    ``deadline`` is the most seconds to wait (by ``clock``, default ``time.monotonic``);
+    past it :class:`BatchWaitTimeout` names the batch and its last status (the batch itself
+    goes on). Connection errors, 429s and 5xx while polling are logged and polling goes on.
+    ``on_progress`` gets a :class:`BatchProgress` at every poll; ``progress="auto"`` also
+    draws a rich bar when stderr is a terminal.
+
+    Example::
+
+        with BatchClient() as client:
+            batch = wait_for_batch(client, "batch_abc", deadline=3600, progress="auto")
+            print(batch.status, batch.output_file_id)
+    """
+    batches = _retriever(client)
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
+    schedule = PollSchedule(
+        poll_interval=poll_interval, max_interval=max_interval, backoff=backoff, deadline=deadline, clock=clock
+    )
+    sink = make_progress_sink(progress, on_progress)
+    status = "unknown"
+    try:
+        while True:
+            try:
+                batch = batches.retrieve(batch_id)
+            except TRANSIENT_ERRORS as exc:
+                _note_transient(batch_id, exc)
+            else:
+                status = batch.status
+                sink.update(schedule.observe((batch_id,), [snapshot(batch)]))
+                if status in TERMINAL_STATUSES:
+                    return batch
+            sleep(schedule.next_sleep([batch_id], status))
+    finally:
+        sink.close()
+
+
+async def async_wait_for_batch(
+    client: AsyncWaitClient | AsyncBatchRetriever,
+    batch_id: str,
+    *,
+    poll_interval: float = 5.0,
+    max_interval: float = 60.0,
+    backoff: float = 1.5,
+    deadline: float | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    clock: Callable[[], float] | None = None,
+    on_progress: Callable[[BatchProgress], None] | None = None,
+    progress: ProgressOption = None,
+) -> Batch:
+    """The async twin of :func:`wait_for_batch` for an :class:`~openai_batch.AsyncBatchClient`.
+
+    Example::
+
+        async with AsyncBatchClient() as client:
+            batch = await async_wait_for_batch(client, "batch_abc", deadline=3600)
+    """
+    if sleep is None:
+        import anyio
+
+        sleep = anyio.sleep
+    batches = _async_retriever(client)
+    clock = clock or time.monotonic
+    schedule = PollSchedule(
+        poll_interval=poll_interval, max_interval=max_interval, backoff=backoff, deadline=deadline, clock=clock
+    )
+    sink: ProgressSink = make_progress_sink(progress, on_progress)
+    status = "unknown"
+    try:
+        while True:
+            try:
+                batch = await batches.retrieve(batch_id)
+            except TRANSIENT_ERRORS as exc:
+                _note_transient(batch_id, exc)
+            else:
+                status = batch.status
+                sink.update(schedule.observe((batch_id,), [snapshot(batch)]))
+                if status in TERMINAL_STATUSES:
+                    return batch
+            await sleep(schedule.next_sleep([batch_id], status))
+    finally:
+        sink.close()

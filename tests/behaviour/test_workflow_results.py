@@ -1,0 +1,53 @@
+"""Result lines parse into typed records with the right outcome."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openai_batch.workflow import Outcome, RequestError, parse_result_line
+
+
+def out_line(custom_id: str, status: int | None, body: object = None, error: object = None) -> bytes:
+    response = None if status is None else {"status_code": status, "request_id": "req_1", "body": body}
+    return json.dumps({"id": "batch_req_1", "custom_id": custom_id, "response": response, "error": error}).encode()
+
+
+def test_success() -> None:
+    result = parse_result_line(out_line("a", 200, {"x": 1}), batch_id="batch_1")
+    assert result.outcome is Outcome.SUCCEEDED
+    assert (result.custom_id, result.status_code, result.body, result.request_id) == ("a", 200, {"x": 1}, "req_1")
+    assert result.error is None
+    assert result.batch_id == "batch_1"
+
+
+def test_http_error_response_carries_the_body_error() -> None:
+    body = {"error": {"message": "bad model", "type": "invalid_request_error", "code": "model_not_found"}}
+    result = parse_result_line(out_line("a", 404, body))
+    assert result.outcome is Outcome.FAILED
+    assert result.status_code == 404
+    assert result.error == RequestError("model_not_found", "bad model")
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [("batch_expired", Outcome.EXPIRED), ("batch_cancelled", Outcome.CANCELLED), ("server_error", Outcome.FAILED)],
+)
+def test_error_lines(code: str, outcome: Outcome) -> None:
+    result = parse_result_line(out_line("a", None, error={"code": code, "message": "m"}))
+    assert result.outcome is outcome
+    assert result.error == RequestError(code, "m")
+
+
+def test_to_dict_round_trips_through_json() -> None:
+    result = parse_result_line(out_line("a", 500, {"error": {"message": "boom"}}))
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["outcome"] == "failed"
+    assert data["error"] == {"code": None, "message": "boom"}
+
+
+def test_bad_lines_name_their_source() -> None:
+    with pytest.raises(ValueError, match=r"out\.jsonl: not a JSON"):
+        parse_result_line(b"{", source="out.jsonl")
+    with pytest.raises(ValueError, match="no custom_id"):
+        parse_result_line(b'{"response": null}')

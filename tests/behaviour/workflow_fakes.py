@@ -1,0 +1,302 @@
+"""An in-memory Batch API with the client's surface, for job-logic tests (no HTTP, fully scripted).
+
+Batches move one step per `retrieve` (validating -> in_progress -> finalizing -> completed)
+unless `auto` is off; tests can also expire, cancel or fail them at any point. Faults are
+queued per operation name and raised by the next call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+from openai_batch._exceptions import APIConnectionError, InternalServerError, RateLimitError
+from openai_batch_api.models import Batch, DeleteFileResponse, OpenAIFile
+
+
+def connection_error() -> APIConnectionError:
+    return APIConnectionError("connection reset", operation="retrieveBatch")
+
+
+def status_error(cls: type[RateLimitError] | type[InternalServerError], status: int) -> Exception:
+    request = httpx.Request("GET", "http://127.0.0.1/batches/x")
+    response = httpx.Response(status, request=request, json={"error": {"message": "busy"}})
+    return cls("busy", operation="retrieveBatch", response=response, body={"error": {"message": "busy"}})
+
+
+def default_outcome(custom_id: str) -> str:
+    """`ok` unless the id ends in `-bad` (a 400 in the error file)."""
+    return "fail" if custom_id.endswith("-bad") else "ok"
+
+
+class FakeServer:
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[OpenAIFile, bytes]] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.uploads = 0
+        self.creates = 0
+        self.retrieves = 0
+        self.content_reads = 0
+        self.auto = True
+        self.outcome: Callable[[str], str] = default_outcome
+        self.faults: dict[str, list[BaseException]] = defaultdict(list)
+        self._ids = itertools.count(1)
+        self._now = 1_700_000_000
+
+    # --- helpers ---------------------------------------------------------------------
+    def _fault(self, op: str) -> None:
+        if self.faults[op]:
+            raise self.faults[op].pop(0)
+
+    def _tick(self) -> int:
+        self._now += 1
+        return self._now
+
+    def _requests(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        data = self.files[batch["input_file_id"]][1]
+        return [json.loads(x) for x in data.splitlines() if x.strip()]
+
+    def _store_file(self, name: str, data: bytes, purpose: str) -> OpenAIFile:
+        file_id = f"file-{next(self._ids)}"
+        model = OpenAIFile.from_dict(
+            {
+                "id": file_id,
+                "bytes": len(data),
+                "created_at": self._tick(),
+                "filename": name,
+                "object": "file",
+                "purpose": purpose,
+                "status": "processed",
+            }
+        )
+        self.files[file_id] = (model, data)
+        return model
+
+    def _model(self, batch: dict[str, Any]) -> Batch:
+        return Batch.from_dict(json.loads(json.dumps(batch)))
+
+    def finish(self, batch_id: str, status: str = "completed", *, done: int | None = None) -> None:
+        """Close a batch as `status`, running its first `done` requests (all by default)."""
+        batch = self.batches[batch_id]
+        requests = self._requests(batch)
+        done = len(requests) if done is None else done
+        out: list[bytes] = []
+        err: list[bytes] = []
+        for i, request in enumerate(requests):
+            cid = request["custom_id"]
+            if i >= done:
+                if status in ("expired", "cancelled"):
+                    code = "batch_expired" if status == "expired" else "batch_cancelled"
+                    err.append(
+                        json.dumps(
+                            {
+                                "id": f"r{i}",
+                                "custom_id": cid,
+                                "response": None,
+                                "error": {"code": code, "message": status},
+                            }
+                        ).encode()
+                    )
+                continue
+            verdict = self.outcome(cid)
+            if verdict == "skip":
+                continue
+            if verdict == "ok":
+                body = {"echo": request["body"], "custom_id": cid}
+                out.append(
+                    json.dumps(
+                        {
+                            "id": f"r{i}",
+                            "custom_id": cid,
+                            "error": None,
+                            "response": {"status_code": 200, "request_id": f"req-{cid}", "body": body},
+                        }
+                    ).encode()
+                )
+            else:
+                body = {"error": {"message": "bad request", "type": "invalid_request_error", "code": "bad"}}
+                err.append(
+                    json.dumps(
+                        {
+                            "id": f"r{i}",
+                            "custom_id": cid,
+                            "error": None,
+                            "response": {"status_code": 400, "request_id": f"req-{cid}", "body": body},
+                        }
+                    ).encode()
+                )
+        completed = sum(1 for r in requests[:done] if self.outcome(r["custom_id"]) == "ok")
+        failed = sum(1 for r in requests[:done] if self.outcome(r["custom_id"]) == "fail")
+        if out:
+            batch["output_file_id"] = self._store_file(
+                f"{batch_id}_output.jsonl", b"\n".join(out) + b"\n", "batch_output"
+            ).id
+        if err:
+            batch["error_file_id"] = self._store_file(
+                f"{batch_id}_error.jsonl", b"\n".join(err) + b"\n", "batch_output"
+            ).id
+        batch["status"] = status
+        batch["request_counts"] = {"total": len(requests), "completed": completed, "failed": failed}
+        batch[f"{status}_at"] = self._tick()
+
+    def fail(
+        self, batch_id: str, code: str = "token_limit_exceeded", message: str = "Enqueued token limit reached"
+    ) -> None:
+        batch = self.batches[batch_id]
+        batch["status"] = "failed"
+        batch["failed_at"] = self._tick()
+        batch["errors"] = {"object": "list", "data": [{"code": code, "message": message, "param": None, "line": None}]}
+
+    def advance(self, batch_id: str) -> None:
+        batch = self.batches[batch_id]
+        total = len(self._requests(batch))
+        status = batch["status"]
+        if status == "validating":
+            batch["status"] = "in_progress"
+            batch["request_counts"] = {"total": total, "completed": total // 2, "failed": 0}
+        elif status == "in_progress":
+            batch["status"] = "finalizing"
+            batch["request_counts"] = {"total": total, "completed": total, "failed": 0}
+        elif status == "finalizing":
+            self.finish(batch_id)
+        elif status == "cancelling":
+            self.finish(batch_id, "cancelled", done=total // 2)
+
+    # --- API -------------------------------------------------------------------------
+    def upload(self, file: Path, purpose: str) -> OpenAIFile:
+        self._fault("files.create")
+        self.uploads += 1
+        return self._store_file(Path(file).name, Path(file).read_bytes(), purpose)
+
+    def create(
+        self, input_file_id: str, endpoint: str, completion_window: str, metadata: Mapping[str, str] | None
+    ) -> Batch:
+        self._fault("batches.create")
+        assert input_file_id in self.files, input_file_id
+        self.creates += 1
+        batch_id = f"batch_{next(self._ids)}"
+        self.batches[batch_id] = {
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": endpoint,
+            "input_file_id": input_file_id,
+            "completion_window": completion_window,
+            "status": "validating",
+            "created_at": self._tick(),
+            "metadata": dict(metadata or {}),
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+        }
+        return self._model(self.batches[batch_id])
+
+    def retrieve(self, batch_id: str) -> Batch:
+        self._fault("batches.retrieve")
+        self.retrieves += 1
+        if self.auto:
+            self.advance(batch_id)
+        return self._model(self.batches[batch_id])
+
+    def cancel(self, batch_id: str) -> Batch:
+        self._fault("batches.cancel")
+        batch = self.batches[batch_id]
+        if batch["status"] in ("validating", "in_progress", "finalizing"):
+            batch["status"] = "cancelling"
+        return self._model(batch)
+
+
+class _Content:
+    def __init__(self, server: FakeServer, file_id: str) -> None:
+        self._server = server
+        self._file_id = file_id
+
+    def iter_lines(self) -> Iterator[bytes]:
+        self._server._fault("files.content")
+        self._server.content_reads += 1
+        yield from self._server.files[self._file_id][1].splitlines()
+
+    def write_to(self, path: str | Path) -> Path:
+        Path(path).write_bytes(self._server.files[self._file_id][1])
+        return Path(path)
+
+
+class _Files:
+    def __init__(self, server: FakeServer) -> None:
+        self._server = server
+
+    def create(self, *, file: Path, purpose: str) -> OpenAIFile:
+        return self._server.upload(file, purpose)
+
+    def list(
+        self, *, purpose: str | None = None, limit: int | None = None, order: str | None = None
+    ) -> Iterator[OpenAIFile]:
+        items = [f for f, _ in self._server.files.values() if purpose is None or f.purpose == purpose]
+        return iter(sorted(items, key=lambda f: f.created_at, reverse=order != "asc"))
+
+    def retrieve(self, file_id: str) -> OpenAIFile:
+        return self._server.files[file_id][0]
+
+    def delete(self, file_id: str) -> DeleteFileResponse:
+        del self._server.files[file_id]
+        return DeleteFileResponse.from_dict({"id": file_id, "object": "file", "deleted": True})
+
+    def content(self, file_id: str) -> _Content:
+        return _Content(self._server, file_id)
+
+
+class _Batches:
+    def __init__(self, server: FakeServer) -> None:
+        self._server = server
+
+    def create(
+        self,
+        *,
+        input_file_id: str,
+        endpoint: str,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+    ) -> Batch:
+        return self._server.create(input_file_id, endpoint, completion_window, metadata)
+
+    def retrieve(self, batch_id: str) -> Batch:
+        return self._server.retrieve(batch_id)
+
+    def cancel(self, batch_id: str) -> Batch:
+        return self._server.cancel(batch_id)
+
+    def list(self, *, limit: int | None = None) -> Iterator[Batch]:
+        batches = sorted(self._server.batches.values(), key=lambda b: b["created_at"], reverse=True)
+        return iter([self._server._model(b) for b in batches])
+
+
+class FakeClient:
+    def __init__(self, server: FakeServer | None = None) -> None:
+        self.server = server or FakeServer()
+        self.files = _Files(self.server)
+        self.batches = _Batches(self.server)
+        self.closed = False
+
+    def __enter__(self) -> FakeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.closed = True
+
+
+def write_chat_input(path: Path, n: int, *, bad: set[int] | None = None) -> Path:
+    with path.open("wb") as out:
+        for i in range(n):
+            cid = f"r{i:05d}-bad" if bad and i in bad else f"r{i:05d}"
+            body = {"model": "gpt-test", "messages": [{"role": "user", "content": f"question {i}"}]}
+            out.write(
+                json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}).encode()
+            )
+            out.write(b"\n")
+    return path
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_bytes().splitlines()]
