@@ -19,7 +19,11 @@ from .._pagination import AsyncPage, PageData, SyncPage, page_data
 from .._types import TimeoutTypes
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from openai_batch_api.models import Batch
+
+    from ..workflow import BatchProgress, ProgressOption
 
 __all__ = ["AsyncBatches", "Batches"]
 
@@ -121,6 +125,39 @@ class Batches:
 
         return SyncPage(fetch, after)
 
+    def wait(
+        self,
+        batch_id: str,
+        *,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        deadline: float | None = None,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+        progress: ProgressOption = "auto",
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> Batch:
+        """Poll until the batch is completed, failed, expired or cancelled, and return it.
+
+        Backs off from `poll_interval` to `max_interval`, keeps polling through transient
+        errors, and raises `BatchWaitTimeout` after `deadline` seconds. A progress bar is
+        drawn when stderr is a terminal; `on_progress` is called on every poll either way.
+        """
+        # Imported here: the workflow package is not needed by callers who never wait.
+        from ..workflow import wait_for_batch
+
+        return wait_for_batch(
+            self,
+            batch_id,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            deadline=deadline,
+            on_progress=on_progress,
+            progress=progress,
+            sleep=sleep,
+            clock=clock,
+        )
+
 
 class AsyncBatches:
     """Batch operations of an `AsyncBatchClient`, reached as ``client.batches``.
@@ -179,3 +216,30 @@ class AsyncBatches:
             return await runtime.run("listBatches", _list_page(cursor, limit), runtime.context(timeout, max_retries))
 
         return AsyncPage(fetch, after)
+
+    async def wait(
+        self,
+        batch_id: str,
+        *,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        deadline: float | None = None,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+        progress: ProgressOption = "auto",
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> Batch:
+        """The async twin of `Batches.wait`."""
+        from ..workflow import async_wait_for_batch
+
+        return await async_wait_for_batch(
+            self,
+            batch_id,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            deadline=deadline,
+            on_progress=on_progress,
+            progress=progress,
+            sleep=sleep,
+            clock=clock,
+        )
