@@ -10,6 +10,8 @@ The hand-written layer over the generated ``openai_batch_api`` package::
                                       completion_window="24h")
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import AsyncBatchClient, BatchClient
 from ._exceptions import (
     APIConnectionError,
@@ -33,6 +35,51 @@ from ._ids import file_id_or_none
 from ._pagination import AsyncPage, SyncPage
 from ._types import BatchStatus, ExpiresAfter, FileInput, FilePurpose
 
+if TYPE_CHECKING:
+    from .workflow import (
+        BatchInputWriter,
+        BatchLimits,
+        BatchProgress,
+        BatchResult,
+        BatchWaitTimeout,
+        InputValidationError,
+        Job,
+        JobError,
+        Outcome,
+        async_wait_for_batch,
+        upload_batch_file,
+        validate_input_file,
+        wait_for_batch,
+    )
+
+# The workflow's main names, re-exported lazily: importing the workflow costs ~30 ms that a
+# caller of the raw endpoints should not pay at `import openai_batch`.
+_WORKFLOW_EXPORTS = frozenset(
+    {
+        "BatchInputWriter",
+        "BatchLimits",
+        "BatchProgress",
+        "BatchResult",
+        "BatchWaitTimeout",
+        "InputValidationError",
+        "Job",
+        "JobError",
+        "Outcome",
+        "async_wait_for_batch",
+        "upload_batch_file",
+        "validate_input_file",
+        "wait_for_batch",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WORKFLOW_EXPORTS:
+        from . import workflow
+
+        return getattr(workflow, name)
+    raise AttributeError(f"module 'openai_batch' has no attribute {name!r}")
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -45,19 +92,32 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BatchClient",
+    "BatchInputWriter",
+    "BatchLimits",
+    "BatchProgress",
+    "BatchResult",
     "BatchStatus",
+    "BatchWaitTimeout",
     "ConfigurationError",
     "ConflictError",
     "ExpiresAfter",
     "FileContent",
     "FileInput",
     "FilePurpose",
+    "InputValidationError",
     "InternalServerError",
+    "Job",
+    "JobError",
     "NotFoundError",
     "OpenAIBatchError",
+    "Outcome",
     "PermissionDeniedError",
     "RateLimitError",
     "SyncPage",
     "UnprocessableEntityError",
+    "async_wait_for_batch",
     "file_id_or_none",
+    "upload_batch_file",
+    "validate_input_file",
+    "wait_for_batch",
 ]
