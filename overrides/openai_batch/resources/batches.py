@@ -136,18 +136,28 @@ class Batches:
         progress: ProgressOption = "auto",
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
     ) -> Batch:
         """Poll until the batch is completed, failed, expired or cancelled, and return it.
 
         Backs off from `poll_interval` to `max_interval`, keeps polling through transient
         errors, and raises `BatchWaitTimeout` after `deadline` seconds. A progress bar is
         drawn when stderr is a terminal; `on_progress` is called on every poll either way.
+        `timeout` and `max_retries` apply to each poll.
         """
         # Imported here: the workflow package is not needed by callers who never wait.
         from ..workflow import wait_for_batch
 
+        batches = self
+
+        class _Polls:
+            # The poller calls retrieve(batch_id) only; this carries the per-call options.
+            def retrieve(self, batch_id: str) -> Batch:
+                return batches.retrieve(batch_id, timeout=timeout, max_retries=max_retries)
+
         return wait_for_batch(
-            self,
+            _Polls(),
             batch_id,
             poll_interval=poll_interval,
             max_interval=max_interval,
@@ -228,12 +238,20 @@ class AsyncBatches:
         progress: ProgressOption = "auto",
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
     ) -> Batch:
         """The async twin of `Batches.wait`."""
         from ..workflow import async_wait_for_batch
 
+        batches = self
+
+        class _Polls:
+            async def retrieve(self, batch_id: str) -> Batch:
+                return await batches.retrieve(batch_id, timeout=timeout, max_retries=max_retries)
+
         return await async_wait_for_batch(
-            self,
+            _Polls(),
             batch_id,
             poll_interval=poll_interval,
             max_interval=max_interval,

@@ -26,9 +26,12 @@ class BatchLimits:
     """How much one batch may hold; a job bigger than this is split into several batches.
 
     The defaults are the Batch API's documented limits. Lower them to shard small inputs
-    (tests, or to keep each batch short)::
+    (tests, or to keep each batch short).
+
+    Example::
 
         limits = BatchLimits(max_requests=1_000)
+        job = Job.submit(client, "requests.jsonl", limits=limits)
     """
 
     max_requests: int = attrs.field(default=50_000, validator=attrs.validators.gt(0))

@@ -59,7 +59,19 @@ class BatchProgress:
 
 
 class ProgressSink(Protocol):
-    """Receives every :class:`BatchProgress`; ``close`` is called once waiting ends."""
+    """Receives every :class:`BatchProgress`; ``close`` is called once waiting ends.
+
+    Example::
+
+        class LogSink:
+            def update(self, progress: BatchProgress) -> None:
+                logging.info("%s: %d/%d", progress.status, progress.completed, progress.total)
+
+            def close(self) -> None:
+                pass
+
+        client.batches.wait(batch_id, progress=LogSink())
+    """
 
     def update(self, progress: BatchProgress) -> None: ...
 

@@ -12,7 +12,12 @@ __all__ = ["BatchResult", "Outcome", "RequestError", "parse_result_line"]
 
 
 class Outcome(enum.StrEnum):
-    """What became of one input request."""
+    """What became of one input request.
+
+    Example::
+
+        failed = [r.custom_id for r in job.results() if r.outcome is Outcome.FAILED]
+    """
 
     SUCCEEDED = "succeeded"  # a 2xx response is in the output file
     FAILED = "failed"  # an error line, a non-2xx response, or its batch failed as a whole
@@ -24,7 +29,14 @@ class Outcome(enum.StrEnum):
 
 @attrs.frozen
 class RequestError:
-    """The ``error`` of a failed request (or of its batch): a ``code`` and a ``message``."""
+    """The ``error`` of a failed request (or of its batch): a ``code`` and a ``message``.
+
+    Example::
+
+        for result in job.results():
+            if result.error is not None:
+                print(result.custom_id, result.error.code, result.error.message)
+    """
 
     code: str | None
     message: str | None

@@ -17,7 +17,13 @@ __all__ = ["ShardSpec", "shard_input_file"]
 
 @attrs.frozen
 class ShardSpec:
-    """One shard file: its ``index`` (from 0), ``path``, size, and the input line it starts at."""
+    """One shard file: its ``index`` (from 0), ``path``, size, and the input line it starts at.
+
+    Example::
+
+        for shard in shard_input_file("requests.jsonl", "shards/", endpoint="/v1/embeddings", limits=BatchLimits()):
+            print(shard.index, shard.path, shard.request_count, shard.first_line)
+    """
 
     index: int
     path: Path

@@ -20,6 +20,11 @@ class ShardStatus:
     """One shard of a job and the batch that runs it (``batch_id`` is None until created).
 
     ``retry_of`` says which outcomes a resubmission shard carries again (e.g. ``"expired"``).
+
+    Example::
+
+        for shard in job.status().shards:
+            print(shard.index, shard.batch_id, shard.status, shard.completed)
     """
 
     index: int

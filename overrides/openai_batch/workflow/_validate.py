@@ -21,7 +21,13 @@ __all__ = ["ValidationProblem", "ValidationReport", "validate_input_file"]
 
 @attrs.frozen
 class ValidationProblem:
-    """One broken rule: the 1-based ``line`` it is on, a stable ``code`` and a readable ``message``."""
+    """One broken rule: the 1-based ``line`` it is on, a stable ``code`` and a readable ``message``.
+
+    Example::
+
+        for problem in validate_input_file("requests.jsonl").problems:
+            print(f"requests.jsonl:{problem.line}: {problem.code}: {problem.message}")
+    """
 
     line: int
     code: str
