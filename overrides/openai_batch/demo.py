@@ -20,7 +20,7 @@ from pathlib import Path
 
 from openai_batch import BatchClient
 from openai_batch.server import LocalServer
-from openai_batch.workflow import BatchInputWriter, Job
+from openai_batch.workflow import BatchInputWriter, BatchProgress, Job
 
 QUESTIONS = (
     "What is the capital of {}?",
@@ -40,6 +40,20 @@ def build_input(path: Path, count: int) -> None:
                 messages=[{"role": "user", "content": question}],
                 max_tokens=64,
             )
+
+
+class PlainProgress:
+    """Progress lines for a log (no terminal, so no bar): each phase change and every quarter."""
+
+    def __init__(self) -> None:
+        self._last: tuple[str, int] | None = None
+
+    def __call__(self, progress: BatchProgress) -> None:
+        done = progress.completed + progress.failed
+        quarter = 4 * done // progress.total if progress.total else 0
+        if (progress.status, quarter) != self._last:
+            self._last = (progress.status, quarter)
+            print(f"  {progress.status}: {done:,}/{progress.total:,} done, {progress.failed:,} failed")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +77,14 @@ def main(argv: list[str] | None = None) -> int:
                 with Job.submit(client, input_path, state=work / "jobs.sqlite") as job:
                     batch_ids = [s.batch_id for s in job.status().shards]
                     print(f"validated, uploaded and created batch {', '.join(str(b) for b in batch_ids)}")
-                    final = job.wait(poll_interval=0.25, max_interval=1.0, progress="auto")
+                    # A bar on a terminal; plain lines when the output goes to a log.
+                    tty = sys.stderr.isatty()
+                    final = job.wait(
+                        poll_interval=0.25,
+                        max_interval=1.0,
+                        progress="auto" if tty else None,
+                        on_progress=None if tty else PlainProgress(),
+                    )
                     print(f"batch finished: {final.status}")
                     summary = job.write_results(results_path)
 
