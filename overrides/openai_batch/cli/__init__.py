@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     out = Output(as_json=bool(args.json))
+    if not out.as_json and importlib.util.find_spec("rich") is None:
+        # Tables and bars come from rich, in the `cli` extra; say so instead of a traceback.
+        error("human output needs the `cli` extra: pip install 'openai-batch-client[cli]' (or pass --json)")
+        return _exit.USAGE
     if not logging.getLogger().handlers:
         # Warnings from the library (e.g. a poll that failed and will be retried) reach stderr.
         logging.basicConfig(level=logging.WARNING, format="openai-batch: %(levelname)s: %(message)s")
