@@ -4,6 +4,10 @@ Our exception hierarchy::
 
     OpenAIBatchError                    base of everything raised here
     ├── ConfigurationError              no API key, or the key would travel over plain http
+    ├── WorkflowError                   a job-level problem (openai_batch.workflow)
+    │   ├── InputValidationError        the input file breaks a Batch API rule (lists each line)
+    │   ├── BatchWaitTimeout            waiting passed its deadline (names the batches)
+    │   └── JobError                    a recorded job cannot go on (JobNotFoundError: unknown id)
     └── APIError                        a call to the API failed (.operation, .request)
         ├── APIConnectionError          no usable response: refused, reset, DNS, TLS ...
         │   └── APITimeoutError         connect/read/write/pool timeout
