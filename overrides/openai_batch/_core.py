@@ -89,6 +89,12 @@ def single(step: GeneratedCall[R]) -> Flow[R]:
     return expect_parsed(step.operation, response)
 
 
+def single_json(step: HttpCall, build: Callable[[Any], R]) -> Flow[R]:
+    """The flow of a plain call whose body we parse ourselves (see `generated_request`)."""
+    response: httpx.Response = yield step
+    return expect_json(step.operation, response, build)
+
+
 def expect_parsed(operation: str, response: Response[R]) -> R:
     """The parsed model of a 200 response; otherwise the matching `APIStatusError`. Never None."""
     status = int(response.status_code)
@@ -104,6 +110,36 @@ def expect_parsed(operation: str, response: Response[R]) -> R:
         status_code=status,
         response=http_response,
     )
+
+
+def generated_request(operation: str, endpoint: Any, **kwargs: Any) -> HttpCall:
+    """The request a generated endpoint module would send, as a step whose response we parse.
+
+    Used where the generated parser is the cost (list pages, retrieve): the request is still
+    the generated one (method, path, query from its `_get_kwargs`), the body goes to `expect_json`.
+    """
+    request: dict[str, Any] = endpoint._get_kwargs(**kwargs)
+    method, url = request.pop("method"), request.pop("url")
+    return HttpCall(operation, str(method).upper(), str(url), request)
+
+
+def expect_json(operation: str, response: httpx.Response, build: Callable[[Any], R]) -> R:
+    """`build` applied to a 200 response's JSON; otherwise the same errors as `expect_parsed`."""
+    status = response.status_code
+    if status >= 400:
+        raise make_status_error(operation, response)
+    if status != 200:
+        raise APIResponseValidationError(
+            f"{operation}: expected HTTP 200 with a JSON body, got HTTP {status}; see .body",
+            operation=operation,
+            body=response.content,
+            status_code=status,
+            response=response,
+        )
+    try:
+        return build(response.json())
+    except _PARSE_ERRORS as exc:
+        raise _mismatch(operation, exc, response) from None
 
 
 def _http_response_for(response: Response[Any]) -> httpx.Response:
@@ -123,6 +159,10 @@ def parse_failure(operation: str, exc: Exception, context: CallContext) -> Excep
     if response.status_code >= 400:
         # The generated code failed before it could report the status (e.g. HTTPStatus(520)).
         return make_status_error(operation, response)
+    return _mismatch(operation, exc, response)
+
+
+def _mismatch(operation: str, exc: Exception, response: httpx.Response) -> APIResponseValidationError:
     return APIResponseValidationError(
         f"{operation}: the response body does not match the {operation} response schema "
         f"({type(exc).__name__}: {exc}); the raw body is in .body",

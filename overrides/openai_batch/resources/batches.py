@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from openai_batch_api.api.batch import cancel_batch, list_batches, retrieve_batch
+from openai_batch_api.models import Batch, ListBatchesResponse
 
 from .. import _idempotency
-from .._core import AsyncRuntime, Flow, GeneratedCall, SyncRuntime, expect_parsed, single
+from .._core import AsyncRuntime, Flow, SyncRuntime, expect_json, generated_request, single_json
+from .._fast_models import builder
 from .._ids import require_id
 from .._pagination import AsyncPage, PageData, SyncPage, page_data
 from .._types import TimeoutTypes
@@ -21,11 +23,14 @@ from .._types import TimeoutTypes
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from openai_batch_api.models import Batch
-
     from ..workflow import BatchProgress, ProgressOption
 
 __all__ = ["AsyncBatches", "Batches"]
+
+# The generated parsers cost more CPU than the HTTP exchange itself: bodies are built by
+# `_fast_models` (the same generated model objects, see there).
+_build_batch = builder(Batch)
+_build_list = builder(ListBatchesResponse)
 
 
 def _create_payload(
@@ -48,13 +53,13 @@ def _create_payload(
 
 
 def _retrieve(batch_id: str) -> Flow[Batch]:
-    kwargs = {"batch_id": require_id("batch_id", batch_id)}
-    return single(GeneratedCall("retrieveBatch", retrieve_batch.sync_detailed, retrieve_batch.asyncio_detailed, kwargs))
+    step = generated_request("retrieveBatch", retrieve_batch, batch_id=require_id("batch_id", batch_id))
+    return single_json(step, _build_batch)
 
 
 def _cancel(batch_id: str) -> Flow[Batch]:
-    kwargs = {"batch_id": require_id("batch_id", batch_id)}
-    return single(GeneratedCall("cancelBatch", cancel_batch.sync_detailed, cancel_batch.asyncio_detailed, kwargs))
+    step = generated_request("cancelBatch", cancel_batch, batch_id=require_id("batch_id", batch_id))
+    return single_json(step, _build_batch)
 
 
 def _list_page(after: str | None, limit: int | None) -> Flow[PageData[Batch]]:
@@ -63,9 +68,8 @@ def _list_page(after: str | None, limit: int | None) -> Flow[PageData[Batch]]:
         kwargs["after"] = after
     if limit is not None:
         kwargs["limit"] = limit
-    step = GeneratedCall("listBatches", list_batches.sync_detailed, list_batches.asyncio_detailed, kwargs)
-    response = yield step
-    return page_data("listBatches", expect_parsed("listBatches", response), after)
+    response = yield generated_request("listBatches", list_batches, **kwargs)
+    return page_data("listBatches", expect_json("listBatches", response, _build_list), after)
 
 
 class Batches:

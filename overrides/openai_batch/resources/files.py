@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from openai_batch_api.api.files import delete_file, list_files, retrieve_file
+from openai_batch_api.models import ListFilesResponse, OpenAIFile
 
 from .. import _idempotency
-from .._core import AsyncRuntime, Flow, GeneratedCall, SyncRuntime, expect_parsed, single
+from .._core import AsyncRuntime, Flow, GeneratedCall, SyncRuntime, expect_json, generated_request, single, single_json
+from .._fast_models import builder
 from .._files_content import AsyncFileContent, FileContent
 from .._ids import require_id
 from .._pagination import AsyncPage, PageData, SyncPage, page_data
@@ -20,14 +22,18 @@ from .._types import FileInput, FilePurpose, ListOrder, TimeoutTypes
 from .._upload import form_fields, open_source
 
 if TYPE_CHECKING:
-    from openai_batch_api.models import DeleteFileResponse, OpenAIFile
+    from openai_batch_api.models import DeleteFileResponse
 
 __all__ = ["AsyncFiles", "Files"]
 
+# Bodies built by `_fast_models`: the same generated model objects as their from_dict gives.
+_build_file = builder(OpenAIFile)
+_build_list = builder(ListFilesResponse)
+
 
 def _retrieve(file_id: str) -> Flow[OpenAIFile]:
-    kwargs = {"file_id": require_id("file_id", file_id)}
-    return single(GeneratedCall("retrieveFile", retrieve_file.sync_detailed, retrieve_file.asyncio_detailed, kwargs))
+    step = generated_request("retrieveFile", retrieve_file, file_id=require_id("file_id", file_id))
+    return single_json(step, _build_file)
 
 
 def _delete(file_id: str) -> Flow[DeleteFileResponse]:
@@ -44,8 +50,8 @@ def _list_page(
     for name, value in (("purpose", purpose), ("limit", limit), ("order", order), ("after", after)):
         if value is not None:
             kwargs[name] = value
-    response = yield GeneratedCall("listFiles", list_files.sync_detailed, list_files.asyncio_detailed, kwargs)
-    return page_data("listFiles", expect_parsed("listFiles", response), after)
+    response = yield generated_request("listFiles", list_files, **kwargs)
+    return page_data("listFiles", expect_json("listFiles", response, _build_list), after)
 
 
 def _upload(
