@@ -136,3 +136,17 @@ def test_serve_starts_a_server_the_cli_can_use(tmp_path: Path) -> None:
         assert json.loads(listed.stdout) == []
     finally:
         stop(process)
+
+
+def test_files_list_limit_caps_the_listing(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(input_file(["a"]))
+    for _ in range(3):
+        assert main(["files", "upload", str(src), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["files", "list", "--limit", "2", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert main(["files", "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3

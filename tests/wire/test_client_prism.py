@@ -56,6 +56,7 @@ def test_batches(client: BatchClient) -> None:
     pager = client.batches.list(limit=2)
     assert isinstance(pager, SyncPage)
     first_page = pager.data
+    assert len(first_page) > 0
     assert all(isinstance(b, Batch) for b in first_page)
 
 
@@ -65,6 +66,7 @@ def test_files(client: BatchClient, jsonl: Path, tmp_path: Path) -> None:
     assert isinstance(client.files.create(file=io.BytesIO(b"{}\n"), purpose="batch"), OpenAIFile)
     assert isinstance(client.files.retrieve("file-abc"), OpenAIFile)
     pager = client.files.list(purpose="batch", limit=5, order="desc")
+    assert len(pager.data) > 0
     assert all(isinstance(f, OpenAIFile) for f in pager.data)
     assert isinstance(client.files.delete("file-abc"), DeleteFileResponse)
     content = client.files.content("file-abc")
@@ -82,6 +84,7 @@ async def test_batches_async(aclient: AsyncBatchClient) -> None:
     assert isinstance(await aclient.batches.cancel("batch_abc"), Batch)
     page = await aclient.batches.list(limit=2)
     assert isinstance(page, AsyncPage)
+    assert len(page.data) > 0
     assert all(isinstance(b, Batch) for b in page.data)
 
 
@@ -91,6 +94,7 @@ async def test_files_async(aclient: AsyncBatchClient, jsonl: Path, tmp_path: Pat
     assert isinstance(uploaded, OpenAIFile)
     assert isinstance(await aclient.files.retrieve("file-abc"), OpenAIFile)
     page = await aclient.files.list(purpose="batch")
+    assert len(page.data) > 0
     assert all(isinstance(f, OpenAIFile) for f in page.data)
     assert isinstance(await aclient.files.delete("file-abc"), DeleteFileResponse)
     content = aclient.files.content("file-abc")

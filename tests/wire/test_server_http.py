@@ -330,8 +330,8 @@ def test_a_slow_response_is_slow(client: httpx.Client) -> None:
     started = time.monotonic()
     assert client.get("/files").status_code == 200
     assert time.monotonic() - started >= 0.3
+    client.post("/_admin/faults", json={"rules": [{"kind": "delay", "seconds": 0.4, "count": 1}]})
     with pytest.raises(httpx.ReadTimeout):
-        client.post("/_admin/faults", json={"rules": [{"kind": "delay", "seconds": 0.4, "count": 1}]})
         client.get("/files", timeout=0.1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -394,7 +395,9 @@ def cmd_files(args: argparse.Namespace, out: Output) -> int:
     with make_client(args) as client:
         action = args.files_command
         if action == "list":
-            files = list(client.files.list(purpose=args.purpose, limit=args.limit))
+            # --limit caps how many are shown; pages are fetched lazily until then.
+            pager = client.files.list(purpose=args.purpose, limit=args.limit)
+            files = list(itertools.islice(pager, args.limit)) if args.limit is not None else list(pager)
             if out.as_json:
                 out.emit([f.to_dict() for f in files])
             else:

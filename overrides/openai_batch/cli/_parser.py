@@ -69,6 +69,13 @@ def _wait_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def _limit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-requests-per-batch", type=int, default=None, metavar="N", help="shard at N requests (default 50,000)"
@@ -130,7 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("id", metavar="ID")
 
-    wait = command("wait", "wait until a job or batch finishes, with a progress bar")
+    wait = command(
+        "wait",
+        "wait until a job or batch finishes, with a progress bar",
+        "example:\n  openai-batch wait job_0123456789abcdef --out results.jsonl --timeout 3600",
+    )
     wait.add_argument("id", metavar="ID")
     wait.add_argument("--out", default=None, metavar="PATH", help="then write the results here")
     _wait_options(wait)
@@ -143,25 +154,35 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("id", metavar="ID")
     results.add_argument("--out", required=True, metavar="PATH")
 
-    cancel = command("cancel", "cancel a job's running batches, or one batch")
+    cancel = command(
+        "cancel",
+        "cancel a job's running batches, or one batch",
+        "example:\n  openai-batch cancel batch_abc123      # finished results stay available",
+    )
     cancel.add_argument("id", metavar="ID")
 
     resubmit = command(
-        "resubmit", "send again only the requests of a job that did not run (expired, cancelled, missing)"
+        "resubmit",
+        "send again only the requests of a job that did not run (expired, cancelled, missing)",
+        "example:\n  openai-batch resubmit job_0123456789abcdef --include-failed",
     )
     resubmit.add_argument("id", metavar="ID")
     resubmit.add_argument("--include-failed", action="store_true", help="also resend requests that failed")
 
     retry = command(
-        "retry", "create new batches for a job's batches that failed as a whole (e.g. token_limit_exceeded)"
+        "retry",
+        "create new batches for a job's batches that failed as a whole (e.g. token_limit_exceeded)",
+        "example:\n  openai-batch retry job_0123456789abcdef --delay 600",
     )
     retry.add_argument("id", metavar="ID")
     retry.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait S seconds first")
 
-    listing = command("list", "list batches on the server, newest first")
-    listing.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
+    listing = command(
+        "list", "list batches on the server, newest first", "example:\n  openai-batch list --limit 50 --json"
+    )
+    listing.add_argument("--limit", type=_positive, default=20, metavar="N", help="how many (default 20)")
 
-    command("jobs", "list the jobs recorded in the state file")
+    command("jobs", "list the jobs recorded in the state file", "example:\n  openai-batch jobs --state ./jobs.sqlite")
 
     validate = command(
         "validate",
@@ -173,7 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--sharded", action="store_true", help="check lines only: the file will be sharded")
     _limit_options(validate)
 
-    files = command("files", "manage files: list, upload, download, delete")
+    files = command(
+        "files",
+        "manage files: list, upload, download, delete",
+        "examples:\n"
+        "  openai-batch files list --purpose batch --limit 20\n"
+        "  openai-batch files upload requests.jsonl\n"
+        "  openai-batch files download file-abc123 --out results.jsonl\n"
+        "  openai-batch files delete file-abc123",
+    )
     file_commands = files.add_subparsers(dest="files_command", metavar="ACTION", required=True)
 
     def file_command(name: str, help: str) -> argparse.ArgumentParser:
@@ -181,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     files_list = file_command("list", "list files")
     files_list.add_argument("--purpose", default=None)
-    files_list.add_argument("--limit", type=int, default=None)
+    files_list.add_argument("--limit", type=_positive, default=None, metavar="N", help="how many (default all)")
     upload = file_command("upload", "upload a file (batch input is validated first)")
     upload.add_argument("file", metavar="FILE")
     upload.add_argument("--purpose", default="batch")

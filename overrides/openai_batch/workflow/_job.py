@@ -18,6 +18,7 @@ from typing import Any
 
 from openai_batch_api.models import Batch, OpenAIFile
 
+from .._files_content import write_atomically
 from ._batchinfo import TERMINAL_STATUSES, batch_counts, batch_errors, batch_metadata, format_errors, optional_str
 from ._crash import crash_point
 from ._download import store_result_file
@@ -600,17 +601,14 @@ class Job:
         """
         self.download_results()
         target = Path(path)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         counts: dict[str, int] = {}
-        try:
-            with tmp.open("wb") as out:
-                for result in self.results():
-                    out.write(_encode(result.to_dict()).encode())
-                    out.write(b"\n")
-                    counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+
+        def lines() -> Iterator[bytes]:
+            for result in self.results():
+                counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+                yield _encode(result.to_dict()).encode() + b"\n"
+
+        write_atomically(target, lines())
         return ResultSummary(target, counts)
 
     def write_unfinished(self, path: str | os.PathLike[str], *, include_failed: bool = False) -> int:
@@ -621,12 +619,15 @@ class Job:
         self.download_results()
         wanted = _unfinished_outcomes(include_failed)
         count = 0
-        target = Path(path)
-        with target.open("wb") as out:
+
+        def lines() -> Iterator[bytes]:
+            nonlocal count
             for result, raw in self._joined():
                 if result.outcome in wanted:
-                    out.write(raw if raw.endswith(b"\n") else raw + b"\n")
                     count += 1
+                    yield raw if raw.endswith(b"\n") else raw + b"\n"
+
+        write_atomically(Path(path), lines())
         return count
 
     def resubmit_unfinished(self, *, include_failed: bool = False) -> int:
@@ -699,8 +700,5 @@ def _unfinished_outcomes(include_failed: bool) -> frozenset[Outcome]:
 
 
 def _download(client: ClientLike, file_id: str, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as out:
-        for line in client.files.content(file_id).iter_lines():
-            out.write(line if line.endswith(b"\n") else line + b"\n")
-    os.replace(tmp, path)
+    lines = client.files.content(file_id).iter_lines()
+    write_atomically(path, (line if line.endswith(b"\n") else line + b"\n" for line in lines))

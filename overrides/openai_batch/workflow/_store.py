@@ -18,6 +18,8 @@ from typing import Any
 
 import attrs
 
+from ._lock import job_lock
+
 __all__ = ["DEFAULT_STATE_PATH", "JobRow", "JobStore", "ShardRow"]
 
 #: Where jobs are recorded unless a path is given (relative to the working directory).
@@ -166,9 +168,12 @@ class JobStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: each statement commits on its own unless wrapped in `transaction()`.
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        # Switching a new file to WAL needs exclusive access and SQLite answers "database is
+        # locked" at once (no busy wait) when two openers race; a file lock serialises set-up.
+        with job_lock(self.path.with_name(f".{self.path.name}.init-lock")):
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
 
     @property
     def work_dir(self) -> Path:
