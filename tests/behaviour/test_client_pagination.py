@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from typing import Any
 
 import httpx
@@ -215,3 +216,50 @@ async def test_sync_pager_raises_list_errors_on_creation() -> None:
     async with harness("sync", unauthorized) as h:
         with pytest.raises(AuthenticationError, match="listBatches: HTTP 401"):
             h.client.batches.list()
+
+
+def _generated_pages(total: int) -> Any:
+    """A handler serving `total` batches, 100 a page, built on the fly (the fake holds none)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        after = request.url.params.get("after")
+        start = int(after.removeprefix("batch_")) + 1 if after else 0
+        ids = range(start, min(start + 100, total))
+        data = [batch_json(f"batch_{i:06d}", metadata={"note": "x" * 200}) for i in ids]
+        return httpx.Response(
+            200,
+            json={
+                "object": "list",
+                "data": data,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+                "has_more": start + 100 < total,
+            },
+        )
+
+    return handler
+
+
+@pytest.mark.anyio
+async def test_memory_stays_bounded_by_one_page_however_many_items(mode: str) -> None:
+    # Peak memory while walking 8,000 items must not grow with the count: compared with
+    # walking 500 it may differ by noise, not by the 7,500 extra items (~10 MB if held).
+    async def peak(total: int) -> int:
+        async with harness(mode, _generated_pages(total)) as h:
+            tracemalloc.start()
+            try:
+                pager = h.client.batches.list(limit=100)
+                count = 0
+                if isinstance(pager, AsyncPage):
+                    async for _ in pager:
+                        count += 1
+                else:
+                    for _ in pager:
+                        count += 1
+                assert count == total
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+    small, large = await peak(500), await peak(8_000)
+    assert large < small * 1.5 + 256_000, (small, large)
