@@ -8,7 +8,9 @@ and receives their results, the same shape as `httpx.Auth.auth_flow`::
         return expect_parsed("retrieveBatch", response)
 
 `SyncRuntime.run` executes the steps with the sync generated functions, `httpx.Client`
-and `sleep`; `AsyncRuntime.run` awaits the async ones. A failed step is thrown back
+and `sleep`; `AsyncRuntime.run` awaits the async ones. Most operations are a single
+request whose JSON body we parse (`single_json`); `request` runs exactly that flow without
+the generator machinery, since it sits on the path of every retrieve, cancel and page. A failed step is thrown back
 into the flow (`generator.throw`), so recovery logic such as "on a timeout, look for
 the batch before resubmitting" is also written once. The runners are the only code
 that exists twice, and they only dispatch.
@@ -35,7 +37,7 @@ from ._exceptions import (
     OpenAIBatchError,
     make_status_error,
 )
-from ._options import CallContext, call_scope, current_call
+from ._options import CURRENT_CALL, CallContext, current_call
 from ._retry import Outcome, RetryPolicy, error_outcome
 from ._secret import Secret
 
@@ -208,6 +210,8 @@ class _Runtime:
 
     def context(self, timeout: float | httpx.Timeout | None, max_retries: int | None) -> CallContext:
         """The options of one call: per-call overrides, else the client's defaults."""
+        if timeout is None and max_retries is None:  # the common case: nothing to validate
+            return CallContext(self.timeout, self.policy.max_retries)
         return CallContext(
             timeout=self.timeout if timeout is None else as_timeout(timeout),
             max_retries=self.policy.max_retries if max_retries is None else check_max_retries(max_retries),
@@ -235,22 +239,36 @@ class SyncRuntime(_Runtime):
         self.sleep = sleep
 
     def run(self, operation: str, flow: Flow[T], context: CallContext) -> T:
-        with call_scope(context):
-            try:
-                step = next(flow)
-                while True:
-                    try:
-                        result = self._execute(step, context)
-                    except Exception as exc:
-                        step = flow.throw(exc)
-                    else:
-                        step = flow.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            except Exception as exc:
-                raise_boundary(operation, exc, self.secret)
-            finally:
-                flow.close()
+        token = CURRENT_CALL.set(context)  # the transport reads the call's options from here
+        try:
+            step = next(flow)
+            while True:
+                try:
+                    result = self._execute(step, context)
+                except Exception as exc:
+                    step = flow.throw(exc)
+                else:
+                    step = flow.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise_boundary(operation, exc, self.secret)
+        finally:
+            flow.close()
+            CURRENT_CALL.reset(token)
+
+    def request(self, step: HttpCall, build: Callable[[Any], T], context: CallContext) -> T:
+        """``run(step.operation, single_json(step, build), context)``, minus the generator."""
+        token = CURRENT_CALL.set(context)
+        try:
+            self._prepare(step, context)
+            http = self.http
+            response = http.send(http.build_request(step.method, step.url, **step.options))
+            return expect_json(step.operation, response, build)
+        except Exception as exc:
+            raise_boundary(step.operation, exc, self.secret)
+        finally:
+            CURRENT_CALL.reset(token)
 
     def _execute(self, step: Step, context: CallContext) -> Any:
         if isinstance(step, Sleep):
@@ -282,22 +300,37 @@ class AsyncRuntime(_Runtime):
         self.sleep = sleep
 
     async def run(self, operation: str, flow: Flow[T], context: CallContext) -> T:
-        with call_scope(context):
-            try:
-                step = next(flow)
-                while True:
-                    try:
-                        result = await self._execute(step, context)
-                    except Exception as exc:
-                        step = flow.throw(exc)
-                    else:
-                        step = flow.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            except Exception as exc:
-                raise_boundary(operation, exc, self.secret)
-            finally:
-                flow.close()
+        # A ContextVar set in a coroutine is reset in the same task: `await` keeps the context.
+        token = CURRENT_CALL.set(context)
+        try:
+            step = next(flow)
+            while True:
+                try:
+                    result = await self._execute(step, context)
+                except Exception as exc:
+                    step = flow.throw(exc)
+                else:
+                    step = flow.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise_boundary(operation, exc, self.secret)
+        finally:
+            flow.close()
+            CURRENT_CALL.reset(token)
+
+    async def request(self, step: HttpCall, build: Callable[[Any], T], context: CallContext) -> T:
+        """The async twin of `SyncRuntime.request`."""
+        token = CURRENT_CALL.set(context)
+        try:
+            self._prepare(step, context)
+            http = self.http
+            response = await http.send(http.build_request(step.method, step.url, **step.options))
+            return expect_json(step.operation, response, build)
+        except Exception as exc:
+            raise_boundary(step.operation, exc, self.secret)
+        finally:
+            CURRENT_CALL.reset(token)
 
     async def _execute(self, step: Step, context: CallContext) -> Any:
         if isinstance(step, Sleep):

@@ -70,35 +70,62 @@ class _Slow(Exception):
 
 
 _MISSING = object()  # a required key that is absent
-_builders: dict[type[Any], Callable[[dict[str, Any]], Any] | None] = {}
+Runner = Callable[[Any], Any]
+_runners: dict[type[Any], Runner] = {}
 
 
 def build(cls: type[M], data: Any) -> M:
     """``cls.from_dict(data)``: the same result (or the same exception), faster for plannable models."""
-    try:
-        fast = _builders[cls]
-    except KeyError:
-        fast = _builders[cls] = _compile(cls)
-    if fast is not None and type(data) is dict:
-        try:
-            return cast(M, fast(data))
-        except _Slow:
-            pass
-    return cast(M, cast(Any, cls).from_dict(data))
+    result: M = _runner(cls)(data)
+    return result
 
 
 def builder(cls: type[M]) -> Callable[[Any], M]:
-    """`build` bound to one class: ``builder(Batch)(json)``."""
-    return lambda data: build(cls, data)
+    """`build` bound to one class: ``builder(Batch)(json)``.
+
+    The plan is made on the first call, not here: resource modules call this at import
+    time, and planning imports and inspects the generated models.
+    """
+    run: Runner | None = None
+
+    def build_cls(data: Any) -> M:
+        nonlocal run
+        if run is None:
+            run = _runner(cls)
+        result: M = run(data)
+        return result
+
+    return build_cls
 
 
-def _nested(cls: type[Any], value: Any) -> Any:
-    # A nested failure that from_dict would raise: let the parent's from_dict raise it, so
-    # the error is the one the generated code gives for the whole body.
+def _runner(cls: type[Any]) -> Runner:
+    """The function giving ``cls.from_dict(data)`` for `cls`: its fast builder with the fallback."""
     try:
-        return build(cls, value)
-    except Exception:
-        raise _Slow from None
+        return _runners[cls]
+    except KeyError:
+        pass
+    # Until the plan below is made, a model nesting itself reaches it through this table.
+    _runners[cls] = lambda data: _runners[cls](data)
+    from_dict: Runner = cast(Any, cls).from_dict
+    try:
+        fast = _compile(cls)
+    except BaseException:
+        del _runners[cls]
+        raise
+    if fast is None:
+        run = from_dict
+    else:
+
+        def run(data: Any) -> Any:
+            if type(data) is dict:
+                try:
+                    return fast(data)
+                except _Slow:
+                    pass
+            return from_dict(data)
+
+    _runners[cls] = run
+    return run
 
 
 # --- compiling a plan -------------------------------------------------------------------------
@@ -119,8 +146,6 @@ def _compile(cls: type[Any]) -> Callable[[dict[str, Any]], Any] | None:
         "UNSET": UNSET,
         "MISSING": _MISSING,
         "Slow": _Slow,
-        "build": build,
-        "nested": _nested,
         "NESTED_ERRORS": _NESTED_ERRORS,
         "KEYS": frozenset(f.key for f in fields),
     }
@@ -128,7 +153,8 @@ def _compile(cls: type[Any]) -> Callable[[dict[str, Any]], Any] | None:
     arguments = []
     for i, f in enumerate(fields):
         key, var, arg = repr(f.key), f"v{i}", f"a{i}"
-        namespace[arg] = f.arg
+        # A nested model's argument is its runner, called directly (no lookup per value).
+        namespace[arg] = _runner(f.arg) if f.kind in (_MODEL, _MODEL_OR_RAW, _MODEL_LIST) else f.arg
         absent = "MISSING" if f.required else "UNSET"
         if f.kind == _PLAIN:
             arguments.append(f"{f.name}=d[{key}]" if f.required else f"{f.name}=d.get({key}, UNSET)")
@@ -141,15 +167,24 @@ def _compile(cls: type[Any]) -> Callable[[dict[str, Any]], Any] | None:
         if f.kind == _LITERAL:
             lines.append(f"    if {guard}(type({var}) is not str or {var} not in {arg}): raise Slow")
         elif f.kind == _MODEL:
+            # A nested failure that from_dict would raise: the parent's from_dict raises it,
+            # so the error is the one the generated code gives for the whole body.
             lines.append(f"    if {guard}type({var}) is not dict: raise Slow")
-            lines.append(f"    if {var} is not UNSET: {var} = nested({arg}, {var})")
+            lines.append(f"    if {var} is not UNSET:")
+            lines.append("        try:")
+            lines.append(f"            {var} = {arg}({var})")
+            lines.append("        except Exception:")
+            lines.append("            raise Slow from None")
         elif f.kind == _MODEL_LIST:
             lines.append(f"    if type({var}) is not list: raise Slow")
-            lines.append(f"    {var} = [nested({arg}, item) for item in {var}]")
+            lines.append("    try:")
+            lines.append(f"        {var} = [{arg}(item) for item in {var}]")
+            lines.append("    except Exception:")
+            lines.append("        raise Slow from None")
         else:  # _MODEL_OR_RAW: as the generated code, keep a value that does not parse
             lines.append(f"    if isinstance({var}, dict):")
             lines.append("        try:")
-            lines.append(f"            {var} = build({arg}, {var})")
+            lines.append(f"            {var} = {arg}({var})")
             lines.append("        except NESTED_ERRORS:")
             lines.append("            pass")
     lines += [

@@ -41,18 +41,20 @@ class CallContext:
             self.transport_retries = self.max_retries
 
 
-_CURRENT: ContextVar[CallContext | None] = ContextVar("openai_batch_call", default=None)
+# Public to the runners in `_core`, which set and reset it directly on their hot path:
+# `call_scope` is the same two calls plus a generator-based context manager around them.
+CURRENT_CALL: ContextVar[CallContext | None] = ContextVar("openai_batch_call", default=None)
 
 
 def current_call() -> CallContext | None:
-    return _CURRENT.get()
+    return CURRENT_CALL.get()
 
 
 @contextmanager
 def call_scope(context: CallContext) -> Iterator[CallContext]:
     """Publish `context` to the transport while the body runs (never across a `yield` to user code)."""
-    token = _CURRENT.set(context)
+    token = CURRENT_CALL.set(context)
     try:
         yield context
     finally:
-        _CURRENT.reset(token)
+        CURRENT_CALL.reset(token)

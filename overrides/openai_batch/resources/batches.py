@@ -14,7 +14,7 @@ from openai_batch_api.api.batch import cancel_batch, list_batches, retrieve_batc
 from openai_batch_api.models import Batch, ListBatchesResponse
 
 from .. import _idempotency
-from .._core import AsyncRuntime, Flow, SyncRuntime, expect_json, generated_request, single_json
+from .._core import AsyncRuntime, HttpCall, SyncRuntime, generated_request
 from .._fast_models import builder
 from .._ids import require_id
 from .._pagination import AsyncPage, PageData, SyncPage, page_data
@@ -52,24 +52,25 @@ def _create_payload(
     return payload
 
 
-def _retrieve(batch_id: str) -> Flow[Batch]:
-    step = generated_request("retrieveBatch", retrieve_batch, batch_id=require_id("batch_id", batch_id))
-    return single_json(step, _build_batch)
+# Retrieve, cancel and list are one request each: they run as `runtime.request(step, build)`,
+# the generator-free form of the flow ``single_json(step, build)``.
 
 
-def _cancel(batch_id: str) -> Flow[Batch]:
-    step = generated_request("cancelBatch", cancel_batch, batch_id=require_id("batch_id", batch_id))
-    return single_json(step, _build_batch)
+def _retrieve(batch_id: str) -> HttpCall:
+    return generated_request("retrieveBatch", retrieve_batch, batch_id=require_id("batch_id", batch_id))
 
 
-def _list_page(after: str | None, limit: int | None) -> Flow[PageData[Batch]]:
+def _cancel(batch_id: str) -> HttpCall:
+    return generated_request("cancelBatch", cancel_batch, batch_id=require_id("batch_id", batch_id))
+
+
+def _list_page(after: str | None, limit: int | None) -> HttpCall:
     kwargs: dict[str, Any] = {}
     if after is not None:
         kwargs["after"] = after
     if limit is not None:
         kwargs["limit"] = limit
-    response = yield generated_request("listBatches", list_batches, **kwargs)
-    return page_data("listBatches", expect_json("listBatches", response, _build_list), after)
+    return generated_request("listBatches", list_batches, **kwargs)
 
 
 class Batches:
@@ -108,10 +109,14 @@ class Batches:
         return self._runtime.run("createBatch", flow, context)
 
     def retrieve(self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None) -> Batch:
-        return self._runtime.run("retrieveBatch", _retrieve(batch_id), self._runtime.context(timeout, max_retries))
+        runtime = self._runtime
+        context = runtime.context(timeout, max_retries)  # options are checked before the id
+        return runtime.request(_retrieve(batch_id), _build_batch, context)
 
     def cancel(self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None) -> Batch:
-        return self._runtime.run("cancelBatch", _cancel(batch_id), self._runtime.context(timeout, max_retries))
+        runtime = self._runtime
+        context = runtime.context(timeout, max_retries)  # options are checked before the id
+        return runtime.request(_cancel(batch_id), _build_batch, context)
 
     def list(
         self,
@@ -125,7 +130,8 @@ class Batches:
         runtime = self._runtime
 
         def fetch(cursor: str | None) -> PageData[Batch]:
-            return runtime.run("listBatches", _list_page(cursor, limit), runtime.context(timeout, max_retries))
+            body = runtime.request(_list_page(cursor, limit), _build_list, runtime.context(timeout, max_retries))
+            return page_data("listBatches", body, cursor)
 
         return SyncPage(fetch, after)
 
@@ -206,14 +212,16 @@ class AsyncBatches:
     async def retrieve(
         self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None
     ) -> Batch:
-        return await self._runtime.run(
-            "retrieveBatch", _retrieve(batch_id), self._runtime.context(timeout, max_retries)
-        )
+        runtime = self._runtime
+        context = runtime.context(timeout, max_retries)  # options are checked before the id
+        return await runtime.request(_retrieve(batch_id), _build_batch, context)
 
     async def cancel(
         self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None
     ) -> Batch:
-        return await self._runtime.run("cancelBatch", _cancel(batch_id), self._runtime.context(timeout, max_retries))
+        runtime = self._runtime
+        context = runtime.context(timeout, max_retries)  # options are checked before the id
+        return await runtime.request(_cancel(batch_id), _build_batch, context)
 
     def list(
         self,
@@ -227,7 +235,8 @@ class AsyncBatches:
         runtime = self._runtime
 
         async def fetch(cursor: str | None) -> PageData[Batch]:
-            return await runtime.run("listBatches", _list_page(cursor, limit), runtime.context(timeout, max_retries))
+            body = await runtime.request(_list_page(cursor, limit), _build_list, runtime.context(timeout, max_retries))
+            return page_data("listBatches", body, cursor)
 
         return AsyncPage(fetch, after)
 
