@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,13 @@ from openai_batch_api.models import Batch, OpenAIFile
 from .._files_content import write_atomically
 from ._batchinfo import TERMINAL_STATUSES, batch_counts, batch_errors, batch_metadata, format_errors, optional_str
 from ._crash import crash_point
-from ._download import store_result_file
+from ._download import async_store_result_file, store_result_file
 from ._errors import InputValidationError, JobError, JobNotFoundError
 from ._join import UNFINISHED, join_results
 from ._limits import DEFAULT_LIMITS, BatchLimits
 from ._lock import job_lock
-from ._progress import BatchProgress, ProgressOption, make_progress_sink
-from ._protocols import ClientLike
+from ._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
+from ._protocols import AsyncJobClient, ClientLike
 from ._results import BatchResult, Outcome
 from ._shard import shard_input_file
 from ._status import JobStatus, ResultSummary, build_status
@@ -438,25 +438,49 @@ class Job:
         """The job as last recorded (no network); see :meth:`refresh`."""
         return build_status(self._row, self._shards())
 
+    # The sync and async waits share every decision below (which shards to poll, what a
+    # polled batch changes, which files to download, when to stop, how long to sleep);
+    # only the network calls differ. All store access stays on the caller's thread.
+
+    def _pollable(self) -> list[tuple[ShardRow, str]]:
+        """Shards whose batch is still running, to poll now, each with its batch id."""
+        return [(s, s.batch_id) for s in self._shards() if s.batch_id is not None and s.status not in TERMINAL_STATUSES]
+
+    def _apply_polled(self, shard: ShardRow, batch: Batch) -> None:
+        self._apply(shard, batch)
+        if batch.status == "failed":
+            logger.warning(
+                "batch %s (job %s shard %d) failed: %s",
+                batch.id,
+                self.job_id,
+                shard.shard_index,
+                format_errors(shard.errors or []),
+            )
+
+    def _poll_failed(self, shard: ShardRow, exc: Exception) -> None:
+        # The batch goes on server-side; a failed poll only delays the news.
+        logger.warning("polling batch %s failed (%s); will poll again", shard.batch_id, exc)
+
     def refresh(self) -> JobStatus:
         """Poll every running batch once; connection errors, 429s and 5xx leave a shard as it was."""
-        for shard in self._shards():
-            if shard.batch_id is None or shard.status in TERMINAL_STATUSES:
-                continue
+        for shard, batch_id in self._pollable():
             try:
-                batch = self._client.batches.retrieve(shard.batch_id)
+                batch = self._client.batches.retrieve(batch_id)
             except TRANSIENT_ERRORS as exc:
-                logger.warning("polling batch %s failed (%s); will poll again", shard.batch_id, exc)
+                self._poll_failed(shard, exc)
                 continue
-            self._apply(shard, batch)
-            if batch.status == "failed":
-                logger.warning(
-                    "batch %s (job %s shard %d) failed: %s",
-                    batch.id,
-                    self.job_id,
-                    shard.shard_index,
-                    format_errors(shard.errors or []),
-                )
+            self._apply_polled(shard, batch)
+        return self.status()
+
+    async def refresh_async(self, client: AsyncJobClient) -> JobStatus:
+        """:meth:`refresh` polling with an :class:`~openai_batch.AsyncBatchClient`."""
+        for shard, batch_id in self._pollable():
+            try:
+                batch = await client.batches.retrieve(batch_id)
+            except TRANSIENT_ERRORS as exc:
+                self._poll_failed(shard, exc)
+                continue
+            self._apply_polled(shard, batch)
         return self.status()
 
     def _snapshots(self) -> tuple[tuple[str, ...], list[Snapshot]]:
@@ -464,6 +488,29 @@ class Job:
         ids = tuple(s.batch_id or f"shard {s.shard_index}" for s in shards)
         # A shard's own request count is its total even before its batch reports one.
         return ids, [(s.status, s.request_count, s.completed, s.failed) for s in shards]
+
+    def _unsent(self) -> bool:
+        """Whether some shard still needs ``start()`` (not cut yet, or no batch created for it)."""
+        return not self._row.sharded or any(s.batch_id is None and s.status == "pending" for s in self._shards())
+
+    def _watch(
+        self,
+        poll_interval: float,
+        max_interval: float,
+        backoff: float,
+        deadline: float | None,
+        clock: Callable[[], float] | None,
+        on_progress: Callable[[BatchProgress], None] | None,
+        progress: ProgressOption,
+    ) -> _JobWatch:
+        schedule = PollSchedule(
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            deadline=deadline,
+            clock=clock or time.monotonic,
+        )
+        return _JobWatch(self, schedule, make_progress_sink(progress, on_progress))
 
     def wait(
         self,
@@ -485,26 +532,69 @@ class Job:
         :func:`~openai_batch.workflow.wait_for_batch`; on timeout :class:`BatchWaitTimeout`
         names the batches still running.
         """
-        clock = clock or time.monotonic
         sleep = sleep or time.sleep
-        if any(s.batch_id is None and s.status == "pending" for s in self._shards()) or not self._row.sharded:
+        if self._unsent():
             self.start()
-        schedule = PollSchedule(
-            poll_interval=poll_interval, max_interval=max_interval, backoff=backoff, deadline=deadline, clock=clock
-        )
-        sink = make_progress_sink(progress, on_progress)
-        try:
+        with self._watch(poll_interval, max_interval, backoff, deadline, clock, on_progress, progress) as watch:
             while True:
                 status = self.refresh()
-                downloads_pending = download and not self._download_tolerant()
-                ids, snapshots = self._snapshots()
-                sink.update(schedule.observe(ids, snapshots))
-                if status.done and not downloads_pending:
+                downloaded = not download or self._download_tolerant()
+                delay = watch.after_poll(status, downloaded)
+                if delay is None:
                     return self.status()
-                running = [s.batch_id or f"shard {s.index}" for s in status.shards if s.status not in TERMINAL_STATUSES]
-                sleep(schedule.next_sleep(running or ["(downloading results)"], status.status))
-        finally:
-            sink.close()
+                sleep(delay)
+
+    async def wait_async(
+        self,
+        client: AsyncJobClient,
+        *,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        backoff: float = 1.5,
+        deadline: float | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+        progress: ProgressOption = None,
+        download: bool = True,
+    ) -> JobStatus:
+        """:meth:`wait`, polling and downloading with an :class:`~openai_batch.AsyncBatchClient`.
+
+        Same options, same records in the state file; ``sleep`` is awaited (default
+        ``anyio.sleep``). Unlike :meth:`wait` it sends nothing: shards not sent yet raise
+        :class:`JobError` (send them with :meth:`submit` or :meth:`start`, which take the
+        sync client, then wait here). Call it from the thread that opened the job: the
+        state file is used on that thread only.
+
+        Example::
+
+            with BatchClient() as client:
+                job = Job.submit(client, "requests.jsonl")
+            async with AsyncBatchClient() as aclient:
+                await job.wait_async(aclient, deadline=24 * 3600)
+            job.write_results("results.jsonl")
+            job.close()
+        """
+        if sleep is None:
+            import anyio
+
+            sleep = anyio.sleep
+        self._reload()
+        if self._unsent() and not self._row.cancel_requested:
+            unsent = [s.shard_index for s in self._shards() if s.batch_id is None and s.status == "pending"]
+            which = f"shards {unsent}" if unsent and self._row.sharded else "its input (not sharded yet)"
+            raise JobError(
+                f"job {self.job_id}: {which} not sent yet; run Job.submit(...) or job.start() "
+                "with a sync BatchClient first, then wait_async"
+            )
+        with self._watch(poll_interval, max_interval, backoff, deadline, clock, on_progress, progress) as watch:
+            while True:
+                status = await self.refresh_async(client)
+                downloaded = not download or await self._download_tolerant_async(client)
+                delay = watch.after_poll(status, downloaded)
+                if delay is None:
+                    return self.status()
+                await sleep(delay)
 
     def cancel(self) -> JobStatus:
         """Cancel every running batch and send no further shard; finished results stay available."""
@@ -559,6 +649,18 @@ class Job:
         return [s.shard_index for s in failed]
 
     # --- results ------------------------------------------------------------------------
+    def _downloads_due(self) -> list[tuple[ShardRow, list[str]]]:
+        """Finished shards whose results are not stored yet, each with its result file ids."""
+        return [
+            (shard, [f for f in (shard.output_file_id, shard.error_file_id) if f])
+            for shard in self._shards()
+            if shard.status in TERMINAL_STATUSES and not shard.results_done
+        ]
+
+    def _downloaded(self, shard: ShardRow) -> None:
+        self._store.update_shard(self.job_id, shard.shard_index, results_done=True)
+        crash_point("after_download")
+
     def download_results(self) -> int:
         """Store the output and error lines of every finished batch not stored yet; returns lines stored.
 
@@ -566,23 +668,38 @@ class Job:
         next time (rows are keyed by custom_id, so nothing doubles).
         """
         stored = 0
-        for shard in self._shards():
-            if shard.status not in TERMINAL_STATUSES or shard.results_done:
-                continue
-            for file_id in (shard.output_file_id, shard.error_file_id):
-                if file_id:
-                    stored += store_result_file(self._client, self._store, shard, file_id)
-            self._store.update_shard(self.job_id, shard.shard_index, results_done=True)
-            crash_point("after_download")
+        for shard, file_ids in self._downloads_due():
+            for file_id in file_ids:
+                stored += store_result_file(self._client, self._store, shard, file_id)
+            self._downloaded(shard)
         return stored
+
+    async def download_results_async(self, client: AsyncJobClient) -> int:
+        """:meth:`download_results` streaming with an :class:`~openai_batch.AsyncBatchClient`."""
+        stored = 0
+        for shard, file_ids in self._downloads_due():
+            for file_id in file_ids:
+                stored += await async_store_result_file(client, self._store, shard, file_id)
+            self._downloaded(shard)
+        return stored
+
+    def _download_failed(self, exc: Exception) -> bool:
+        logger.warning("downloading results of job %s failed (%s); will try again", self.job_id, exc)
+        return False
 
     def _download_tolerant(self) -> bool:
         """``download_results`` for the wait loop: a transient error leaves it for the next poll (returns False)."""
         try:
             self.download_results()
         except TRANSIENT_ERRORS as exc:
-            logger.warning("downloading results of job %s failed (%s); will try again", self.job_id, exc)
-            return False
+            return self._download_failed(exc)
+        return True
+
+    async def _download_tolerant_async(self, client: AsyncJobClient) -> bool:
+        try:
+            await self.download_results_async(client)
+        except TRANSIENT_ERRORS as exc:
+            return self._download_failed(exc)
         return True
 
     def _joined(self) -> Iterator[tuple[BatchResult, bytes]]:
@@ -702,3 +819,31 @@ def _unfinished_outcomes(include_failed: bool) -> frozenset[Outcome]:
 def _download(client: ClientLike, file_id: str, path: Path) -> None:
     lines = client.files.content(file_id).iter_lines()
     write_atomically(path, (line if line.endswith(b"\n") else line + b"\n" for line in lines))
+
+
+class _JobWatch:
+    """The decisions of one wait on a job, shared by :meth:`Job.wait` and :meth:`Job.wait_async`.
+
+    After each round of polling and downloading, :meth:`after_poll` reports the combined
+    progress and says whether the wait is over (``None``) or how long to sleep; past the
+    deadline it raises :class:`BatchWaitTimeout`. Closing it closes the progress display.
+    """
+
+    def __init__(self, job: Job, schedule: PollSchedule, sink: ProgressSink) -> None:
+        self._job = job
+        self._schedule = schedule
+        self._sink = sink
+
+    def after_poll(self, status: JobStatus, downloaded: bool) -> float | None:
+        ids, snapshots = self._job._snapshots()
+        self._sink.update(self._schedule.observe(ids, snapshots))
+        if status.done and downloaded:
+            return None
+        running = [s.batch_id or f"shard {s.index}" for s in status.shards if s.status not in TERMINAL_STATUSES]
+        return self._schedule.next_sleep(running or ["(downloading results)"], status.status)
+
+    def __enter__(self) -> _JobWatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sink.close()

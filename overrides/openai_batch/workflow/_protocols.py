@@ -6,7 +6,7 @@ small fakes and keeps it from depending on the client's private layout.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -14,6 +14,9 @@ from openai_batch_api.models import Batch, OpenAIFile
 
 __all__ = [
     "AsyncBatchRetriever",
+    "AsyncContentClient",
+    "AsyncFileContentLike",
+    "AsyncJobClient",
     "AsyncWaitClient",
     "BatchAPI",
     "BatchRetriever",
@@ -93,6 +96,31 @@ class AsyncWaitClient(Protocol):
     def batches(self) -> AsyncBatchRetriever: ...
 
 
+class AsyncFileContentLike(Protocol):
+    def iter_lines(self) -> AsyncIterator[bytes]: ...
+
+
+class AsyncFilesContentAPI(Protocol):
+    """An async ``client.files`` as far as downloading results needs it."""
+
+    def content(self, file_id: str) -> AsyncFileContentLike: ...
+
+
+class AsyncContentClient(Protocol):
+    @property
+    def files(self) -> AsyncFilesContentAPI: ...
+
+
+class AsyncJobClient(Protocol):
+    """What an :class:`~openai_batch.AsyncBatchClient` offers ``Job.wait_async``: polling and downloads."""
+
+    @property
+    def batches(self) -> AsyncBatchRetriever: ...
+
+    @property
+    def files(self) -> AsyncFilesContentAPI: ...
+
+
 if TYPE_CHECKING:
     # Static proof (mypy only) that the real clients satisfy these protocols.
     from .._client import AsyncBatchClient, BatchClient
@@ -104,4 +132,7 @@ if TYPE_CHECKING:
         return client
 
     def _async_client_waits(client: AsyncBatchClient) -> AsyncWaitClient:
+        return client
+
+    def _async_client_runs_jobs(client: AsyncBatchClient) -> AsyncJobClient:
         return client
