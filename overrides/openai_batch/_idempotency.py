@@ -135,6 +135,30 @@ def _unknown(operation: str, cause: BaseException, detail: str) -> APIConnection
     )
 
 
+def _next_delay(
+    operation: str,
+    failure: BaseException,
+    attempt: int,
+    max_retries: int,
+    delay: float | None,
+    uncertain: bool,
+    unknown_hint: str,
+) -> float:
+    """The backoff before the next attempt of a create, or the error that ends it.
+
+    Out of retries (`delay` None), a create whose outcome is unknown raises an
+    outcome-unknown APIConnectionError carrying `unknown_hint`; otherwise the last failure.
+    """
+    if delay is None:
+        if uncertain:
+            raise _unknown(operation, failure, unknown_hint) from None
+        raise failure
+    logger.info(
+        "%s: retry %d of %d in %.3f s after %s", operation, attempt + 1, max_retries, delay, type(failure).__name__
+    )
+    return delay
+
+
 def create_batch(payload: dict[str, Any], token: str | None, max_retries: int, policy: RetryPolicy) -> Flow[Batch]:
     """POST /batches at most once in effect; see the module docstring."""
     endpoint = create_batch_endpoint
@@ -182,19 +206,16 @@ def create_batch(payload: dict[str, Any], token: str | None, max_retries: int, p
                 ) from None
             uncertain = uncertain or outcome is Outcome.UNKNOWN
         assert failure is not None  # every path that loops has failed once
-        delay = policy.delay(attempt, headers) if attempt < max_retries else None
-        if delay is None:
-            if uncertain:
-                raise _unknown(
-                    "createBatch",
-                    failure,
-                    f"a batch may have been created: look for metadata {TOKEN_KEY}={token!r} before creating it again",
-                ) from None
-            raise failure
-        attempt += 1
-        logger.info(
-            "createBatch: retry %d of %d in %.3f s after %s", attempt, max_retries, delay, type(failure).__name__
+        delay = _next_delay(
+            "createBatch",
+            failure,
+            attempt,
+            max_retries,
+            policy.delay(attempt, headers) if attempt < max_retries else None,
+            uncertain,
+            f"a batch may have been created: look for metadata {TOKEN_KEY}={token!r} before creating it again",
         )
+        attempt += 1
         yield Sleep(delay)
 
 
@@ -277,19 +298,16 @@ def upload_file(
                     raise failure
                 uncertain = uncertain or outcome is Outcome.UNKNOWN
             assert failure is not None  # every path that loops has failed once
-            delay = policy.delay(attempt, headers) if attempt < max_retries else None
-            if delay is None:
-                if uncertain:
-                    raise _unknown(
-                        "createFile",
-                        failure,
-                        f"the file may have been uploaded: look for {source.filename!r} in files.list(purpose={purpose!r})",
-                    ) from None
-                raise failure
-            attempt += 1
-            logger.info(
-                "createFile: retry %d of %d in %.3f s after %s", attempt, max_retries, delay, type(failure).__name__
+            delay = _next_delay(
+                "createFile",
+                failure,
+                attempt,
+                max_retries,
+                policy.delay(attempt, headers) if attempt < max_retries else None,
+                uncertain,
+                f"the file may have been uploaded: look for {source.filename!r} in files.list(purpose={purpose!r})",
             )
+            attempt += 1
             yield Sleep(delay)
     finally:
         source.close()
