@@ -47,6 +47,7 @@ check-generated: $(VENV)/.installed
 # --- gates ----------------------------------------------------------------------------------
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check overrides tests bench
+	$(VENV)/bin/ruff format --check overrides tests bench
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy --strict

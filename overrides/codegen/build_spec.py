@@ -109,7 +109,9 @@ def slice_spec(upstream: dict[str, Any], operations: tuple[str, ...] = OPERATION
     if "securitySchemes" in upstream_components:
         components["securitySchemes"] = copy.deepcopy(upstream_components["securitySchemes"])
 
-    used_tags = {tag for item in paths.values() for m, op in item.items() if m in HTTP_METHODS for tag in op.get("tags", [])}
+    used_tags = {
+        tag for item in paths.values() for m, op in item.items() if m in HTTP_METHODS for tag in op.get("tags", [])
+    }
     sliced: dict[str, Any] = {"openapi": upstream["openapi"], "info": upstream["info"]}
     if "servers" in upstream:
         sliced["servers"] = upstream["servers"]
@@ -139,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("upstream")
     parser.add_argument("output")
     parser.add_argument("--overlay", default=str(DEFAULT_OVERLAY))
-    parser.add_argument("--allow-missing", action="store_true", help="skip (and list) overlay actions that match nothing")
+    parser.add_argument(
+        "--allow-missing", action="store_true", help="skip (and list) overlay actions that match nothing"
+    )
     args = parser.parse_args(argv)
 
     upstream = load_yaml_document(args.upstream)

@@ -85,7 +85,9 @@ def generate(spec: Path, config: Path, out: Path) -> None:
             sys.stderr.write(result.stdout + result.stderr)
             raise SystemExit(f"generate: openapi-python-client failed on {spec}")
         ruff = _tool("ruff")
-        subprocess.run([ruff, "check", *RUFF_SETTINGS, "--select", "F401,I", "--fix", "--quiet", str(package_dir)], check=True)
+        subprocess.run(
+            [ruff, "check", *RUFF_SETTINGS, "--select", "F401,I", "--fix", "--quiet", str(package_dir)], check=True
+        )
         subprocess.run([ruff, "format", *RUFF_SETTINGS, "--quiet", str(package_dir)], check=True)
         (package_dir / "py.typed").write_text("")
 

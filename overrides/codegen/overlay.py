@@ -95,4 +95,3 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any], *, allow_mi
         else:
             raise OverlayError(f"overlay action {name}: needs `update` or `remove: true`")
     return skipped
-

@@ -80,6 +80,7 @@ def __getattr__(name: str) -> Any:
         return getattr(workflow, name)
     raise AttributeError(f"module 'openai_batch' has no attribute {name!r}")
 
+
 __all__ = [
     "APIConnectionError",
     "APIError",

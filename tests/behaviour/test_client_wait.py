@@ -86,4 +86,3 @@ def _async_append(sink: list[float]) -> Any:
         sink.append(seconds)
 
     return sleep
-
