@@ -8,25 +8,26 @@ timeout). Memory stays bounded by one chunk (plus the longest line, for lines).
 Why not the generated `download_file`: it reads the whole body into memory
 (`File(payload=BytesIO(response.content))`), and an output file can be 200 MB.
 
-Shared by both twins: the request, the status check, the line splitter, and the
-temp-file helpers. `write_to` downloads into a temporary file beside the target and
-renames it over the target only when complete (`os.replace` is atomic on POSIX and
-Windows), so a reader never sees half a file and a failure leaves nothing behind. A
-download cut off midway (after the 200 arrived) is restarted from the start, up to `max_retries` times.
+What to do (the request, status and error handling, line splitting, the atomic temp
+file, restarting a download cut off midway) is decided once, by the flows in
+`_download_flow`. This module only performs their steps: `_SyncSteps` with blocking
+calls, `_AsyncSteps` awaited (disk calls in anyio worker threads, so the event loop
+never blocks on disk). A failed step is thrown back into its flow, which decides.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._core import raise_boundary
-from ._exceptions import APIConnectionError, make_status_error
+from . import _download_flow as flows
+from ._core import Sleep
+from ._download_flow import CHUNK_SIZE, OPERATION, Download, LineSplitter, content_url, temp_path_for, unlink_quietly
 from ._ids import require_id
 from ._options import CallContext, call_scope
 
@@ -34,104 +35,180 @@ if TYPE_CHECKING:
     from collections.abc import Generator
 
     from ._core import AsyncRuntime, SyncRuntime
-    from ._secret import Secret
 
-OPERATION: Final = "downloadFile"
-CHUNK_SIZE: Final = 64 * 1024
-
-
-class LineSplitter:
-    """Splits a byte stream into lines without the line ending (``\\n`` or ``\\r\\n``).
-
-    A final line without a newline is returned by `end()`; a trailing newline does not
-    produce an empty last line. Blank lines in the middle are kept.
-    """
-
-    __slots__ = ("_pending",)
-
-    def __init__(self) -> None:
-        self._pending = bytearray()
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        if b"\n" not in chunk:
-            self._pending += chunk
-            return []
-        lines = chunk.split(b"\n")
-        if self._pending:
-            self._pending += lines[0]
-            lines[0] = bytes(self._pending)
-        self._pending = bytearray(lines.pop())
-        return [line[:-1] if line.endswith(b"\r") else line for line in lines]
-
-    def end(self) -> bytes | None:
-        if not self._pending:
-            return None
-        line = bytes(self._pending)
-        self._pending.clear()
-        return line[:-1] if line.endswith(b"\r") else line
-
-
-def content_url(file_id: str) -> str:
-    return f"/files/{quote(file_id, safe='')}/content"
-
-
-def temp_path_for(target: Path) -> tuple[int, Path]:
-    """An open descriptor and path of a new hidden temporary file in the target's directory.
-
-    Same directory, so the final `os.replace` is a rename on one filesystem (atomic).
-    """
-    import tempfile
-
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    return fd, Path(name)
-
-
-def unlink_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+__all__ = [
+    "CHUNK_SIZE",
+    "OPERATION",
+    "AsyncFileContent",
+    "FileContent",
+    "LineSplitter",
+    "awrite_atomically",
+    "content_url",
+    "temp_path_for",
+    "unlink_quietly",
+    "write_atomically",
+]
 
 
 def write_atomically(target: Path, chunks: Iterator[bytes]) -> Path:
     """Write `chunks` to a temporary file, then rename it over `target`; on any failure remove it."""
-    fd, temp = temp_path_for(target)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        unlink_quietly(temp)
-        raise
+    _SyncSteps().complete(flows.atomic_write(target, partial(flows.next_of, iter(chunks))))
     return target
 
 
 async def awrite_atomically(target: Path, chunks: AsyncIterator[bytes]) -> Path:
     """`write_atomically` for an async stream; disk calls run in anyio worker threads."""
-    import anyio
-    import anyio.to_thread
-
-    fd, temp = await anyio.to_thread.run_sync(temp_path_for, target)
-    try:
-        async with anyio.wrap_file(os.fdopen(fd, "wb")) as out:
-            async for chunk in chunks:
-                await out.write(chunk)
-            await out.flush()
-            await anyio.to_thread.run_sync(os.fsync, out.wrapped.fileno())
-        await anyio.to_thread.run_sync(os.replace, temp, target)
-    except BaseException:
-        unlink_quietly(temp)
-        raise
+    await _AsyncSteps().complete(flows.atomic_write(target, partial(flows.next_of, chunks)))
     return target
 
 
+class _SyncSteps:
+    """Performs a download flow's steps with blocking I/O; `run` yields what the flow emits."""
+
+    __slots__ = ("context", "http", "sleep")
+
+    def __init__(
+        self,
+        http: httpx.Client | None = None,
+        sleep: Callable[[float], None] | None = None,
+        context: CallContext | None = None,
+    ) -> None:
+        self.http = http
+        self.sleep = sleep
+        self.context = context
+
+    def run(self, flow: flows.DownloadFlow) -> Iterator[bytes]:
+        reply: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = flow.send(reply) if error is None else flow.throw(error)
+            except StopIteration:
+                return
+            finally:
+                reply = error = None  # also drops the frame -> traceback -> frame cycle when the flow raises
+            try:
+                if isinstance(step, flows.Emit):
+                    yield from step.items  # an abandoned iteration raises GeneratorExit here: the flow cleans up
+                else:
+                    reply = self._perform(step)
+            except BaseException as exc:  # every failure goes back into the flow, which decides
+                error = exc
+
+    def complete(self, flow: flows.DownloadFlow) -> None:
+        for _ in self.run(flow):
+            raise AssertionError("this flow emits nothing")
+
+    def _perform(self, step: flows.Step) -> Any:
+        if isinstance(step, flows.Next):
+            return next(step.source, None)
+        if isinstance(step, flows.Write):
+            return step.file.write(step.data)
+        if isinstance(step, flows.Send):
+            assert self.http is not None and self.context is not None
+            with call_scope(self.context):
+                return self.http.send(self.http.build_request("GET", step.url), stream=True)
+        if isinstance(step, flows.Stream):
+            return step.response.iter_bytes(step.chunk_size)
+        if isinstance(step, flows.Drain):
+            return step.response.read()
+        if isinstance(step, flows.Close):
+            return step.response.close()
+        if isinstance(step, Sleep):
+            assert self.sleep is not None
+            return self.sleep(step.seconds)
+        if isinstance(step, flows.MakeTemp):
+            return temp_path_for(step.target)
+        if isinstance(step, flows.OpenFile):
+            return os.fdopen(step.fd, "wb")
+        if isinstance(step, flows.Persist):
+            step.file.flush()
+            return os.fsync(step.file.fileno())
+        if isinstance(step, flows.CloseFile):
+            return step.file.close()
+        if isinstance(step, flows.Replace):
+            return os.replace(step.source, step.target)
+        raise TypeError(f"{OPERATION}: unknown step {step!r}")
+
+
+class _AsyncSteps:
+    """The async twin of `_SyncSteps`: the same steps, awaited."""
+
+    __slots__ = ("context", "http", "sleep")
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        context: CallContext | None = None,
+    ) -> None:
+        self.http = http
+        self.sleep = sleep
+        self.context = context
+
+    async def run(self, flow: flows.DownloadFlow) -> AsyncIterator[bytes]:
+        reply: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = flow.send(reply) if error is None else flow.throw(error)
+            except StopIteration:
+                return
+            finally:
+                reply = error = None  # also drops the frame -> traceback -> frame cycle when the flow raises
+            try:
+                if isinstance(step, flows.Emit):
+                    for item in step.items:
+                        yield item
+                else:
+                    reply = await self._perform(step)
+            except BaseException as exc:  # every failure goes back into the flow, which decides
+                error = exc
+
+    async def complete(self, flow: flows.DownloadFlow) -> None:
+        async for _ in self.run(flow):
+            raise AssertionError("this flow emits nothing")
+
+    async def _perform(self, step: flows.Step) -> Any:
+        import anyio
+        import anyio.to_thread
+
+        if isinstance(step, flows.Next):
+            return await anext(step.source, None)
+        if isinstance(step, flows.Write):
+            return await step.file.write(step.data)
+        if isinstance(step, flows.Send):
+            assert self.http is not None and self.context is not None
+            with call_scope(self.context):
+                return await self.http.send(self.http.build_request("GET", step.url), stream=True)
+        if isinstance(step, flows.Stream):
+            return step.response.aiter_bytes(step.chunk_size)
+        if isinstance(step, flows.Drain):
+            return await step.response.aread()
+        if isinstance(step, flows.Close):
+            return await step.response.aclose()
+        if isinstance(step, Sleep):
+            assert self.sleep is not None
+            return await self.sleep(step.seconds)
+        if isinstance(step, flows.MakeTemp):
+            return await anyio.to_thread.run_sync(temp_path_for, step.target)
+        if isinstance(step, flows.OpenFile):
+            return anyio.wrap_file(os.fdopen(step.fd, "wb"))
+        if isinstance(step, flows.Persist):
+            await step.file.flush()
+            return await anyio.to_thread.run_sync(os.fsync, step.file.wrapped.fileno())
+        if isinstance(step, flows.CloseFile):
+            return await step.file.aclose()
+        if isinstance(step, flows.Replace):
+            return await anyio.to_thread.run_sync(os.replace, step.source, step.target)
+        raise TypeError(f"{OPERATION}: unknown step {step!r}")
+
+
 class _BaseContent:
-    def __init__(self, file_id: str, context: CallContext) -> None:
+    def __init__(self, runtime: SyncRuntime | AsyncRuntime, file_id: str, context: CallContext) -> None:
         self.file_id = require_id("file_id", file_id)
         self._context = context
+        self._download = Download(self.file_id, context, runtime.secret, runtime.policy)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(file_id={self.file_id!r})"
@@ -147,41 +224,16 @@ class FileContent(_BaseContent):
     """
 
     def __init__(self, runtime: SyncRuntime, file_id: str, context: CallContext) -> None:
-        super().__init__(file_id, context)
-        self._runtime = runtime
-
-    def _open(self) -> httpx.Response:
-        runtime = self._runtime
-        self._context.transport_retries = self._context.max_retries
-        try:
-            with call_scope(self._context):
-                response = runtime.http.send(runtime.http.build_request("GET", content_url(self.file_id)), stream=True)
-            if response.status_code != 200:
-                try:
-                    response.read()
-                finally:
-                    response.close()
-                raise make_status_error(OPERATION, response)
-        except Exception as exc:
-            raise_boundary(OPERATION, exc, runtime.secret)
-        return response
+        super().__init__(runtime, file_id, context)
+        self._steps = _SyncSteps(runtime.http, runtime.sleep, context)
 
     def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
         """The raw bytes, in chunks of at most `chunk_size` (one request per call)."""
-        response = self._open()
-        try:
-            yield from _guard(response.iter_bytes(chunk_size), self._runtime.secret)
-        finally:
-            response.close()
+        return self._steps.run(self._download.chunks(chunk_size))
 
     def iter_lines(self) -> Iterator[bytes]:
         """Each line as bytes, without its line ending (one request per call)."""
-        splitter = LineSplitter()
-        for chunk in self.iter_bytes():
-            yield from splitter.feed(chunk)
-        last = splitter.end()
-        if last is not None:
-            yield last
+        return self._steps.run(self._download.lines())
 
     def read(self) -> bytes:
         """The whole content in memory; for small files only (prefer `write_to`/`iter_lines`)."""
@@ -190,18 +242,8 @@ class FileContent(_BaseContent):
     def write_to(self, path: str | os.PathLike[str]) -> Path:
         """Download to `path` atomically and return it; nothing is left behind on failure."""
         target = Path(path)
-        attempt = 0
-        while True:
-            response = self._open()  # failures before the body were already retried by the transport
-            try:
-                return write_atomically(target, _guard(response.iter_bytes(CHUNK_SIZE), self._runtime.secret))
-            except APIConnectionError:
-                if attempt >= self._context.max_retries:
-                    raise
-            finally:
-                response.close()
-            self._runtime.sleep(self._runtime.policy.backoff(attempt))
-            attempt += 1
+        self._steps.complete(self._download.write_to(target))
+        return target
 
 
 class AsyncFileContent(_BaseContent):
@@ -217,8 +259,8 @@ class AsyncFileContent(_BaseContent):
     """
 
     def __init__(self, runtime: AsyncRuntime, file_id: str, context: CallContext) -> None:
-        super().__init__(file_id, context)
-        self._runtime = runtime
+        super().__init__(runtime, file_id, context)
+        self._steps = _AsyncSteps(runtime.http, runtime.sleep, context)
 
     def __await__(self) -> Generator[Any, None, AsyncFileContent]:
         return self._itself().__await__()
@@ -226,78 +268,20 @@ class AsyncFileContent(_BaseContent):
     async def _itself(self) -> AsyncFileContent:
         return self
 
-    async def _open(self) -> httpx.Response:
-        runtime = self._runtime
-        self._context.transport_retries = self._context.max_retries
-        try:
-            with call_scope(self._context):
-                request = runtime.http.build_request("GET", content_url(self.file_id))
-                response = await runtime.http.send(request, stream=True)
-            if response.status_code != 200:
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
-                raise make_status_error(OPERATION, response)
-        except Exception as exc:
-            raise_boundary(OPERATION, exc, runtime.secret)
-        return response
-
-    async def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+    def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
         """The raw bytes, in chunks of at most `chunk_size` (one request per call)."""
-        response = await self._open()
-        try:
-            async for chunk in _aguard(response.aiter_bytes(chunk_size), self._runtime.secret):
-                yield chunk
-        finally:
-            await response.aclose()
+        return self._steps.run(self._download.chunks(chunk_size))
 
-    async def iter_lines(self) -> AsyncIterator[bytes]:
+    def iter_lines(self) -> AsyncIterator[bytes]:
         """Each line as bytes, without its line ending (one request per call)."""
-        splitter = LineSplitter()
-        async for chunk in self.iter_bytes():
-            for line in splitter.feed(chunk):
-                yield line
-        last = splitter.end()
-        if last is not None:
-            yield last
+        return self._steps.run(self._download.lines())
 
     async def read(self) -> bytes:
         """The whole content in memory; for small files only."""
         return b"".join([chunk async for chunk in self.iter_bytes()])
 
     async def write_to(self, path: str | os.PathLike[str]) -> Path:
-        """Download to `path` atomically and return it; nothing is left behind on failure.
-
-        File writes run in worker threads (anyio), so the event loop never blocks on disk.
-        """
+        """Download to `path` atomically and return it; nothing is left behind on failure."""
         target = Path(path)
-        attempt = 0
-        while True:
-            response = await self._open()  # failures before the body were already retried by the transport
-            try:
-                chunks = _aguard(response.aiter_bytes(CHUNK_SIZE), self._runtime.secret)
-                return await awrite_atomically(target, chunks)
-            except APIConnectionError:
-                if attempt >= self._context.max_retries:
-                    raise
-            finally:
-                await response.aclose()
-            await self._runtime.sleep(self._runtime.policy.backoff(attempt))
-            attempt += 1
-
-
-def _guard(chunks: Iterator[bytes], secret: Secret) -> Iterator[bytes]:
-    # Errors while the body streams (a reset mid-download) get the same wrapping as the rest.
-    try:
-        yield from chunks
-    except httpx.HTTPError as exc:
-        raise_boundary(OPERATION, exc, secret)
-
-
-async def _aguard(chunks: AsyncIterator[bytes], secret: Secret) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in chunks:
-            yield chunk
-    except httpx.HTTPError as exc:
-        raise_boundary(OPERATION, exc, secret)
+        await self._steps.complete(self._download.write_to(target))
+        return target

@@ -400,3 +400,65 @@ def test_line_splitter(chunks: list[bytes], lines: list[bytes]) -> None:
     if last is not None:
         out.append(last)
     assert out == lines
+
+
+class TrackedStream(ChunkStream):
+    """A ChunkStream that records whether the client closed it."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        super().__init__(chunks)
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.anyio
+async def test_leaving_iter_lines_early_closes_the_response(mode: str) -> None:
+    stream = TrackedStream([b"a\n", b"b\n", b"c\n"])
+    _, handler = serving(stream)
+    async with harness(mode, handler) as h:  # type: ignore[arg-type]
+        iterator = h.client.files.content("file-out").iter_lines()
+        if hasattr(iterator, "__aiter__"):
+            first = await iterator.__anext__()
+            await iterator.aclose()
+        else:
+            first = next(iterator)
+            iterator.close()
+        assert first == b"a"
+        assert stream.closed
+
+
+@pytest.mark.anyio
+async def test_cancelled_async_write_to_leaves_no_temp_file(tmp_path: Path) -> None:
+    import anyio
+
+    target = tmp_path / "out.jsonl"
+    midway = anyio.Event()
+
+    class StallingStream(httpx.AsyncByteStream):
+        # Sends one chunk, then stalls: the download is cancelled half-written.
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield b"first half\n"
+            midway.set()
+            await anyio.sleep(3600)
+            yield b"never sent\n"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=StallingStream())
+
+    async with AsyncBatchClient(api_key=KEY, transport=httpx.MockTransport(handler)) as client:
+        async with anyio.create_task_group() as tg:
+
+            async def download() -> None:
+                await client.files.content("file-out").write_to(target)
+
+            tg.start_soon(download)
+            await midway.wait()
+            await anyio.sleep(0.05)  # let the first chunk reach the temp file
+            assert any(tmp_path.iterdir()), "the half-written temp file should exist before the cancel"
+            tg.cancel_scope.cancel()
+    assert list(tmp_path.iterdir()) == []
