@@ -19,7 +19,8 @@ from openai_batch.workflow import (
     Outcome,
 )
 from openai_batch.workflow import _download as download_module
-from openai_batch.workflow import _job as job_module
+from openai_batch.workflow import _harvest as harvest_module
+from openai_batch.workflow import _sending as sending_module
 
 from tests.behaviour.workflow_fakes import (
     FakeClient,
@@ -59,12 +60,12 @@ def crash_at(monkeypatch: pytest.MonkeyPatch, point: str, nth: int = 1) -> None:
         if name == point and before < nth <= seen[name]:
             raise SimulatedCrash(point)
 
-    monkeypatch.setattr(job_module, "crash_point", crash_point)
-    monkeypatch.setattr(download_module, "crash_point", crash_point)
+    for module in (sending_module, harvest_module, download_module):
+        monkeypatch.setattr(module, "crash_point", crash_point)
 
 
 def no_crash(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (job_module, download_module):
+    for module in (sending_module, harvest_module, download_module):
         monkeypatch.setattr(module, "crash_point", lambda name, count=1: None)
 
 

@@ -11,7 +11,8 @@ import pytest
 from openai_batch._exceptions import InternalServerError, RateLimitError
 from openai_batch.workflow import BatchLimits, BatchProgress, BatchWaitTimeout, Job, JobError, JobStore
 from openai_batch.workflow import _download as download_module
-from openai_batch.workflow import _job as job_module
+from openai_batch.workflow import _harvest as harvest_module
+from openai_batch.workflow import _sending as sending_module
 from openai_batch.workflow._upload import file_sha256
 from openai_batch_api.models import Batch
 
@@ -285,7 +286,7 @@ async def test_crash_during_async_download_loses_and_doubles_nothing(
             await job.wait_async(aclient, sleep=no_async_sleep)
         stored_before = job.store.result_count(job.job_id)
     assert 0 < stored_before < 10
-    for module in (job_module, download_module):
+    for module in (sending_module, harvest_module, download_module):
         monkeypatch.setattr(module, "crash_point", lambda name, count=1: None)
     with submit(client, src, state) as job:
         assert job.resumed

@@ -14,10 +14,16 @@ from ._batchinfo import format_errors, optional_str
 from ._results import BatchResult, Outcome, RequestError, parse_result_line
 from ._store import JobStore, ShardRow, iter_chunks
 
-__all__ = ["UNFINISHED", "join_results"]
+__all__ = ["UNFINISHED", "join_results", "unfinished_outcomes"]
 
 #: Outcomes of requests that never ran (and may be sent again without paying twice).
 UNFINISHED = frozenset({Outcome.EXPIRED, Outcome.CANCELLED, Outcome.MISSING})
+
+
+def unfinished_outcomes(include_failed: bool) -> frozenset[Outcome]:
+    """The outcomes to send again: :data:`UNFINISHED`, plus failed requests if asked for."""
+    return UNFINISHED | {Outcome.FAILED} if include_failed else UNFINISHED
+
 
 # Input requests joined to their stored results per query.
 _JOIN_CHUNK = 500

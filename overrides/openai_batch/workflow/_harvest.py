@@ -1,0 +1,133 @@
+"""Collect a job's results: store the result files of finished batches, write the joined results.
+
+Result files are stored (see ``_download``) as soon as each batch finishes, and a shard
+is marked done only after all its files are in, so a run killed half-way reads them again
+next time. Output files are written atomically from the join (see ``_join``), one line
+at a time, so memory stays flat however large the job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from .._files_content import write_atomically
+from ._batchinfo import TERMINAL_STATUSES
+from ._crash import crash_point
+from ._download import async_store_result_file, store_result_file
+from ._join import join_results, unfinished_outcomes
+from ._protocols import AsyncJobClient, ClientLike
+from ._results import BatchResult
+from ._status import ResultSummary
+from ._store import JobStore, ShardRow
+from ._wait import TRANSIENT_ERRORS
+
+__all__ = [
+    "download_results",
+    "download_results_async",
+    "download_tolerant",
+    "download_tolerant_async",
+    "joined",
+    "write_results",
+    "write_unfinished",
+]
+
+logger = logging.getLogger("openai_batch.workflow")
+
+# No circular-reference check: result bodies are plain JSON trees.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def download_results(client: ClientLike, store: JobStore, job_id: str) -> int:
+    """Store the output and error lines of every finished batch not stored yet; returns lines stored."""
+    stored = 0
+    for shard, file_ids in _downloads_due(store, job_id):
+        for file_id in file_ids:
+            stored += store_result_file(client, store, shard, file_id)
+        _downloaded(store, shard)
+    return stored
+
+
+async def download_results_async(client: AsyncJobClient, store: JobStore, job_id: str) -> int:
+    """:func:`download_results` streaming with an :class:`~openai_batch.AsyncBatchClient`."""
+    stored = 0
+    for shard, file_ids in _downloads_due(store, job_id):
+        for file_id in file_ids:
+            stored += await async_store_result_file(client, store, shard, file_id)
+        _downloaded(store, shard)
+    return stored
+
+
+def download_tolerant(client: ClientLike, store: JobStore, job_id: str) -> bool:
+    """:func:`download_results` for the wait loop: a transient error leaves it for the next poll (returns False)."""
+    try:
+        download_results(client, store, job_id)
+    except TRANSIENT_ERRORS as exc:
+        return _download_failed(job_id, exc)
+    return True
+
+
+async def download_tolerant_async(client: AsyncJobClient, store: JobStore, job_id: str) -> bool:
+    """:func:`download_tolerant` with an :class:`~openai_batch.AsyncBatchClient`."""
+    try:
+        await download_results_async(client, store, job_id)
+    except TRANSIENT_ERRORS as exc:
+        return _download_failed(job_id, exc)
+    return True
+
+
+def _downloads_due(store: JobStore, job_id: str) -> list[tuple[ShardRow, list[str]]]:
+    """Finished shards whose results are not stored yet, each with its result file ids."""
+    return [
+        (shard, [f for f in (shard.output_file_id, shard.error_file_id) if f])
+        for shard in store.shards(job_id)
+        if shard.status in TERMINAL_STATUSES and not shard.results_done
+    ]
+
+
+def _downloaded(store: JobStore, shard: ShardRow) -> None:
+    store.update_shard(shard.job_id, shard.shard_index, results_done=True)
+    crash_point("after_download")
+
+
+def _download_failed(job_id: str, exc: Exception) -> bool:
+    logger.warning("downloading results of job %s failed (%s); will try again", job_id, exc)
+    return False
+
+
+def joined(store: JobStore, job_id: str) -> Iterator[tuple[BatchResult, bytes]]:
+    """(result, raw input line) for every input request of the job, in input order."""
+    return join_results(store, job_id, store.shards(job_id))
+
+
+def write_results(store: JobStore, job_id: str, path: str | os.PathLike[str]) -> ResultSummary:
+    """Write one JSON line per input request to ``path`` (atomically), from the results stored so far."""
+    target = Path(path)
+    counts: dict[str, int] = {}
+
+    def lines() -> Iterator[bytes]:
+        for result, _ in joined(store, job_id):
+            counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+            yield _encode(result.to_dict()).encode() + b"\n"
+
+    write_atomically(target, lines())
+    return ResultSummary(target, counts)
+
+
+def write_unfinished(store: JobStore, job_id: str, path: str | os.PathLike[str], *, include_failed: bool) -> int:
+    """Write the input lines of requests that did not run (and failed ones if asked) to ``path``; returns how many."""
+    wanted = unfinished_outcomes(include_failed)
+    count = 0
+
+    def lines() -> Iterator[bytes]:
+        nonlocal count
+        for result, raw in joined(store, job_id):
+            if result.outcome in wanted:
+                count += 1
+                yield raw if raw.endswith(b"\n") else raw + b"\n"
+
+    write_atomically(Path(path), lines())
+    return count
