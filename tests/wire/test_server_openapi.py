@@ -105,11 +105,17 @@ def drive_every_operation(http: httpx.Client, server: LocalServer) -> None:
     done = wait(completed["id"], {"completed"})
     wait(failed["id"], {"failed"})
 
-    # Nearly frozen (not real time): under CPU load, real-time speed let the batch finish
-    # before the cancel arrived, and the cancel then answered 409.
+    # Nearly frozen (not real time), and 50 requests: created_at is whole seconds, so the
+    # 20.6 s advance below leaves 0.6-1.6 s of processing (1-3 requests at 2/s); with only
+    # the 3-request file the batch could reach finalizing before the cancel (409).
     server.state.clock.set_speed(0.001)
-    cancelled = create(good["id"])
-    expired = create(good["id"])
+    long_input = http.post(
+        "/files",
+        files={"file": ("long.jsonl", input_file([f"r{i}" for i in range(50)]))},
+        data={"purpose": "batch"},
+    ).json()
+    cancelled = create(long_input["id"])
+    expired = create(long_input["id"])
     http.post("/_admin/tick")
     server.state.clock.advance(20.6)  # validated, one request done
     http.post("/_admin/tick")
