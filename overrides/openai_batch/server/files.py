@@ -10,7 +10,7 @@ from .clock import Clock
 from .errors import ApiError, bad_request, not_found
 from .ids import new_file_id
 from .options import ServerOptions
-from .params import FILE_PURPOSES, invalid
+from .params import FILE_PURPOSES, invalid, list_page
 from .store import FileRecord, Store
 
 _COPY_CHUNK = 1024 * 1024
@@ -97,14 +97,7 @@ class FileService:
         records, has_more = self._store.list_files(
             now=self._clock.now(), purpose=purpose, ascending=ascending, after_seq=after_seq, limit=limit
         )
-        data = [record.to_json() for record in records]
-        return {
-            "object": "list",
-            "data": data,
-            "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None,
-            "has_more": has_more,
-        }
+        return list_page([record.to_json() for record in records], has_more)
 
     def delete(self, file_id: str) -> dict[str, Any]:
         with self._store.lock:

@@ -34,7 +34,7 @@ from .errors import ApiError, bad_request, not_found
 from .faults import FaultInjector
 from .ids import derived_hex, new_batch_id, new_file_id
 from .options import ServerOptions
-from .params import parse_create_batch
+from .params import list_page, parse_create_batch
 from .responses import ENDPOINTS, RequestFailure, render
 from .store import BatchRecord, FileRecord, Store, link_or_copy
 from .validation import iter_lines, validate_input_file
@@ -138,14 +138,7 @@ class BatchEngine:
             if after_seq is None:
                 raise bad_request(f"Invalid 'after': no batch with id {after!r}.", param="after")
         records, has_more = self._store.list_batches(after_seq=after_seq, limit=limit)
-        data = [record.to_json() for record in records]
-        return {
-            "object": "list",
-            "data": data,
-            "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None,
-            "has_more": has_more,
-        }
+        return list_page([record.to_json() for record in records], has_more)
 
     def cancel(self, batch_id: str) -> BatchRecord:
         with self._store.lock:

@@ -16,6 +16,17 @@ METADATA_MAX_KEY_LENGTH = 64
 METADATA_MAX_VALUE_LENGTH = 512
 
 
+def list_page(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    """A list response in the service's shape; an empty page has null cursors, as the service sends."""
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": has_more,
+    }
+
+
 def missing(param: str) -> Exception:
     return bad_request(f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter")
 
