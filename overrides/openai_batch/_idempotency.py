@@ -140,15 +140,18 @@ def _next_delay(
     failure: BaseException,
     attempt: int,
     max_retries: int,
-    delay: float | None,
+    policy: RetryPolicy,
+    headers: Mapping[str, str] | None,
     uncertain: bool,
     unknown_hint: str,
 ) -> float:
     """The backoff before the next attempt of a create, or the error that ends it.
 
-    Out of retries (`delay` None), a create whose outcome is unknown raises an
-    outcome-unknown APIConnectionError carrying `unknown_hint`; otherwise the last failure.
+    Out of retries (or the server says not to retry), a create whose outcome is unknown
+    raises an outcome-unknown APIConnectionError carrying `unknown_hint`; otherwise the
+    last failure.
     """
+    delay = policy.delay(attempt, headers) if attempt < max_retries else None
     if delay is None:
         if uncertain:
             raise _unknown(operation, failure, unknown_hint) from None
@@ -211,7 +214,8 @@ def create_batch(payload: dict[str, Any], token: str | None, max_retries: int, p
             failure,
             attempt,
             max_retries,
-            policy.delay(attempt, headers) if attempt < max_retries else None,
+            policy,
+            headers,
             uncertain,
             f"a batch may have been created: look for metadata {TOKEN_KEY}={token!r} before creating it again",
         )
@@ -303,7 +307,8 @@ def upload_file(
                 failure,
                 attempt,
                 max_retries,
-                policy.delay(attempt, headers) if attempt < max_retries else None,
+                policy,
+                headers,
                 uncertain,
                 f"the file may have been uploaded: look for {source.filename!r} in files.list(purpose={purpose!r})",
             )
