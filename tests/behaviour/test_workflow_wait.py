@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from openai_batch._exceptions import InternalServerError, NotFoundError, RateLimitError
+from openai_batch._polling import PollSchedule, combined_status
+from openai_batch._progress import format_duration, make_progress_sink
 from openai_batch.workflow import BatchProgress, BatchWaitTimeout, RichProgressBar, async_wait_for_batch, wait_for_batch
-from openai_batch.workflow._progress import format_duration, make_progress_sink
-from openai_batch.workflow._wait import PollSchedule, combined_status
 from openai_batch_api.models import Batch
 
 from tests.behaviour.workflow_fakes import FakeClient, connection_error, status_error, write_chat_input

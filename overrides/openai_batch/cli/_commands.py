@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from openai_batch_api.models import Batch, OpenAIFile
 
+from .._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
+from .._progress import ProgressOption
 from ..workflow import (
     DEFAULT_LIMITS,
     BatchLimits,
@@ -25,8 +27,6 @@ from ..workflow import (
     validate_input_file,
     wait_for_batch,
 )
-from ..workflow._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
-from ..workflow._progress import ProgressOption
 from ..workflow._protocols import ClientLike
 from ..workflow._store import DEFAULT_STATE_PATH
 from . import _exit

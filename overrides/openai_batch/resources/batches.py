@@ -23,7 +23,7 @@ from .._types import TimeoutTypes
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from ..workflow import BatchProgress, ProgressOption
+    from .._progress import BatchProgress, ProgressOption
 
 __all__ = ["AsyncBatches", "Batches"]
 
@@ -156,8 +156,8 @@ class Batches:
         drawn when stderr is a terminal; `on_progress` is called on every poll either way.
         `timeout` and `max_retries` apply to each poll.
         """
-        # Imported here: the workflow package is not needed by callers who never wait.
-        from ..workflow import wait_for_batch
+        # Imported here: the poller and its progress display are not needed by callers who never wait.
+        from .._polling import wait_for_batch
 
         batches = self
 
@@ -255,7 +255,7 @@ class AsyncBatches:
         max_retries: int | None = None,
     ) -> Batch:
         """The async twin of `Batches.wait`."""
-        from ..workflow import async_wait_for_batch
+        from .._polling import async_wait_for_batch
 
         batches = self
 

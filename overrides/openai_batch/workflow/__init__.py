@@ -13,19 +13,19 @@ Example::
         job.write_results("results.jsonl")
 """
 
+from .._polling import TRANSIENT_ERRORS, async_wait_for_batch, wait_for_batch
+from .._progress import BatchProgress, ProgressOption, ProgressSink, RichProgressBar
 from ._builders import BatchInputWriter
 from ._crash import CRASH_ENV
 from ._errors import BatchWaitTimeout, InputValidationError, JobError, JobNotFoundError, WorkflowError
 from ._job import JOB_METADATA_KEY, Job
 from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, BatchLimits
-from ._progress import BatchProgress, ProgressOption, ProgressSink, RichProgressBar
 from ._results import BatchResult, Outcome, RequestError, parse_result_line
 from ._shard import ShardSpec, shard_input_file
 from ._status import JobStatus, ResultSummary, ShardStatus
 from ._store import DEFAULT_STATE_PATH, JobStore
 from ._upload import check_input_file, upload_batch_file
 from ._validate import ValidationProblem, ValidationReport, validate_input_file
-from ._wait import TRANSIENT_ERRORS, async_wait_for_batch, wait_for_batch
 
 __all__ = [
     "BATCH_ENDPOINTS",

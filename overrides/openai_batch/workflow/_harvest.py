@@ -14,8 +14,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from .._batchinfo import TERMINAL_STATUSES
 from .._files_content import write_atomically
-from ._batchinfo import TERMINAL_STATUSES
+from .._polling import TRANSIENT_ERRORS
 from ._crash import crash_point
 from ._download import async_store_result_file, store_result_file
 from ._join import join_results, unfinished_outcomes
@@ -23,7 +24,6 @@ from ._protocols import AsyncJobClient, ClientLike
 from ._results import BatchResult
 from ._status import ResultSummary
 from ._store import JobStore, ShardRow
-from ._wait import TRANSIENT_ERRORS
 
 __all__ = [
     "download_results",

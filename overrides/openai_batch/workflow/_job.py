@@ -18,7 +18,8 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 
-from ._batchinfo import TERMINAL_STATUSES, format_errors
+from .._batchinfo import TERMINAL_STATUSES, format_errors
+from .._progress import BatchProgress, ProgressOption
 from ._errors import JobError, JobNotFoundError
 from ._harvest import (
     download_results,
@@ -32,7 +33,6 @@ from ._harvest import (
 from ._limits import DEFAULT_LIMITS, BatchLimits
 from ._lock import job_lock
 from ._opening import lock_path, new_job_row, open_store, record_adopted_batch
-from ._progress import BatchProgress, ProgressOption
 from ._protocols import AsyncJobClient, ClientLike
 from ._recording import apply_batch, record_batch
 from ._resubmit import add_unfinished_shards

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 
-from ._batchinfo import format_errors, optional_str
+from .._batchinfo import format_errors, optional_str
 from ._results import BatchResult, Outcome, RequestError, parse_result_line
 from ._store import JobStore, ShardRow, iter_chunks
 

@@ -6,11 +6,13 @@ small fakes and keeps it from depending on the client's private layout.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from openai_batch_api.models import Batch, OpenAIFile
+
+from .._polling import AsyncBatchRetriever, AsyncWaitClient, BatchRetriever, WaitClient
 
 __all__ = [
     "AsyncBatchRetriever",
@@ -70,30 +72,6 @@ class ClientLike(Protocol):
 
     @property
     def files(self) -> FilesAPI: ...
-
-
-@runtime_checkable
-class BatchRetriever(Protocol):
-    """``client.batches`` as far as waiting needs it."""
-
-    def retrieve(self, batch_id: str) -> Batch: ...
-
-
-class WaitClient(Protocol):
-    @property
-    def batches(self) -> BatchRetriever: ...
-
-
-@runtime_checkable
-class AsyncBatchRetriever(Protocol):
-    """An async ``client.batches`` as far as waiting needs it."""
-
-    def retrieve(self, batch_id: str) -> Awaitable[Batch]: ...
-
-
-class AsyncWaitClient(Protocol):
-    @property
-    def batches(self) -> AsyncBatchRetriever: ...
 
 
 class AsyncFileContentLike(Protocol):

@@ -11,7 +11,7 @@ from typing import Any
 
 from openai_batch_api.models import Batch
 
-from ._batchinfo import TERMINAL_STATUSES, batch_counts, batch_errors, optional_str
+from .._batchinfo import TERMINAL_STATUSES, batch_counts, batch_errors, optional_str
 from ._store import JobStore, ShardRow
 
 __all__ = ["apply_batch", "record_batch"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from openai_batch_api.models import Batch, OpenAIFile
 
-from ._batchinfo import batch_metadata
+from .._batchinfo import batch_metadata
 from ._crash import crash_point
 from ._errors import JobError
 from ._limits import BatchLimits

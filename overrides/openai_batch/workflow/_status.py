@@ -8,9 +8,9 @@ from typing import Any
 
 import attrs
 
-from ._batchinfo import TERMINAL_STATUSES
+from .._batchinfo import TERMINAL_STATUSES
+from .._polling import combined_status
 from ._store import JobRow, ShardRow
-from ._wait import combined_status
 
 __all__ = ["JobStatus", "ResultSummary", "ShardStatus", "build_status"]
 

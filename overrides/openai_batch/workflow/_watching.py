@@ -15,14 +15,14 @@ from collections.abc import Callable, Sequence
 
 from openai_batch_api.models import Batch
 
-from ._batchinfo import TERMINAL_STATUSES, format_errors
+from .._batchinfo import TERMINAL_STATUSES, format_errors
+from .._polling import TRANSIENT_ERRORS, PollSchedule, Snapshot
+from .._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
 from ._errors import JobError
-from ._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
 from ._protocols import AsyncJobClient, ClientLike
 from ._recording import apply_batch
 from ._status import JobStatus
 from ._store import JobRow, JobStore, ShardRow
-from ._wait import TRANSIENT_ERRORS, PollSchedule, Snapshot
 
 __all__ = ["JobWatch", "poll_running", "poll_running_async", "require_sent", "unsent", "watch_job"]
 

@@ -1,22 +1,61 @@
-"""Poll batches until they finish: backoff, a deadline, transient errors tolerated, progress shown."""
+"""Poll batches until they finish: backoff, a deadline, transient errors tolerated, progress shown.
+
+It sits below the resources (``client.batches.wait`` uses it) and above nothing but the
+client's own modules; the job layer (``openai_batch.workflow``) builds on it.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, runtime_checkable
 
 from openai_batch_api.models import Batch
 
-from .._exceptions import APIConnectionError, InternalServerError, RateLimitError
 from ._batchinfo import TERMINAL_STATUSES, batch_counts
-from ._errors import BatchWaitTimeout
+from ._exceptions import APIConnectionError, InternalServerError, RateLimitError
 from ._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
-from ._protocols import AsyncBatchRetriever, AsyncWaitClient, BatchRetriever, WaitClient
+from ._workflow_errors import BatchWaitTimeout
 
-__all__ = ["TRANSIENT_ERRORS", "async_wait_for_batch", "wait_for_batch"]
+__all__ = [
+    "TRANSIENT_ERRORS",
+    "AsyncBatchRetriever",
+    "AsyncWaitClient",
+    "BatchRetriever",
+    "PollSchedule",
+    "WaitClient",
+    "async_wait_for_batch",
+    "combined_status",
+    "wait_for_batch",
+]
 
 logger = logging.getLogger("openai_batch.workflow")
+
+
+@runtime_checkable
+class BatchRetriever(Protocol):
+    """``client.batches`` as far as waiting needs it."""
+
+    def retrieve(self, batch_id: str) -> Batch: ...
+
+
+class WaitClient(Protocol):
+    @property
+    def batches(self) -> BatchRetriever: ...
+
+
+@runtime_checkable
+class AsyncBatchRetriever(Protocol):
+    """An async ``client.batches`` as far as waiting needs it."""
+
+    def retrieve(self, batch_id: str) -> Awaitable[Batch]: ...
+
+
+class AsyncWaitClient(Protocol):
+    @property
+    def batches(self) -> AsyncBatchRetriever: ...
+
 
 #: Errors after which polling simply goes on: the batch keeps running whatever our network does.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (APIConnectionError, RateLimitError, InternalServerError)
