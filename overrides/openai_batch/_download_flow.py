@@ -172,12 +172,21 @@ def content_url(file_id: str) -> str:
 def temp_path_for(target: Path) -> tuple[int, Path]:
     """An open descriptor and path of a new hidden temporary file in the target's directory.
 
-    Same directory, so the final `os.replace` is a rename on one filesystem (atomic).
+    Same directory, so the final `os.replace` is a rename on one filesystem (atomic). The
+    file is created with mode 0o666 less the umask, like any file a program writes
+    (`tempfile.mkstemp` would make every result file 0600 whatever the user's umask).
     """
-    import tempfile
+    import os
+    import secrets
 
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    return fd, Path(name)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        path = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file next to {target}")
 
 
 def unlink_quietly(path: Path) -> None:

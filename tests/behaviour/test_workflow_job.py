@@ -161,7 +161,6 @@ def test_crash_during_download_loses_and_doubles_nothing(
     client: FakeClient, tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 10)
-    monkeypatch.setattr(download_module, "_RESULT_CHUNK", 2)
     crash_at(monkeypatch, "during_download", 5)
     with pytest.raises(SimulatedCrash), submit(client, src, state) as job:
         job.wait(sleep=no_sleep)

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import anyio.lowlevel
+import httpx
 import pytest
-from openai_batch._exceptions import InternalServerError, RateLimitError
+from openai_batch._exceptions import BadRequestError, InternalServerError, RateLimitError
 from openai_batch.workflow import BatchLimits, BatchProgress, BatchWaitTimeout, Job, JobError, JobStore
 from openai_batch.workflow import _download as download_module
 from openai_batch.workflow import _harvest as harvest_module
@@ -41,6 +42,17 @@ class _AsyncContent:
             # Hand control back to the loop between lines, as a real stream would.
             await anyio.lowlevel.checkpoint()
             yield line
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        await anyio.lowlevel.checkpoint()
+        self.opened.append(self._file_id)
+        self._server._fault("files.content")
+        self._server.content_reads += 1
+        data = self._server.files[self._file_id][1]
+        for start in range(0, len(data), 97):
+            # Hand control back to the loop between chunks, as a real stream would.
+            await anyio.lowlevel.checkpoint()
+            yield data[start : start + 97]
 
 
 class _AsyncFiles:
@@ -97,6 +109,13 @@ def state(tmp_path: Path) -> Path:
 
 def submit(client: FakeClient, path: Path, state: Path) -> Job:
     return Job.submit(client, path, state=state, limits=BatchLimits(max_requests=4))
+
+
+def permanent_error() -> BadRequestError:
+    request = httpx.Request("POST", "http://127.0.0.1/batches")
+    body = {"error": {"message": "refused"}}
+    response = httpx.Response(400, request=request, json=body)
+    return BadRequestError("refused", operation="createBatch", response=response, body=body)
 
 
 def no_sleep(seconds: float) -> None:
@@ -227,12 +246,12 @@ async def test_unsent_shards_are_refused_with_a_clear_error_until_start_sends_th
     client: FakeClient, aclient: AsyncFakeClient, tmp_path: Path, state: Path
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 10)
-    client.server.faults["batches.create"].append(connection_error())
-    with pytest.raises(Exception, match="connection reset"):
+    # A permanent refusal stops the sending (a transient one would be waited out).
+    client.server.faults["batches.create"].append(permanent_error())
+    with pytest.raises(BadRequestError, match="refused"):
         submit(client, src, state)
     with JobStore(state) as store:
-        row = store.find_job(file_sha256(src), CHAT, "24h")
-        assert row is not None
+        (row,) = store.jobs_for_input(file_sha256(src))
         with Job.open(client, row.job_id, state=store) as job:
             with pytest.raises(JobError) as info:
                 await job.wait_async(aclient, sleep=no_async_sleep)
@@ -271,7 +290,6 @@ async def test_crash_during_async_download_loses_and_doubles_nothing(
     client: FakeClient, aclient: AsyncFakeClient, tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 10)
-    monkeypatch.setattr(download_module, "_RESULT_CHUNK", 2)
     seen = [0]
 
     def crash_point(name: str, count: int = 1) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from openai_batch._exceptions import APIConnectionError, InternalServerError, RateLimitError
@@ -46,7 +47,7 @@ class FakeServer:
         self.outcome: Callable[[str], str] = default_outcome
         self.faults: dict[str, list[BaseException]] = defaultdict(list)
         self._ids = itertools.count(1)
-        self._now = 1_700_000_000
+        self._now = int(time.time())
 
     # --- helpers ---------------------------------------------------------------------
     def _fault(self, op: str) -> None:
@@ -168,10 +169,12 @@ class FakeServer:
             self.finish(batch_id, "cancelled", done=total // 2)
 
     # --- API -------------------------------------------------------------------------
-    def upload(self, file: Path, purpose: str) -> OpenAIFile:
+    def upload(self, file: Path | IO[bytes], purpose: str, filename: str | None = None) -> OpenAIFile:
         self._fault("files.create")
         self.uploads += 1
-        return self._store_file(Path(file).name, Path(file).read_bytes(), purpose)
+        if isinstance(file, Path | str):
+            return self._store_file(filename or Path(file).name, Path(file).read_bytes(), purpose)
+        return self._store_file(filename or "upload.jsonl", file.read(), purpose)
 
     def create(
         self, input_file_id: str, endpoint: str, completion_window: str, metadata: Mapping[str, str] | None
@@ -218,6 +221,14 @@ class _Content:
         self._server.content_reads += 1
         yield from self._server.files[self._file_id][1].splitlines()
 
+    def iter_bytes(self) -> Iterator[bytes]:
+        self._server._fault("files.content")
+        self._server.content_reads += 1
+        data = self._server.files[self._file_id][1]
+        # Small chunks that split lines, like a network stream.
+        for start in range(0, len(data), 97):
+            yield data[start : start + 97]
+
     def write_to(self, path: str | Path) -> Path:
         Path(path).write_bytes(self._server.files[self._file_id][1])
         return Path(path)
@@ -227,8 +238,8 @@ class _Files:
     def __init__(self, server: FakeServer) -> None:
         self._server = server
 
-    def create(self, *, file: Path, purpose: str) -> OpenAIFile:
-        return self._server.upload(file, purpose)
+    def create(self, *, file: Path | IO[bytes], purpose: str, filename: str | None = None) -> OpenAIFile:
+        return self._server.upload(file, purpose, filename)
 
     def list(
         self, *, purpose: str | None = None, limit: int | None = None, order: str | None = None
@@ -258,6 +269,7 @@ class _Batches:
         endpoint: str,
         completion_window: str = "24h",
         metadata: Mapping[str, str] | None = None,
+        output_expires_after: Mapping[str, Any] | None = None,
     ) -> Batch:
         return self._server.create(input_file_id, endpoint, completion_window, metadata)
 
@@ -278,6 +290,9 @@ class FakeClient:
         self.files = _Files(self.server)
         self.batches = _Batches(self.server)
         self.closed = False
+        self.base_url = "http://fake.invalid/v1"
+        self.organization: str | None = None
+        self.project: str | None = None
 
     def __enter__(self) -> FakeClient:
         return self

@@ -28,7 +28,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._output import Output, error
     from ._parser import build_parser
 
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(arguments)
+    args.argv = arguments
+    args.resume_command = None
     out = Output(as_json=bool(args.json))
     if not out.as_json and importlib.util.find_spec("rich") is None:
         # Tables and bars come from rich, in the `cli` extra; say so instead of a traceback.
@@ -38,6 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Warnings from the library (e.g. a poll that failed and will be retried) reach stderr.
         logging.basicConfig(level=logging.WARNING, format="openai-batch: %(levelname)s: %(message)s")
     command = COMMANDS[args.command]
+
+    def resume_hint() -> None:
+        # Set by commands once they know the job: the exact command that carries it on.
+        if args.resume_command:
+            error(f"the job goes on; resume it with: {args.resume_command}")
+
     try:
         return command(args, out)
     except InputValidationError as exc:
@@ -47,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit.VALIDATION
     except BatchWaitTimeout as exc:
         error(str(exc))
+        resume_hint()
         return _exit.TIMEOUT
     except (UsageError, ConfigurationError, JobError) as exc:
         error(str(exc))
@@ -56,12 +66,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit.USAGE
     except APIError as exc:
         error(f"{type(exc).__name__}: {exc}")
+        resume_hint()
         return _exit.API_ERROR
     except OpenAIBatchError as exc:
         error(str(exc))
+        resume_hint()
         return _exit.API_ERROR
     except KeyboardInterrupt:
-        error("interrupted; rerun the same command to resume")
+        if args.resume_command:
+            error(f"interrupted; resume with: {args.resume_command}")
+        else:
+            error("interrupted")
         return _exit.INTERRUPTED
 
 

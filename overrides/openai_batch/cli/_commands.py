@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
+import os
+import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
@@ -20,6 +23,7 @@ from ..workflow import (
     BatchLimits,
     InputValidationError,
     Job,
+    JobNotFoundError,
     JobStatus,
     JobStore,
     ResultSummary,
@@ -28,9 +32,12 @@ from ..workflow import (
     wait_for_batch,
 )
 from ..workflow._protocols import ClientLike
+from ..workflow._prune import is_finished, prune_job
+from ..workflow._status import ended_badly
 from ..workflow._store import DEFAULT_STATE_PATH
 from . import _exit
 from ._output import Output
+from ._values import MAX_USER_METADATA_KEYS
 
 if TYPE_CHECKING:
     from .._client import BatchClient
@@ -83,23 +90,49 @@ def _open_job(client: ClientLike, args: argparse.Namespace, stack: ExitStack) ->
     path = _state(args)
     if not path.exists():
         if _is_job_id(args.id):
-            from ..workflow import JobNotFoundError
-
             raise JobNotFoundError(f"no job {args.id!r}: state file {path} does not exist")
         return None
     store = stack.enter_context(JobStore(path))
     owner = args.id if store.get_job(args.id) else store.job_of_batch(args.id)
     if owner is None:
         if _is_job_id(args.id):
-            from ..workflow import JobNotFoundError
-
             raise JobNotFoundError(f"no job {args.id!r} in {path}")
         return None
     return Job.open(client, owner, state=store)
 
 
-def _job_exit(status: JobStatus) -> int:
-    return _exit.FAILURES if status.done and not status.succeeded else _exit.OK
+def _outcome_exit(counts: Mapping[str, int]) -> int:
+    """0 when every input's latest attempt succeeded (or is still running), 1 when any ended otherwise."""
+    return _exit.FAILURES if ended_badly(counts) else _exit.OK
+
+
+def _check_wait_options(args: argparse.Namespace) -> None:
+    if args.max_interval < args.poll_interval:
+        raise UsageError(
+            f"--max-interval ({args.max_interval:g}) must be at least --poll-interval ({args.poll_interval:g})"
+        )
+
+
+def _check_out(path: str | None) -> None:
+    """Refuse an --out that cannot be written, before anything is sent."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"--out {path}: is a directory")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"--out {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"--out {path}: directory {parent} is not writable")
+
+
+def resume_command(argv: list[str], job_id: str) -> str:
+    """The exact command that resumes a run: the same one, with ``--new`` replaced by ``--job ID``."""
+    args = [a for a in argv if a != "--new"]
+    if "--new" in argv and "--job" not in args:
+        args += ["--job", job_id]
+    return shlex.join(["openai-batch", *args])
 
 
 def _batch_exit(batch: Batch) -> int:
@@ -110,7 +143,7 @@ def _batch_exit(batch: Batch) -> int:
 
 
 def _summary_exit(summary: ResultSummary) -> int:
-    return _exit.OK if set(summary.counts) <= {"succeeded"} else _exit.FAILURES
+    return _outcome_exit(summary.counts)
 
 
 # --- rendering --------------------------------------------------------------------------
@@ -184,18 +217,20 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_submit(args: argparse.Namespace, out: Output) -> int:
-    metadata: dict[str, str] = {}
-    for item in args.metadata:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--metadata wants KEY=VALUE, got {item!r}")
-        metadata[key] = value
+    metadata = dict(args.metadata)
+    if len(metadata) > MAX_USER_METADATA_KEYS:
+        raise UsageError(f"--metadata: at most {MAX_USER_METADATA_KEYS} keys (a batch holds 16; the job uses 4)")
     if args.out and not args.wait:
         raise UsageError("--out needs --wait (or use `openai-batch results ID --out PATH` later)")
+    _check_wait_options(args)
+    _check_out(args.out)
+    expiry = (
+        None if args.output_expires_after is None else {"anchor": "created_at", "seconds": args.output_expires_after}
+    )
     with ExitStack() as stack:
         client = stack.enter_context(make_client(args))
         job = stack.enter_context(
-            Job.submit(
+            Job.prepare(
                 client,
                 args.file,
                 endpoint=args.endpoint,
@@ -203,13 +238,20 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
                 metadata=metadata,
                 state=_state(args),
                 limits=_limits(args),
+                output_expires_after=expiry,
                 new=args.new,
+                job_id=args.job,
             )
         )
-        status = job.status()
-        result: dict[str, Any] = {"resumed": job.resumed, "job": status.to_dict()}
-        if job.resumed:
+        # From here on an interrupted run says how to resume this very job.
+        args.resume_command = resume_command(list(args.argv), job.job_id)
+        if args.new:
+            out.line(f"new job [bold]{job.job_id}[/bold]; resume it with: {args.resume_command}")
+        elif job.resumed:
             out.line(f"resuming job [bold]{job.job_id}[/bold]: nothing already sent is sent again")
+        job.start(deadline=args.timeout)
+        status = job.status()
+        result: dict[str, Any] = {"job_id": job.job_id, "resumed": job.resumed, "job": status.to_dict()}
         _show_job(out, status)
         code = _exit.OK
         if args.wait:
@@ -219,17 +261,29 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
                 deadline=args.timeout,
                 progress=_progress(args, out),
             )
-            result["job"] = status.to_dict()
             _show_job(out, status)
-            code = _job_exit(status)
             if args.out:
                 summary = job.write_results(args.out)
                 result["results"] = summary.to_dict()
                 _show_summary(out, summary)
-                code = max(code, _summary_exit(summary))
+                counts: Mapping[str, int] = summary.counts
+            else:
+                counts = job.outcome_counts()
+            status = attrs.evolve(status, outcomes=dict(counts))
+            result["job"] = status.to_dict()
+            code = _outcome_exit(counts)
         if out.as_json:
             out.emit(result)
         return code
+
+
+def _job_report(job: Job, out: Output) -> int:
+    """Download what finished, count the outcomes, show the job; the exit code follows the outcomes."""
+    job.download_tolerant()
+    status = job.status(outcomes=True)
+    out.emit(status.to_dict()) if out.as_json else _show_job(out, status)
+    assert status.outcomes is not None
+    return _outcome_exit(status.outcomes)
 
 
 def cmd_status(args: argparse.Namespace, out: Output) -> int:
@@ -237,15 +291,16 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
         client = stack.enter_context(make_client(args))
         job = _open_job(client, args, stack)
         if job is not None:
-            status = job.refresh()
-            out.emit(status.to_dict()) if out.as_json else _show_job(out, status)
-            return _job_exit(status)
+            job.refresh()
+            return _job_report(job, out)
         batch = client.batches.retrieve(args.id)
         out.emit(_batch_dict(batch)) if out.as_json else _show_batch(out, batch)
         return _batch_exit(batch)
 
 
 def cmd_wait(args: argparse.Namespace, out: Output) -> int:
+    _check_wait_options(args)
+    _check_out(args.out)
     with ExitStack() as stack:
         client = stack.enter_context(make_client(args))
         job = _open_job(client, args, stack)
@@ -259,24 +314,28 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
             "progress": _progress(args, out),
         }
         if job is not None:
+            args.resume_command = shlex.join(["openai-batch", *args.argv])
             status = job.wait(**options)
-            result: dict[str, Any] = {"job": status.to_dict()}
             _show_job(out, status)
-            code = _job_exit(status)
+            result: dict[str, Any] = {"job_id": job.job_id}
             if args.out:
                 summary = job.write_results(args.out)
                 result["results"] = summary.to_dict()
                 _show_summary(out, summary)
-                code = max(code, _summary_exit(summary))
+                counts: Mapping[str, int] = summary.counts
+            else:
+                counts = job.outcome_counts()
+            result["job"] = attrs.evolve(status, outcomes=dict(counts)).to_dict()
             if out.as_json:
                 out.emit(result)
-            return code
+            return _outcome_exit(counts)
         batch = wait_for_batch(client, args.id, **options)
         out.emit(_batch_dict(batch)) if out.as_json else _show_batch(out, batch)
         return _batch_exit(batch)
 
 
 def cmd_results(args: argparse.Namespace, out: Output) -> int:
+    _check_out(args.out)
     with ExitStack() as stack:
         client = stack.enter_context(make_client(args))
         job = _open_job(client, args, stack)
@@ -387,6 +446,41 @@ def cmd_jobs(args: argparse.Namespace, out: Output) -> int:
     return _exit.OK
 
 
+def cmd_prune(args: argparse.Namespace, out: Output) -> int:
+    path = _state(args)
+    if not path.exists():
+        out.emit([]) if out.as_json else out.line(f"nothing to prune ({path} does not exist)")
+        return _exit.OK
+    with ExitStack() as stack:
+        store = stack.enter_context(JobStore(path))
+        if args.ids:
+            rows = []
+            for identifier in args.ids:
+                row = store.get_job(identifier)
+                if row is None:
+                    raise JobNotFoundError(f"no job {identifier!r} in {path}")
+                if not is_finished(store, row):
+                    raise UsageError(
+                        f"job {identifier} is not finished (wait for it or cancel it first); nothing pruned"
+                    )
+                rows.append(row)
+        else:
+            rows = [row for row in store.list_jobs() if is_finished(store, row)]
+        client = stack.enter_context(make_client(args)) if args.remote and rows else None
+        reports = [prune_job(client, store, row) for row in rows]
+        if reports:
+            store.compact()
+    if out.as_json:
+        out.emit([r.to_dict() for r in reports])
+    else:
+        for r in reports:
+            remote = f", deleted {len(r.remote_files)} file(s) on the service" if args.remote else ""
+            out.line(f"pruned {r.job_id}: {r.local_bytes:,} bytes{remote}")
+        if not reports:
+            out.line("no finished job to prune")
+    return _exit.OK
+
+
 def _file_row(f: OpenAIFile) -> list[Any]:
     return [f.id, f.filename, f.purpose, f.bytes_, _when(f.created_at)]
 
@@ -455,6 +549,7 @@ COMMANDS: dict[str, Command] = {
     "retry": cmd_retry,
     "list": cmd_list,
     "jobs": cmd_jobs,
+    "prune": cmd_prune,
     "files": cmd_files,
     "serve": cmd_serve,
 }

@@ -1,16 +1,48 @@
-"""The ``openai-batch`` argument parser: sub-commands, options and help with examples."""
+"""The ``openai-batch`` argument parser: sub-commands, options and help with examples.
+
+Every flag's value is checked here, by its type, before a command runs: a bad value
+(``--poll-interval -1``) ends in one line and exit 2, never a traceback after a batch
+was already created and billed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import NoReturn
 
 from ._exit import EXIT_CODES_HELP
+from ._values import (
+    batch_endpoint,
+    completion_window,
+    fraction,
+    job_id,
+    max_bytes,
+    max_embedding_inputs,
+    max_requests,
+    metadata_item,
+    non_negative,
+    output_expiry,
+    port,
+    positive,
+    positive_int,
+)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument error is one line on stderr (naming the command and the flag), then exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
+
 
 EXAMPLES = (
     """examples:
   openai-batch validate requests.jsonl
   openai-batch submit requests.jsonl --wait --out results.jsonl
   openai-batch submit big.jsonl --max-requests-per-batch 10000      # shard into batches of 10,000
+  openai-batch submit requests.jsonl --new                           # another job for the same file
   openai-batch status job_0123456789abcdef
   openai-batch wait batch_abc123 --timeout 3600
   openai-batch results job_0123456789abcdef --out results.jsonl
@@ -25,19 +57,21 @@ environment:
   OPENAI_BASE_URL    API root (default https://api.openai.com/v1); --base-url overrides it
   OPENAI_ORG_ID, OPENAI_PROJECT_ID
 
-Rerunning `submit` with the same file resumes the recorded job (state in --state): nothing
-already uploaded or created is sent again, even after the first run was killed.
+Rerunning `submit` with the same file and options resumes the job: its id is derived from
+them, and every upload and batch carries tags derived from it, so the run finds on the
+service what was already sent, even after a crash, with the state file deleted, or on
+another machine. Nothing is sent twice. `openai-batch prune` removes finished jobs' files.
 
 """
     + EXIT_CODES_HELP
 )
 
 
-def _common(*, suppress: bool) -> argparse.ArgumentParser:
+def _common(*, suppress: bool) -> OneLineParser:
     # The same options on the main parser and on every sub-command, so they may come before
     # or after the command name; SUPPRESS keeps a sub-command from resetting the main value.
     default = argparse.SUPPRESS if suppress else None
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = OneLineParser(add_help=False)
     parser.add_argument(
         "--json",
         action="store_true",
@@ -53,13 +87,17 @@ def _common(*, suppress: bool) -> argparse.ArgumentParser:
 
 def _wait_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--poll-interval", type=float, default=5.0, metavar="S", help="first poll interval, seconds (default 5)"
+        "--poll-interval", type=positive, default=5.0, metavar="S", help="first poll interval, seconds (default 5)"
     )
     parser.add_argument(
-        "--max-interval", type=float, default=60.0, metavar="S", help="longest poll interval (default 60)"
+        "--max-interval", type=positive, default=60.0, metavar="S", help="longest poll interval (default 60)"
     )
     parser.add_argument(
-        "--timeout", type=float, default=None, metavar="S", help="give up waiting after S seconds (exit 5)"
+        "--timeout",
+        type=positive,
+        default=None,
+        metavar="S",
+        help="give up after S seconds (exit 5); transient faults are waited out until then",
     )
     parser.add_argument(
         "--progress",
@@ -69,23 +107,24 @@ def _wait_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
-
-
 def _limit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--max-requests-per-batch", type=int, default=None, metavar="N", help="shard at N requests (default 50,000)"
+        "--max-requests-per-batch",
+        type=max_requests,
+        default=None,
+        metavar="N",
+        help="shard at N requests (default 50,000)",
     )
     parser.add_argument(
-        "--max-bytes-per-batch", type=int, default=None, metavar="N", help="shard at N bytes (default 209,715,200)"
+        "--max-bytes-per-batch",
+        type=max_bytes,
+        default=None,
+        metavar="N",
+        help="shard at N bytes (default 209,715,200)",
     )
     parser.add_argument(
         "--max-embedding-inputs-per-batch",
-        type=int,
+        type=max_embedding_inputs,
         default=None,
         metavar="N",
         help="shard at N embedding inputs (default 50,000)",
@@ -94,14 +133,14 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common(suppress=True)
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="openai-batch",
         description="Run OpenAI Batch API jobs: validate, shard, submit, wait, collect results, resume.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_common(suppress=False)],
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser)
 
     def command(name: str, help: str, epilog: str | None = None) -> argparse.ArgumentParser:
         return commands.add_parser(
@@ -119,16 +158,36 @@ def build_parser() -> argparse.ArgumentParser:
         "example:\n  openai-batch submit requests.jsonl --endpoint /v1/chat/completions --wait --out results.jsonl",
     )
     submit.add_argument("file", metavar="FILE", help="JSONL input file, one request per line")
-    submit.add_argument("--endpoint", default=None, help="batch endpoint (default: the url of the first line)")
-    submit.add_argument("--completion-window", default="24h")
     submit.add_argument(
-        "--metadata", action="append", default=[], metavar="KEY=VALUE", help="batch metadata (repeatable)"
+        "--endpoint", type=batch_endpoint, default=None, help="batch endpoint (default: the url of the first line)"
+    )
+    submit.add_argument("--completion-window", type=completion_window, default="24h", help="24h (the only one)")
+    submit.add_argument(
+        "--metadata",
+        type=metadata_item,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="batch metadata (repeatable, at most 12 keys)",
+    )
+    submit.add_argument(
+        "--output-expires-after",
+        type=output_expiry,
+        default=None,
+        metavar="S",
+        help="delete the output files S seconds after creation (3600 to 2592000)",
     )
     submit.add_argument("--wait", action="store_true", help="wait for every batch, with a progress bar")
     submit.add_argument(
         "--out", default=None, metavar="PATH", help="with --wait: write one result line per request here"
     )
-    submit.add_argument("--new", action="store_true", help="start a new job even if this file was submitted before")
+    again = submit.add_mutually_exclusive_group()
+    again.add_argument(
+        "--new", action="store_true", help="start another job for this file (its id is printed; billed again)"
+    )
+    again.add_argument(
+        "--job", type=job_id, default=None, metavar="JOB_ID", help="resume this job (one made with --new)"
+    )
     _limit_options(submit)
     _wait_options(submit)
 
@@ -175,14 +234,27 @@ def build_parser() -> argparse.ArgumentParser:
         "example:\n  openai-batch retry job_0123456789abcdef --delay 600",
     )
     retry.add_argument("id", metavar="ID")
-    retry.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait S seconds first")
+    retry.add_argument("--delay", type=non_negative, default=0.0, metavar="S", help="wait S seconds first")
 
     listing = command(
         "list", "list batches on the server, newest first", "example:\n  openai-batch list --limit 50 --json"
     )
-    listing.add_argument("--limit", type=_positive, default=20, metavar="N", help="how many (default 20)")
+    listing.add_argument("--limit", type=positive_int, default=20, metavar="N", help="how many (default 20)")
 
     command("jobs", "list the jobs recorded in the state file", "example:\n  openai-batch jobs --state ./jobs.sqlite")
+
+    prune = command(
+        "prune",
+        "remove finished jobs' local files (results, index, copies); --remote also deletes their files on the service",
+        "examples:\n  openai-batch prune                       # every finished job\n"
+        "  openai-batch prune job_0123456789abcdef --remote",
+    )
+    prune.add_argument(
+        "ids", nargs="*", metavar="JOB_ID", type=job_id, help="jobs to prune (default: every finished job)"
+    )
+    prune.add_argument(
+        "--remote", action="store_true", help="also delete the jobs' input, output and error files on the service"
+    )
 
     validate = command(
         "validate",
@@ -190,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         "example:\n  openai-batch validate requests.jsonl --max-requests-per-batch 10000",
     )
     validate.add_argument("file", metavar="FILE")
-    validate.add_argument("--endpoint", default=None)
+    validate.add_argument("--endpoint", type=batch_endpoint, default=None)
     validate.add_argument("--sharded", action="store_true", help="check lines only: the file will be sharded")
     _limit_options(validate)
 
@@ -203,18 +275,22 @@ def build_parser() -> argparse.ArgumentParser:
         "  openai-batch files download file-abc123 --out results.jsonl\n"
         "  openai-batch files delete file-abc123",
     )
-    file_commands = files.add_subparsers(dest="files_command", metavar="ACTION", required=True)
+    file_commands = files.add_subparsers(
+        dest="files_command", metavar="ACTION", required=True, parser_class=OneLineParser
+    )
 
     def file_command(name: str, help: str) -> argparse.ArgumentParser:
         return file_commands.add_parser(name, help=help, description=help, parents=[common])
 
     files_list = file_command("list", "list files")
     files_list.add_argument("--purpose", default=None)
-    files_list.add_argument("--limit", type=_positive, default=None, metavar="N", help="how many (default all)")
+    files_list.add_argument("--limit", type=positive_int, default=None, metavar="N", help="how many (default all)")
     upload = file_command("upload", "upload a file (batch input is validated first)")
     upload.add_argument("file", metavar="FILE")
     upload.add_argument("--purpose", default="batch")
-    upload.add_argument("--endpoint", default=None, help="for purpose batch: the endpoint every line must use")
+    upload.add_argument(
+        "--endpoint", type=batch_endpoint, default=None, help="for purpose batch: the endpoint every line must use"
+    )
     upload.add_argument("--no-validate", action="store_true", help="skip validation (not recommended)")
     download = file_command("download", "download a file's content (atomically)")
     download.add_argument("file_id", metavar="FILE_ID")
@@ -228,12 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
         "example:\n  OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=sk-local openai-batch submit in.jsonl --wait",
     )
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port, default=8000)
     serve.add_argument("--data-dir", default=None, help="state directory (default: a temporary one)")
-    serve.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
-    serve.add_argument("--throughput", type=float, default=None, help="requests per simulated second")
+    serve.add_argument("--speed", type=positive, default=60.0, help="simulated seconds per real second (default 60)")
+    serve.add_argument("--throughput", type=positive, default=None, help="requests per simulated second")
     serve.add_argument("--fail-custom-id-pattern", default=None, help="regex of custom_ids that fail")
-    serve.add_argument("--fail-rate", type=float, default=None, help="fraction of requests that fail")
-    serve.add_argument("--enqueued-token-limit", type=int, default=None)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--fail-rate", type=fraction, default=None, help="fraction of requests that fail (0 to 1)")
+    serve.add_argument("--enqueued-token-limit", type=positive_int, default=None)
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return parser

@@ -17,11 +17,14 @@ from .._polling import TRANSIENT_ERRORS, async_wait_for_batch, wait_for_batch
 from .._progress import BatchProgress, ProgressOption, ProgressSink, RichProgressBar
 from ._builders import BatchInputWriter
 from ._crash import CRASH_ENV
+from ._download import ShortDownload
 from ._errors import BatchWaitTimeout, InputValidationError, JobError, JobNotFoundError, WorkflowError
+from ._identity import INPUT_TAG, JOB_TAG, JobConflictError, JobDefinition
 from ._job import JOB_METADATA_KEY, Job
 from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, BatchLimits
+from ._prune import PruneReport
 from ._results import BatchResult, Outcome, RequestError, parse_result_line
-from ._shard import ShardSpec, shard_input_file
+from ._shard import ShardPlan, ShardSpec, plan_shards, shard_input_file
 from ._status import JobStatus, ResultSummary, ShardStatus
 from ._store import DEFAULT_STATE_PATH, JobStore
 from ._upload import check_input_file, upload_batch_file
@@ -32,7 +35,9 @@ __all__ = [
     "CRASH_ENV",
     "DEFAULT_LIMITS",
     "DEFAULT_STATE_PATH",
+    "INPUT_TAG",
     "JOB_METADATA_KEY",
+    "JOB_TAG",
     "TRANSIENT_ERRORS",
     "BatchInputWriter",
     "BatchLimits",
@@ -41,6 +46,8 @@ __all__ = [
     "BatchWaitTimeout",
     "InputValidationError",
     "Job",
+    "JobConflictError",
+    "JobDefinition",
     "JobError",
     "JobNotFoundError",
     "JobStatus",
@@ -48,17 +55,21 @@ __all__ = [
     "Outcome",
     "ProgressOption",
     "ProgressSink",
+    "PruneReport",
     "RequestError",
     "ResultSummary",
     "RichProgressBar",
+    "ShardPlan",
     "ShardSpec",
     "ShardStatus",
+    "ShortDownload",
     "ValidationProblem",
     "ValidationReport",
     "WorkflowError",
     "async_wait_for_batch",
     "check_input_file",
     "parse_result_line",
+    "plan_shards",
     "shard_input_file",
     "upload_batch_file",
     "validate_input_file",

@@ -1,77 +1,170 @@
-"""Stream a batch's output or error file into the job store, committing in chunks.
+"""Download a batch's output or error file into the job's folder, checked, and index its lines.
 
-Rows are keyed by (job, custom_id), so a download cut off half-way (even by ``kill -9``)
-is simply done again next time: nothing doubles and nothing already paid for is lost.
+The file is kept as the service sent it (no second copy in the state file): the store
+only indexes each line's custom_id, offset and length, so a finished job's state is
+barely larger than its result files.
 
-The sync and async downloads share :class:`_ResultWriter` (parsing, chunking, commits);
-they differ only in how the lines arrive. Commits run on the caller's thread, because
-the store's SQLite connection belongs to the thread that opened it.
+A download counts only when it is whole. A response cut short without an error (a proxy
+that closes the connection with no length framing) shows as fewer lines than the batch's
+``request_counts`` report, or a last line cut mid-way; either raises :class:`ShortDownload`,
+a transient fault: the file is fetched again, never marked done, and never turned into
+``missing`` requests that a resubmission would bill twice.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
 
+from .._download_flow import temp_path_for, unlink_quietly
 from ._crash import crash_point
-from ._errors import JobError
+from ._errors import JobError, WorkflowError
 from ._protocols import AsyncContentClient, ClientLike
 from ._store import JobStore, ShardRow
 
-__all__ = ["async_store_result_file", "store_result_file"]
+__all__ = ["ShortDownload", "async_store_result_file", "split_lines", "store_result_file"]
 
-# Result rows committed per transaction while a result file streams in.
-_RESULT_CHUNK = 2_000
+# The service writes {"id": "...", "custom_id": "...", ...}: read the id without parsing the line.
+_FAST_ID = re.compile(rb'\{\s*(?:"id"\s*:\s*"[^"\\]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\]*)"')
 
 
-class _ResultWriter:
-    """Parse result lines of one file and commit them to the store every ``_RESULT_CHUNK`` rows."""
+class ShortDownload(WorkflowError):
+    """A result file came back shorter than its batch says (a cut download); fetch it again."""
 
-    def __init__(self, store: JobStore, shard: ShardRow, file_id: str) -> None:
+
+def split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a byte stream, each with its ``\\n``; the last one may lack it."""
+    pending = b""
+    for chunk in chunks:
+        if pending:
+            chunk = pending + chunk
+        lines = chunk.splitlines(keepends=True)
+        pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        yield from lines
+    if pending:
+        yield pending
+
+
+async def _async_split_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    pending = b""
+    async for chunk in chunks:
+        if pending:
+            chunk = pending + chunk
+        lines = chunk.splitlines(keepends=True)
+        pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        for line in lines:
+            yield line
+    if pending:
+        yield pending
+
+
+class _ResultFile:
+    """One result file as it streams in: written to a temporary file, its lines indexed."""
+
+    def __init__(self, store: JobStore, shard: ShardRow, file_id: str, expected: int) -> None:
         self._store = store
         self._shard = shard
         self._file_id = file_id
-        self._pending: list[tuple[str, int, str | None, bytes]] = []
-        self._line_no = 0
-        self.count = 0
+        self._expected = expected
+        directory = store.work_dir / shard.job_id / "results"
+        directory.mkdir(parents=True, exist_ok=True)
+        self.target = directory / f"{file_id}.jsonl"
+        fd, self._temp = temp_path_for(self.target)
+        self._out = os.fdopen(fd, "wb")
+        self._rows: list[tuple[str, int, int]] = []
+        self._offset = 0
+        self._last: bytes = b"\n"
 
     def add(self, raw: bytes) -> None:
-        self._line_no += 1
+        self._out.write(raw)
+        start, self._offset = self._offset, self._offset + len(raw)
+        self._last = raw
         if not raw.strip():
             return
+        match = _FAST_ID.match(raw)
+        custom_id = match.group(1).decode() if match else self._parse_id(raw)
+        self._rows.append((custom_id, start, len(raw)))
+
+    def _parse_id(self, raw: bytes) -> str:
         try:
             item = json.loads(raw)
-        except ValueError as exc:
-            raise JobError(f"result file {self._file_id} line {self._line_no}: not JSON ({exc})") from exc
+        except ValueError:
+            if not raw.endswith(b"\n"):
+                raise self._short("its last line is cut off") from None
+            raise JobError(f"result file {self._file_id} line {len(self._rows) + 1}: not JSON") from None
         custom_id = item.get("custom_id") if isinstance(item, dict) else None
         if not isinstance(custom_id, str):
-            raise JobError(f"result file {self._file_id} line {self._line_no}: no custom_id")
-        self._pending.append((custom_id, self._shard.shard_index, self._shard.batch_id, bytes(raw)))
-        if len(self._pending) >= _RESULT_CHUNK:
-            self.flush()
+            raise JobError(f"result file {self._file_id} line {len(self._rows) + 1}: no custom_id")
+        return custom_id
 
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        chunk, self._pending = self._pending, []
+    def _short(self, why: str) -> ShortDownload:
+        return ShortDownload(
+            f"result file {self._file_id} of batch {self._shard.batch_id}: {why} "
+            f"({len(self._rows)} line(s), the batch reports {self._expected}); fetching it again"
+        )
+
+    def finish(self) -> int:
+        """Check the file is whole, then move it into place and commit its index; returns its lines."""
+        if not self._last.endswith(b"\n"):
+            # Only the last line can be cut; if it parses, the file merely lacks a final newline.
+            try:
+                json.loads(self._last)
+            except ValueError:
+                raise self._short("its last line is cut off") from None
+        if len(self._rows) < self._expected:
+            raise self._short("it ended early")
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        self._out.close()
+        os.replace(self._temp, self.target)
+        job_id, index = self._shard.job_id, self._shard.shard_index
         with self._store.transaction():
-            self._store.put_results(self._shard.job_id, chunk)
-        self.count += len(chunk)
-        crash_point("during_download", len(chunk))
+            key = self._store.add_result_file(job_id, index, self._file_id, str(self.target), len(self._rows))
+            self._store.put_results(job_id, ((cid, index, key, start, length) for cid, start, length in self._rows))
+        crash_point("during_download", len(self._rows))
+        return len(self._rows)
+
+    def discard(self) -> None:
+        self._out.close()
+        unlink_quietly(self._temp)
+
+
+def expected_lines(shard: ShardRow, file_id: str) -> int:
+    """How many lines a whole result file must hold at least, from the batch's ``request_counts``.
+
+    The output file holds one line per completed request, the error file one per failed
+    one (an expired or cancelled batch's error file also lists the requests that did not
+    run, so it may hold more).
+    """
+    return shard.completed if file_id == shard.output_file_id else shard.failed
 
 
 def store_result_file(client: ClientLike, store: JobStore, shard: ShardRow, file_id: str) -> int:
-    """Store every line of result file ``file_id`` of ``shard``; returns how many lines."""
-    writer = _ResultWriter(store, shard, file_id)
-    for raw in client.files.content(file_id).iter_lines():
-        writer.add(raw)
-    writer.flush()
-    return writer.count
+    """Download result file ``file_id`` of ``shard`` whole and index it; returns how many lines."""
+    result = _ResultFile(store, shard, file_id, expected_lines(shard, file_id))
+    try:
+        for raw in split_lines(client.files.content(file_id).iter_bytes()):
+            result.add(raw)
+        return result.finish()
+    finally:
+        result.discard()
 
 
 async def async_store_result_file(client: AsyncContentClient, store: JobStore, shard: ShardRow, file_id: str) -> int:
-    """:func:`store_result_file` with an async client (lines streamed with ``async for``)."""
-    writer = _ResultWriter(store, shard, file_id)
-    async for raw in client.files.content(file_id).iter_lines():
-        writer.add(raw)
-    writer.flush()
-    return writer.count
+    """:func:`store_result_file` with an async client (chunks streamed with ``async for``)."""
+    result = _ResultFile(store, shard, file_id, expected_lines(shard, file_id))
+    try:
+        async for raw in _async_split_lines(client.files.content(file_id).iter_bytes()):
+            result.add(raw)
+        return result.finish()
+    finally:
+        result.discard()
+
+
+def read_line(path: str | Path, offset: int, length: int) -> bytes:
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        return handle.read(length)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from .._batchinfo import TERMINAL_STATUSES
 from .._files_content import write_atomically
-from .._polling import TRANSIENT_ERRORS
 from ._crash import crash_point
-from ._download import async_store_result_file, store_result_file
+from ._download import ShortDownload, async_store_result_file, store_result_file
 from ._join import join_results, unfinished_outcomes
+from ._patience import is_transient
 from ._protocols import AsyncJobClient, ClientLike
 from ._results import BatchResult
 from ._status import ResultSummary
@@ -31,6 +31,7 @@ __all__ = [
     "download_tolerant",
     "download_tolerant_async",
     "joined",
+    "outcome_counts",
     "write_results",
     "write_unfinished",
 ]
@@ -41,12 +42,28 @@ logger = logging.getLogger("openai_batch.workflow")
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
+# A cut download is fetched again at once this many times before the caller hears of it.
+_SHORT_RETRIES = 3
+
+
 def download_results(client: ClientLike, store: JobStore, job_id: str) -> int:
-    """Store the output and error lines of every finished batch not stored yet; returns lines stored."""
+    """Store the output and error lines of every finished batch not stored yet; returns lines stored.
+
+    A file that comes back short (see ``_download``) is fetched again; after
+    ``_SHORT_RETRIES`` short copies in a row :class:`ShortDownload` reaches the caller, and
+    the shard stays not downloaded.
+    """
     stored = 0
     for shard, file_ids in _downloads_due(store, job_id):
         for file_id in file_ids:
-            stored += store_result_file(client, store, shard, file_id)
+            for attempt in range(_SHORT_RETRIES + 1):
+                try:
+                    stored += store_result_file(client, store, shard, file_id)
+                    break
+                except ShortDownload as exc:
+                    if attempt == _SHORT_RETRIES:
+                        raise
+                    logger.warning("%s", exc)
         _downloaded(store, shard)
     return stored
 
@@ -56,7 +73,14 @@ async def download_results_async(client: AsyncJobClient, store: JobStore, job_id
     stored = 0
     for shard, file_ids in _downloads_due(store, job_id):
         for file_id in file_ids:
-            stored += await async_store_result_file(client, store, shard, file_id)
+            for attempt in range(_SHORT_RETRIES + 1):
+                try:
+                    stored += await async_store_result_file(client, store, shard, file_id)
+                    break
+                except ShortDownload as exc:
+                    if attempt == _SHORT_RETRIES:
+                        raise
+                    logger.warning("%s", exc)
         _downloaded(store, shard)
     return stored
 
@@ -65,7 +89,9 @@ def download_tolerant(client: ClientLike, store: JobStore, job_id: str) -> bool:
     """:func:`download_results` for the wait loop: a transient error leaves it for the next poll (returns False)."""
     try:
         download_results(client, store, job_id)
-    except TRANSIENT_ERRORS as exc:
+    except Exception as exc:
+        if not _transient(exc):
+            raise
         return _download_failed(job_id, exc)
     return True
 
@@ -74,7 +100,9 @@ async def download_tolerant_async(client: AsyncJobClient, store: JobStore, job_i
     """:func:`download_tolerant` with an :class:`~openai_batch.AsyncBatchClient`."""
     try:
         await download_results_async(client, store, job_id)
-    except TRANSIENT_ERRORS as exc:
+    except Exception as exc:
+        if not _transient(exc):
+            raise
         return _download_failed(job_id, exc)
     return True
 
@@ -93,6 +121,10 @@ def _downloaded(store: JobStore, shard: ShardRow) -> None:
     crash_point("after_download")
 
 
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, ShortDownload) or is_transient(exc)
+
+
 def _download_failed(job_id: str, exc: Exception) -> bool:
     logger.warning("downloading results of job %s failed (%s); will try again", job_id, exc)
     return False
@@ -101,6 +133,14 @@ def _download_failed(job_id: str, exc: Exception) -> bool:
 def joined(store: JobStore, job_id: str) -> Iterator[tuple[BatchResult, bytes]]:
     """(result, raw input line) for every input request of the job, in input order."""
     return join_results(store, job_id, store.shards(job_id))
+
+
+def outcome_counts(store: JobStore, job_id: str) -> dict[str, int]:
+    """How many inputs had each latest outcome, from the results stored so far (one pass)."""
+    counts: dict[str, int] = {}
+    for result, _ in joined(store, job_id):
+        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+    return counts
 
 
 def write_results(store: JobStore, job_id: str, path: str | os.PathLike[str]) -> ResultSummary:

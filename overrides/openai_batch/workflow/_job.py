@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from .._batchinfo import TERMINAL_STATUSES, format_errors
 from .._progress import BatchProgress, ProgressOption
@@ -27,13 +28,17 @@ from ._harvest import (
     download_tolerant,
     download_tolerant_async,
     joined,
+    outcome_counts,
     write_results,
     write_unfinished,
 )
+from ._identity import JobDefinition, client_origin
 from ._limits import DEFAULT_LIMITS, BatchLimits
 from ._lock import job_lock
-from ._opening import lock_path, new_job_row, open_store, record_adopted_batch
+from ._opening import find_or_create, open_store, record_adopted_batch
+from ._patience import DEFAULT_SEND_PATIENCE, Patience
 from ._protocols import AsyncJobClient, ClientLike
+from ._prune import PruneReport, prune_job
 from ._recording import apply_batch, record_batch
 from ._resubmit import add_unfinished_shards
 from ._results import BatchResult
@@ -88,45 +93,93 @@ class Job:
         metadata: Mapping[str, str] | None = None,
         state: str | os.PathLike[str] | JobStore | None = None,
         limits: BatchLimits | None = None,
+        output_expires_after: Mapping[str, Any] | None = None,
         new: bool = False,
+        job_id: str | None = None,
+        deadline: float | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> Job:
         """Start (or resume) the job for ``input_path`` and send every shard not sent yet.
 
-        Raises :class:`InputValidationError` (nothing uploaded) when a line breaks a rule.
-        ``limits`` caps each batch (defaults: the Batch API's); a resumed job keeps the
-        limits it started with.
+        The job's id is derived from what defines it (see ``_identity``): the input's
+        content, endpoint, window, the client's origin and these options. The same call
+        anywhere resumes the same job, finding on the service what was already sent, even
+        with the state file gone. ``new=True`` starts another job for the same input (its
+        id, ``job.job_id``, resumes it later as ``job_id=``). Resuming with other options
+        raises :class:`JobConflictError` naming what differs.
+
+        Transient faults while sending are waited out for up to ``deadline`` seconds
+        (default 15 minutes). Raises :class:`InputValidationError` (nothing uploaded)
+        when a line breaks a rule.
+        """
+        job = cls.prepare(
+            client,
+            input_path,
+            endpoint=endpoint,
+            completion_window=completion_window,
+            metadata=metadata,
+            state=state,
+            limits=limits,
+            output_expires_after=output_expires_after,
+            new=new,
+            job_id=job_id,
+        )
+        try:
+            job.start(deadline=deadline, sleep=sleep, clock=clock)
+        except BaseException:
+            job.close()
+            raise
+        return job
+
+    @classmethod
+    def prepare(
+        cls,
+        client: ClientLike,
+        input_path: str | os.PathLike[str],
+        *,
+        endpoint: str | None = None,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+        state: str | os.PathLike[str] | JobStore | None = None,
+        limits: BatchLimits | None = None,
+        output_expires_after: Mapping[str, Any] | None = None,
+        new: bool = False,
+        job_id: str | None = None,
+    ) -> Job:
+        """:meth:`submit` without sending: validate, record (or find) the job, and return it.
+
+        Its id is known before anything is sent, so a caller can say how to resume it
+        before :meth:`start` begins uploading.
         """
         path = Path(input_path).resolve()
-        path = Path(input_path).resolve()
+        if path.is_dir():
+            raise JobError(f"input {path} is a directory, not a JSONL file")
         if not path.is_file():
             raise JobError(f"input file {path} does not exist")
+        if new and job_id is not None:
+            raise JobError("give either new=True (another job) or job_id= (resume that job), not both")
         store, owns = open_store(state)
         try:
-            digest = file_sha256(path)
-            endpoint = endpoint or peek_endpoint(path)
-            limits = limits or DEFAULT_LIMITS
+            definition = JobDefinition(
+                input_sha256=file_sha256(path),
+                endpoint=endpoint or peek_endpoint(path) or "",
+                completion_window=completion_window,
+                origin=client_origin(client),
+                limits=(limits or DEFAULT_LIMITS).to_dict(),
+                metadata=dict(metadata or {}),
+                output_expires_after=None if output_expires_after is None else dict(output_expires_after),
+                nonce=JobDefinition.new_nonce() if new else None,
+            )
             # Held while looking for the job and recording it: two runs started together
             # must end up with one job, not two.
-            with job_lock(lock_path(store, digest)):
-                row = None
-                if endpoint is not None and not new:
-                    row = store.find_job(digest, endpoint, completion_window)
-                resumed = row is not None
-                if row is None:
-                    row = new_job_row(path, digest, endpoint, completion_window, metadata, limits)
-                    store.create_job(row)
-                else:
-                    logger.info("resuming job %s for %s", row.job_id, path)
+            with job_lock(store.send_lock):
+                row, resumed = find_or_create(store, path, definition, job_id, limits or DEFAULT_LIMITS)
             job = cls(client, store, row, owns_store=owns)
             job.resumed = resumed
         except BaseException:
             if owns:
                 store.close()
-            raise
-        try:
-            job.start()
-        except BaseException:
-            job.close()
             raise
         return job
 
@@ -210,18 +263,42 @@ class Job:
         self._row = row
 
     # --- sending ------------------------------------------------------------------------
-    def start(self) -> None:
-        """Shard the input if not done yet, then upload and create a batch for every shard lacking one."""
-        with job_lock(lock_path(self._store, self._row.input_digest)):
+    def start(
+        self,
+        *,
+        deadline: float | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """Plan the shards if not done yet, then upload and create a batch for every shard lacking one.
+
+        Transient faults are waited out for up to ``deadline`` seconds (default 15 minutes).
+        """
+        patience = Patience(deadline=DEFAULT_SEND_PATIENCE if deadline is None else deadline, sleep=sleep, clock=clock)
+        with job_lock(self._store.send_lock):
             self._reload()
             if self._row.cancel_requested:
                 return
-            self._row = send_unsent(self._client, self._store, self._row)
+            found_before = sum(1 for s in self._shards() if s.batch_id is not None)
+            self._row = send_unsent(self._client, self._store, self._row, patience)
+            if not self.resumed and found_before == 0 and self._row.discovered:
+                # Batches found on the service (state deleted, or another machine): a resume.
+                self.resumed = any(s.batch_id is not None and s.batch_started_at is None for s in self._shards())
 
     # --- watching -----------------------------------------------------------------------
-    def status(self) -> JobStatus:
-        """The job as last recorded (no network); see :meth:`refresh`."""
-        return build_status(self._row, self._shards())
+    def status(self, *, outcomes: bool = False) -> JobStatus:
+        """The job as last recorded (no network); see :meth:`refresh`.
+
+        With ``outcomes`` the stored results are joined to the inputs (one pass over the
+        job) to count each input's latest outcome: ``status.outcomes`` and the
+        :attr:`~JobStatus.succeeded` it implies.
+        """
+        counts = outcome_counts(self._store, self.job_id) if outcomes else None
+        return build_status(self._row, self._shards(), counts)
+
+    def outcome_counts(self) -> dict[str, int]:
+        """How many inputs had each latest outcome (``succeeded``, ``failed``, ``pending``, ...)."""
+        return outcome_counts(self._store, self.job_id)
 
     def refresh(self) -> JobStatus:
         """Poll every running batch once; connection errors, 429s and 5xx leave a shard as it was."""
@@ -255,7 +332,7 @@ class Job:
         """
         sleep = sleep or time.sleep
         if unsent(self._row, self._shards()):
-            self.start()
+            self.start(deadline=deadline, sleep=sleep, clock=clock)
         with watch_job(
             self._store,
             self.job_id,
@@ -372,6 +449,17 @@ class Job:
         self.start()
         return [s.shard_index for s in failed]
 
+    # --- clean-up -----------------------------------------------------------------------
+    def prune(self, *, remote: bool = False) -> PruneReport:
+        """Remove this finished job's local files and records (and, with ``remote``, its files on the service).
+
+        Its results should be written first: a later ``submit`` of the same input finds the
+        job again through the API and downloads them anew. Raises :class:`JobError` while
+        batches still run or results are not downloaded.
+        """
+        report = prune_job(self._client if remote else None, self._store, self._row)
+        return report
+
     # --- results ------------------------------------------------------------------------
     def download_results(self) -> int:
         """Store the output and error lines of every finished batch not stored yet; returns lines stored.
@@ -380,6 +468,13 @@ class Job:
         next time (rows are keyed by custom_id, so nothing doubles).
         """
         return download_results(self._client, self._store, self.job_id)
+
+    def download_tolerant(self) -> bool:
+        """:meth:`download_results`, leaving what a transient fault (or a cut download) stopped for later.
+
+        Returns whether every finished batch's results are now stored.
+        """
+        return download_tolerant(self._client, self._store, self.job_id)
 
     async def download_results_async(self, client: AsyncJobClient) -> int:
         """:meth:`download_results` streaming with an :class:`~openai_batch.AsyncBatchClient`."""

@@ -1,16 +1,20 @@
 """Join a job's input requests to their stored results, in input order, one outcome each.
 
-Inputs are read back from the shard files and results looked up a chunk at a time, so
-memory stays flat however large the job (one SQLite round trip per request would
-dominate; a whole-job dictionary would not fit).
+Inputs are read back from the shards' byte ranges of the input file and results looked up
+a chunk at a time in the index, then read from the downloaded result files, so memory
+stays flat however large the job (one SQLite round trip per request would dominate; a
+whole-job dictionary would not fit).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
+from typing import BinaryIO
 
 from .._batchinfo import format_errors, optional_str
+from ._ranges import iter_range_lines
 from ._results import BatchResult, Outcome, RequestError, parse_result_line
 from ._store import JobStore, ShardRow, iter_chunks
 
@@ -29,15 +33,46 @@ def unfinished_outcomes(include_failed: bool) -> frozenset[Outcome]:
 _JOIN_CHUNK = 500
 
 
+# Request lines written by BatchInputWriter (and most tools) start with their custom_id.
+_LEADING_ID = re.compile(rb'\{\s*"custom_id"\s*:\s*"([^"\\]*)"')
+
+
+def custom_id_of(raw: bytes) -> str:
+    """The custom_id of a (validated) request line, without parsing the whole line when it leads."""
+    match = _LEADING_ID.match(raw)
+    if match is not None:
+        return match.group(1).decode()
+    value = json.loads(raw)["custom_id"]
+    assert isinstance(value, str)
+    return value
+
+
 def _input_lines(shards: Sequence[ShardRow]) -> Iterator[tuple[str, bytes, ShardRow]]:
     """(custom_id, raw line, shard) for every input request, in input order."""
     for shard in shards:
         if shard.retry_of_status is not None:
             continue  # a resubmission repeats lines of earlier shards
-        with open(shard.path, "rb") as handle:
-            for raw in handle:
-                if raw.strip():
-                    yield json.loads(raw.decode())["custom_id"], raw, shard
+        for raw in iter_range_lines(shard.path, shard.byte_offset, shard.byte_size):
+            yield custom_id_of(raw), raw, shard
+
+
+class _ResultReader:
+    """Reads stored result lines from the job's result files, keeping each file open once."""
+
+    def __init__(self, store: JobStore, job_id: str) -> None:
+        self._files = store.result_files(job_id)
+        self._open: dict[int, BinaryIO] = {}
+
+    def read(self, file_key: int, offset: int, length: int) -> bytes:
+        handle = self._open.get(file_key)
+        if handle is None:
+            handle = self._open[file_key] = open(self._files[file_key][1], "rb")
+        handle.seek(offset)
+        return handle.read(length)
+
+    def close(self) -> None:
+        for handle in self._open.values():
+            handle.close()
 
 
 def _not_stored(custom_id: str, owner: ShardRow) -> BatchResult:
@@ -64,12 +99,19 @@ def join_results(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> It
     """(result, raw input line) for every input request of the job, in input order."""
     by_index = {s.shard_index: s for s in shards}
     source = f"job {job_id}"
-    for chunk in iter_chunks(_input_lines(shards), _JOIN_CHUNK):
-        stored = store.get_results(job_id, [custom_id for custom_id, _, _ in chunk])
-        for custom_id, raw, shard in chunk:
-            found = stored.get(custom_id)
-            if found is not None:
-                yield parse_result_line(found[1], batch_id=found[0], source=source), raw
-            else:
-                retried = store.retried_shard(job_id, custom_id)
-                yield _not_stored(custom_id, by_index[retried] if retried is not None else shard), raw
+    reader = _ResultReader(store, job_id)
+    try:
+        for chunk in iter_chunks(_input_lines(shards), _JOIN_CHUNK):
+            stored = store.get_results(job_id, [custom_id for custom_id, _, _ in chunk])
+            for custom_id, raw, shard in chunk:
+                found = stored.get(custom_id)
+                if found is not None:
+                    line = reader.read(found.file_key, found.offset, found.length)
+                    owner = by_index.get(found.shard_index)
+                    batch_id = owner.batch_id if owner is not None else None
+                    yield parse_result_line(line, batch_id=batch_id, source=source), raw
+                else:
+                    retried = store.retried_shard(job_id, custom_id)
+                    yield _not_stored(custom_id, by_index[retried] if retried is not None else shard), raw
+    finally:
+        reader.close()

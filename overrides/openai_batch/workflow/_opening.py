@@ -7,23 +7,25 @@ batch's own input, so its results can be joined and resubmitted like any other j
 
 from __future__ import annotations
 
+import hashlib
 import os
-import secrets
 import time
-from collections.abc import Mapping
 from pathlib import Path
 
+import attrs
 from openai_batch_api.models import Batch
 
 from .._files_content import write_atomically
+from ._download import split_lines
 from ._errors import InputValidationError
+from ._identity import JobConflictError, JobDefinition, client_origin
 from ._limits import DEFAULT_LIMITS, BatchLimits
 from ._protocols import ClientLike
 from ._store import DEFAULT_STATE_PATH, JobRow, JobStore, ShardRow
 from ._upload import file_sha256
 from ._validate import validate_input_file
 
-__all__ = ["lock_path", "new_job_row", "open_store", "record_adopted_batch"]
+__all__ = ["find_or_create", "new_job_row", "open_store", "record_adopted_batch"]
 
 
 def open_store(state: str | os.PathLike[str] | JobStore | None) -> tuple[JobStore, bool]:
@@ -33,62 +35,113 @@ def open_store(state: str | os.PathLike[str] | JobStore | None) -> tuple[JobStor
     return JobStore(DEFAULT_STATE_PATH if state is None else state), True
 
 
-def lock_path(store: JobStore, digest: str) -> Path:
-    """The lock file of the job for an input of this digest (see ``_lock``)."""
-    return store.work_dir / "locks" / f"{digest[:32]}.lock"
+def find_or_create(
+    store: JobStore, path: Path, definition: JobDefinition, job_id: str | None, limits: BatchLimits
+) -> tuple[JobRow, bool]:
+    """The recorded job this submit resumes, or a new one; and whether it was recorded already.
+
+    Refuses (:class:`JobConflictError`, naming what differs) to resume a job with other
+    options, and to start a second plain job for an input already submitted with other
+    options: that would bill the same requests twice.
+    """
+    if job_id is not None:
+        row = store.get_job(job_id)
+        if row is not None:
+            diffs = JobDefinition.from_dict(row.definition).differences(definition)
+            if diffs:
+                raise JobConflictError(
+                    f"job {job_id} was started with other options: {'; '.join(diffs)}; "
+                    "rerun with the same options to resume it"
+                )
+            return row, True
+        # Not recorded here (state deleted, or another machine): the service holds the rest.
+        definition = attrs.evolve(definition, nonce=f"job:{job_id}")
+        row = new_job_row(path, definition, job_id, limits)
+        store.create_job(row)
+        return row, False
+    row = store.get_job(definition.job_id)
+    if row is not None:
+        return row, True
+    if definition.nonce is None:
+        for other in store.jobs_for_input(definition.input_sha256):
+            recorded = JobDefinition.from_dict(other.definition)
+            if recorded.nonce is not None:
+                continue
+            differs = "; ".join(recorded.differences(definition)) or "none"
+            raise JobConflictError(
+                f"{path.name} was submitted before as job {other.job_id} with other options ({differs}); "
+                "rerun with those options to resume it, or add --new to start another job (billed again)"
+            )
+    row = new_job_row(path, definition, definition.job_id, limits)
+    store.create_job(row)
+    return row, False
 
 
-def new_job_row(
-    path: Path,
-    digest: str,
-    endpoint: str | None,
-    completion_window: str,
-    metadata: Mapping[str, str] | None,
-    limits: BatchLimits,
-) -> JobRow:
+def new_job_row(path: Path, definition: JobDefinition, job_id: str, limits: BatchLimits) -> JobRow:
     """Validate the input (lines only: shards will fit the limits) and describe a new job."""
-    report = validate_input_file(path, endpoint=endpoint, limits=limits, check_file_limits=False)
+    report = validate_input_file(path, endpoint=definition.endpoint, limits=limits, check_file_limits=False)
     if not report.ok or report.endpoint is None:
         raise InputValidationError(report)
+    stat = path.stat()
     return JobRow(
-        job_id=f"job_{secrets.token_hex(8)}",
+        job_id=job_id,
         input_path=str(path),
-        input_digest=digest,
+        input_digest=definition.input_sha256,
         endpoint=report.endpoint,
-        completion_window=completion_window,
-        metadata=dict(metadata or {}),
-        limits=limits.to_dict(),
+        completion_window=definition.completion_window,
+        metadata=dict(definition.metadata),
+        limits=dict(definition.limits),
+        definition=definition.to_dict(),
         request_count=report.request_count,
+        input_size=stat.st_size,
+        input_mtime_ns=stat.st_mtime_ns,
         created_at=time.time(),
     )
 
 
 def record_adopted_batch(client: ClientLike, store: JobStore, batch: Batch) -> tuple[JobRow, ShardRow]:
     """Record a new job whose one shard is ``batch``; its input file is downloaded (streamed) as the shard."""
-    job_id = f"job_{secrets.token_hex(8)}"
+    # An adopted batch's job is named after the batch: adopting it again anywhere finds it.
+    job_id = "job_" + hashlib.sha256(f"adopted:{batch.id}".encode()).hexdigest()[:16]
     directory = store.work_dir / job_id
     directory.mkdir(parents=True, exist_ok=True)
     shard_path = directory / f"{job_id}-shard00000.jsonl"
     _download(client, batch.input_file_id, shard_path)
     report = validate_input_file(shard_path, endpoint=batch.endpoint, check_file_limits=False)
+    digest = file_sha256(shard_path)
+    definition = JobDefinition(
+        input_sha256=digest,
+        endpoint=batch.endpoint,
+        completion_window=batch.completion_window,
+        origin=client_origin(client),
+        limits=DEFAULT_LIMITS.to_dict(),
+        metadata={},
+        nonce=f"adopted:{batch.id}",
+    )
+    stat = shard_path.stat()
     row = JobRow(
         job_id=job_id,
         input_path=str(shard_path),
-        input_digest=file_sha256(shard_path),
+        input_digest=digest,
         endpoint=batch.endpoint,
         completion_window=batch.completion_window,
         metadata={},
         limits=DEFAULT_LIMITS.to_dict(),
+        definition=definition.to_dict(),
         request_count=report.request_count,
         sharded=True,
+        discovered=True,
+        input_size=stat.st_size,
+        input_mtime_ns=stat.st_mtime_ns,
         created_at=time.time(),
     )
     shard = ShardRow(
         job_id=job_id,
         shard_index=0,
         path=str(shard_path),
-        request_count=report.request_count,
+        byte_offset=0,
         byte_size=report.byte_size,
+        request_count=report.request_count,
         first_line=1,
         token=shard_path.name,
         file_id=batch.input_file_id,
@@ -103,6 +156,6 @@ def record_adopted_batch(client: ClientLike, store: JobStore, batch: Batch) -> t
 
 
 def _download(client: ClientLike, file_id: str, path: Path) -> None:
-    lines = client.files.content(file_id).iter_lines()
+    lines = split_lines(client.files.content(file_id).iter_bytes())
     # Every line newline-terminated, so the shard reads back line by line like a cut one.
     write_atomically(path, (line if line.endswith(b"\n") else line + b"\n" for line in lines))

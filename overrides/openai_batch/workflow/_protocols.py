@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from openai_batch_api.models import Batch, OpenAIFile
 
@@ -32,6 +32,8 @@ __all__ = [
 class FileContentLike(Protocol):
     def iter_lines(self) -> Iterator[bytes]: ...
 
+    def iter_bytes(self) -> Iterator[bytes]: ...
+
 
 class BatchAPI(Protocol):
     def create(
@@ -41,6 +43,7 @@ class BatchAPI(Protocol):
         endpoint: str,
         completion_window: str = ...,
         metadata: Mapping[str, str] | None = ...,
+        output_expires_after: Mapping[str, Any] | None = ...,
     ) -> Batch: ...
 
     def retrieve(self, batch_id: str) -> Batch: ...
@@ -51,7 +54,7 @@ class BatchAPI(Protocol):
 
 
 class FilesAPI(Protocol):
-    def create(self, *, file: Path, purpose: str) -> OpenAIFile: ...
+    def create(self, *, file: Path | IO[bytes], purpose: str, filename: str | None = ...) -> OpenAIFile: ...
 
     def list(
         self, *, purpose: str | None = ..., limit: int | None = ..., order: Literal["asc", "desc"] | None = ...
@@ -76,6 +79,8 @@ class ClientLike(Protocol):
 
 class AsyncFileContentLike(Protocol):
     def iter_lines(self) -> AsyncIterator[bytes]: ...
+
+    def iter_bytes(self) -> AsyncIterator[bytes]: ...
 
 
 class AsyncFilesContentAPI(Protocol):

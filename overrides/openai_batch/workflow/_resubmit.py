@@ -8,9 +8,8 @@ not unfinished, and is not sent a third time.
 
 from __future__ import annotations
 
-import secrets
-
 from ._harvest import joined
+from ._identity import shard_file_name
 from ._join import unfinished_outcomes
 from ._limits import BatchLimits
 from ._shard import shard_input_file
@@ -22,14 +21,15 @@ __all__ = ["add_unfinished_shards"]
 def add_unfinished_shards(store: JobStore, row: JobRow, *, include_failed: bool) -> int:
     """Cut the job's unfinished requests into new pending shards; returns how many requests.
 
-    The caller sends the new shards (``Job.start``). A random tag in their file names
-    keeps one resubmission's files apart from another's.
+    The caller sends the new shards (``Job.start``). Their indexes follow the job's last
+    shard, so their upload names and batch tags (derived from the job id and the index)
+    are new, and a run with no state finds them on the service (see ``_discovery``).
     """
     job_id = row.job_id
     next_index = max(s.shard_index for s in store.shards(job_id)) + 1
-    attempt_tag = secrets.token_hex(3)
     directory = store.work_dir / job_id
-    staging = directory / f"resubmit-{attempt_tag}.jsonl"
+    directory.mkdir(parents=True, exist_ok=True)
+    staging = directory / f"resubmit-{next_index:05d}.jsonl"
     wanted = unfinished_outcomes(include_failed)
     ids: list[str] = []
     reasons: set[str] = set()
@@ -47,15 +47,16 @@ def add_unfinished_shards(store: JobStore, row: JobRow, *, include_failed: bool)
             directory,
             endpoint=row.endpoint,
             limits=BatchLimits.from_dict(row.limits),
-            name=lambda k: f"{job_id}-retry{attempt_tag}-shard{next_index + k:05d}.jsonl",
+            name=lambda k: shard_file_name(job_id, next_index + k),
         )
         rows = [
             ShardRow(
                 job_id=job_id,
                 shard_index=next_index + spec.index,
                 path=str(spec.path),
-                request_count=spec.request_count,
+                byte_offset=0,
                 byte_size=spec.byte_size,
+                request_count=spec.request_count,
                 first_line=spec.first_line,
                 token=spec.path.name,
                 retry_of_status="+".join(sorted(reasons)),

@@ -1,70 +1,111 @@
-"""Send a job's shards: cut the input, upload each shard, create one batch per shard.
+"""Send a job's shards: plan the byte ranges, upload each shard, create one batch per shard.
 
 Every step writes its intent to the store before it calls the server
 (``upload_started_at``, ``batch_started_at``) and its outcome right after. A run that
-died between the two finds the intent on resume and first looks on the server for what
-it may have sent (an upload by its unique file name, a batch by its
-``JOB_METADATA_KEY`` metadata), so a crash never uploads a shard or bills a batch twice.
+died between the two, or lost the answer, first looks on the service for what it may have
+sent (an upload by its file name, a batch by its ``JOB_TAG`` metadata; both derived from
+the job id), so neither a crash nor a lost answer uploads a shard or bills a batch twice.
+A look-up that fails is tried again with backoff within the run's deadline (``Patience``),
+never skipped.
 
-The caller holds the job's lock (see ``_lock``) around :func:`send_unsent`: two
-processes sending the same job would otherwise both see a shard as not sent yet.
+The caller holds the state file's send lock (see ``_lock``) around :func:`send_unsent`:
+two processes sending the same job would otherwise both see a shard as not sent yet.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_metadata
+from .._files_content import write_atomically
+from .._idempotency import TOKEN_KEY
 from ._crash import crash_point
+from ._discovery import discover, lookup_since
 from ._errors import JobError
+from ._identity import INPUT_TAG, JOB_TAG, JobDefinition, shard_file_name
 from ._limits import BatchLimits
+from ._patience import Patience, is_transient
 from ._protocols import ClientLike
+from ._ranges import iter_range_lines, open_range
 from ._recording import record_batch
-from ._shard import ShardSpec, shard_input_file
+from ._shard import plan_shards
 from ._store import JobRow, JobStore, ShardRow
-from ._upload import check_input_file, file_sha256
+from ._upload import file_sha256
 
-__all__ = ["JOB_METADATA_KEY", "batch_key", "find_batch", "new_attempt", "send_unsent"]
+__all__ = [
+    "JOB_METADATA_KEY",
+    "batch_key",
+    "batch_tags",
+    "check_input_unchanged",
+    "find_batch",
+    "new_attempt",
+    "send_unsent",
+]
 
 logger = logging.getLogger("openai_batch.workflow")
 
-#: Metadata key on every batch a job creates: ``<job id>:<shard>:<attempt>``. It lets a
-#: resumed job find a batch whose creation it did not live to record.
-JOB_METADATA_KEY = "openai_batch_job"
+#: Metadata key on every batch a job creates: ``<job id>:<shard>:<attempt>``.
+JOB_METADATA_KEY = JOB_TAG
 
-# How far back (newest first) a resumed job looks for an upload or batch it may have made.
+# How far back (newest first) a look-up walks the service's lists at most.
 _LOOKUP_LIMIT = 10_000
 
 
-def send_unsent(client: ClientLike, store: JobStore, row: JobRow) -> JobRow:
-    """Shard the input if not done yet, then upload and create a batch for every shard lacking one.
+def send_unsent(client: ClientLike, store: JobStore, row: JobRow, patience: Patience) -> JobRow:
+    """Plan the shards if not done yet, find what the service already has, then send the rest.
 
-    Returns the job's row as stored afterwards (sharding marks it ``sharded``).
+    Returns the job's row as stored afterwards.
     """
     row = _ensure_shards(store, row)
+    if not row.discovered:
+        discover(client, store, row, patience)
+        row = _reload(store, row)
+    checked = False
     for shard in store.shards(row.job_id):
         if shard.batch_id is None and shard.status == "pending":
-            _ensure_uploaded(client, store, row, shard)
-            _ensure_batch(client, store, row, shard)
+            if not checked and shard.retry_of_status is None:
+                check_input_unchanged(store, row)
+                checked = True
+            _ensure_uploaded(client, store, row, shard, patience)
+            _ensure_batch(client, store, row, shard, patience)
     return row
 
 
+def _reload(store: JobStore, row: JobRow) -> JobRow:
+    stored = store.get_job(row.job_id)
+    assert stored is not None
+    return stored
+
+
 def batch_key(shard: ShardRow) -> str:
-    """The ``JOB_METADATA_KEY`` value of the batch for ``shard``'s current attempt."""
+    """The ``JOB_TAG`` value of the batch for ``shard``'s current attempt."""
     return f"{shard.job_id}:{shard.shard_index}:{shard.attempt}"
 
 
-def find_batch(client: ClientLike, key: str) -> Batch | None:
-    """The batch (newest first) carrying ``key`` in its metadata, if the server has one."""
+def batch_tags(row: JobRow, shard: ShardRow) -> dict[str, str]:
+    """The metadata a shard's batch carries: the user's, plus the tags that identify it."""
+    key = batch_key(shard)
+    definition = JobDefinition.from_dict(row.definition)
+    # The key doubles as the client's duplicate-detection token, so nothing in it is random.
+    return {**row.metadata, JOB_TAG: key, INPUT_TAG: definition.input_tag, TOKEN_KEY: key}
+
+
+def find_batch(client: ClientLike, key: str, since: float | None = None) -> Batch | None:
+    """The batch (newest first) carrying ``key`` as its ``JOB_TAG``, if the service has one.
+
+    ``since`` (Unix seconds) ends the walk at batches created before it.
+    """
     for seen, batch in enumerate(client.batches.list(limit=100)):
-        if batch_metadata(batch).get(JOB_METADATA_KEY) == key:
+        if batch_metadata(batch).get(JOB_TAG) == key:
             return batch
-        if seen >= _LOOKUP_LIMIT:
+        if seen >= _LOOKUP_LIMIT or (since is not None and batch.created_at < since):
             break
     return None
 
@@ -72,8 +113,8 @@ def find_batch(client: ClientLike, key: str) -> Batch | None:
 def new_attempt(store: JobStore, shard: ShardRow) -> None:
     """Make ``shard`` pending again under the next attempt number, reusing its upload.
 
-    The new attempt number gives the next batch a new ``JOB_METADATA_KEY``, so the
-    look-up before creating it cannot mistake the failed batch for it.
+    The new attempt number gives the next batch a new ``JOB_TAG``, so the look-up before
+    creating it cannot mistake the failed batch for it.
     """
     fields: dict[str, Any] = {
         "attempt": shard.attempt + 1,
@@ -91,117 +132,149 @@ def new_attempt(store: JobStore, shard: ShardRow) -> None:
     store.update_shard(shard.job_id, shard.shard_index, **fields)
 
 
-def _shard_name(job_id: str, index: int) -> str:
-    # The file name doubles as the upload's lookup token: job ids are random, so a
-    # file of this name on the server can only be this shard's upload.
-    return f"{job_id}-shard{index:05d}.jsonl"
+def check_input_unchanged(store: JobStore, row: JobRow) -> None:
+    """Raise :class:`JobError` if the input file no longer holds what the job was defined from.
+
+    Shards are byte ranges of it, so a changed input would send (or join) other requests.
+    Size and mtime are checked first; the file is hashed again only if they moved.
+    """
+    path = Path(row.input_path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise JobError(f"job {row.job_id}: its input file {path} is gone; restore it to go on") from None
+    if stat.st_size == row.input_size and stat.st_mtime_ns == row.input_mtime_ns:
+        return
+    if stat.st_size != row.input_size or file_sha256(path) != row.input_digest:
+        raise JobError(f"job {row.job_id}: its input file {path} changed since the job began; restore it to go on")
+    store.update_job(row.job_id, input_mtime_ns=stat.st_mtime_ns)
 
 
-def _cut_shards(store: JobStore, row: JobRow, source: str | Path) -> list[ShardSpec]:
-    """Cut ``source`` into the job's shard files, in the job's directory next to the state file."""
-    return shard_input_file(
-        source,
-        store.work_dir / row.job_id,
-        endpoint=row.endpoint,
-        limits=BatchLimits.from_dict(row.limits),
-        name=lambda index: _shard_name(row.job_id, index),
-    )
+def _compact_lines(row: JobRow, plan_offset: int, plan_size: int) -> Iterator[bytes]:
+    for raw in iter_range_lines(row.input_path, plan_offset, plan_size):
+        yield raw if raw.endswith(b"\n") else raw + b"\n"
 
 
 def _ensure_shards(store: JobStore, row: JobRow) -> JobRow:
     if row.sharded:
-        missing = [s for s in store.shards(row.job_id) if s.file_id is None and not Path(s.path).exists()]
-        if missing:
-            _reshard(store, row, missing)
         return row
-    specs = _cut_shards(store, row, row.input_path)
+    plans = plan_shards(row.input_path, endpoint=row.endpoint, limits=BatchLimits.from_dict(row.limits))
     crash_point("after_shard")
-    rows = [
-        ShardRow(
-            job_id=row.job_id,
-            shard_index=spec.index,
-            path=str(spec.path),
-            request_count=spec.request_count,
-            byte_size=spec.byte_size,
-            first_line=spec.first_line,
-            token=spec.path.name,
+    directory = store.work_dir / row.job_id
+    rows = []
+    for plan in plans:
+        path, offset, size = row.input_path, plan.offset, plan.byte_size
+        if plan.needs_copy:
+            # Blank lines inside the range: upload a compact copy of its requests instead.
+            directory.mkdir(parents=True, exist_ok=True)
+            copy = directory / shard_file_name(row.job_id, plan.index)
+            write_atomically(copy, _compact_lines(row, plan.offset, plan.byte_size))
+            path, offset, size = str(copy), 0, copy.stat().st_size
+        rows.append(
+            ShardRow(
+                job_id=row.job_id,
+                shard_index=plan.index,
+                path=path,
+                byte_offset=offset,
+                byte_size=size,
+                request_count=plan.request_count,
+                first_line=plan.first_line,
+                token=shard_file_name(row.job_id, plan.index),
+            )
         )
-        for spec in specs
-    ]
-    # One transaction: a crash leaves either no shards recorded (cut again next run, to
-    # the same file names) or all of them.
+    # One transaction: a crash leaves either no shards recorded (planned again next run,
+    # to the same ranges and names) or all of them.
     with store.transaction():
         store.add_shards(rows)
         store.update_job(row.job_id, sharded=True)
-    stored = store.get_job(row.job_id)
-    assert stored is not None
-    return stored
+    return _reload(store, row)
 
 
-def _reshard(store: JobStore, row: JobRow, missing: list[ShardRow]) -> None:
-    """Shard files went missing before upload: cut them again from the (unchanged) input."""
-    input_path = Path(row.input_path)
-    if not input_path.exists() or file_sha256(input_path) != row.input_digest:
-        names = ", ".join(s.path for s in missing)
-        raise JobError(f"job {row.job_id}: shard files {names} are gone and the input {input_path} changed")
-    _cut_shards(store, row, input_path)
-
-
-def _ensure_uploaded(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow) -> None:
+def _ensure_uploaded(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience) -> None:
     if shard.file_id is not None:
         return
-    if shard.upload_started_at is not None:
-        found = _find_upload(client, shard)
-        if found is not None:
-            logger.info(
-                "job %s shard %d: found upload %s from an interrupted run", row.job_id, shard.shard_index, found.id
-            )
-            store.update_shard(row.job_id, shard.shard_index, file_id=found.id)
-            shard.file_id = found.id
-            return
-    # Checked again right before sending: the shard on disk is exactly what is billed.
-    check_input_file(shard.path, endpoint=row.endpoint, limits=BatchLimits.from_dict(row.limits))
-    store.update_shard(row.job_id, shard.shard_index, upload_started_at=time.time())
-    crash_point("before_upload")
-    uploaded = client.files.create(file=Path(shard.path), purpose="batch")
+    what = f"uploading shard {shard.shard_index} of job {row.job_id}"
+    attempt = 0
+    while True:
+        if shard.upload_started_at is not None:
+            since = lookup_since(shard.upload_started_at)
+            found = patience.call(f"looking up {shard.token}", partial(_find_upload, client, shard, since))
+            if found is not None:
+                logger.info("job %s shard %d: found upload %s", row.job_id, shard.shard_index, found.id)
+                break
+        started = time.time()
+        store.update_shard(row.job_id, shard.shard_index, upload_started_at=started)
+        shard.upload_started_at = started
+        crash_point("before_upload")
+        try:
+            with open_range(shard.path, shard.byte_offset, shard.byte_size) as part:
+                found = client.files.create(file=part, filename=shard.token, purpose="batch")
+            break
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            # The upload may have landed: the next round looks it up before sending again.
+            patience.pause(what, exc, attempt)
+            attempt += 1
     crash_point("after_upload")
-    store.update_shard(row.job_id, shard.shard_index, file_id=uploaded.id)
-    shard.file_id = uploaded.id
+    store.update_shard(row.job_id, shard.shard_index, file_id=found.id)
+    shard.file_id = found.id
     crash_point("after_upload_record")
 
 
-def _find_upload(client: ClientLike, shard: ShardRow) -> OpenAIFile | None:
-    # The name is unique to this shard (see _shard_name); the size must match as well.
-    name = Path(shard.path).name
+def _find_upload(client: ClientLike, shard: ShardRow, since: float) -> OpenAIFile | None:
+    # The name is unique to this job's shard (see shard_file_name); the size must match as well.
     for seen, item in enumerate(client.files.list(purpose="batch", order="desc")):
-        if item.filename == name and item.bytes_ == shard.byte_size:
+        if item.filename == shard.token and item.bytes_ == shard.byte_size:
             return item
-        if seen >= _LOOKUP_LIMIT:
+        if seen >= _LOOKUP_LIMIT or item.created_at < since:
             break
     return None
 
 
-def _ensure_batch(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow) -> None:
+def _ensure_batch(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience) -> None:
     if shard.batch_id is not None:
         return
     assert shard.file_id is not None
     key = batch_key(shard)
-    if shard.batch_started_at is not None:
-        found = find_batch(client, key)
-        if found is not None:
-            logger.info(
-                "job %s shard %d: found batch %s from an interrupted run", row.job_id, shard.shard_index, found.id
-            )
-            record_batch(store, shard, found)
-            return
-    store.update_shard(row.job_id, shard.shard_index, batch_started_at=time.time())
-    crash_point("before_batch_create")
-    batch = client.batches.create(
-        input_file_id=shard.file_id,
-        endpoint=row.endpoint,
-        completion_window=row.completion_window,
-        metadata={**row.metadata, JOB_METADATA_KEY: key},
-    )
+    what = f"creating the batch of shard {shard.shard_index} of job {row.job_id}"
+    attempt = 0
+    while True:
+        if shard.batch_started_at is not None:
+            since = lookup_since(shard.batch_started_at)
+            found = patience.call(f"looking up batch {key}", partial(find_batch, client, key, since))
+            if found is not None:
+                logger.info("job %s shard %d: found batch %s", row.job_id, shard.shard_index, found.id)
+                batch = found
+                break
+        started = time.time()
+        store.update_shard(row.job_id, shard.shard_index, batch_started_at=started)
+        shard.batch_started_at = started
+        crash_point("before_batch_create")
+        try:
+            batch = _create(client, row, shard)
+            break
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            # Outcome unknown (or refused for now): look it up next round, never resubmit blindly.
+            patience.pause(what, exc, attempt)
+            attempt += 1
     crash_point("after_batch_create")
     record_batch(store, shard, batch)
     crash_point("after_batch_record")
+
+
+def _create(client: ClientLike, row: JobRow, shard: ShardRow) -> Batch:
+    assert shard.file_id is not None
+    definition = JobDefinition.from_dict(row.definition)
+    options: dict[str, Any] = {}
+    if definition.output_expires_after is not None:
+        options["output_expires_after"] = dict(definition.output_expires_after)
+    return client.batches.create(
+        input_file_id=shard.file_id,
+        endpoint=row.endpoint,
+        completion_window=row.completion_window,
+        metadata=batch_tags(row, shard),
+        **options,
+    )

@@ -12,7 +12,7 @@ import attrs
 
 from ._limits import EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
 
-__all__ = ["ShardSpec", "shard_input_file"]
+__all__ = ["ShardPlan", "ShardSpec", "plan_shards", "shard_input_file"]
 
 
 @attrs.frozen
@@ -67,6 +67,71 @@ def _lines(path: Path) -> Iterator[bytes]:
         for raw in handle:
             if raw.strip():
                 yield raw if raw.endswith(b"\n") else raw + b"\n"
+
+
+@attrs.frozen
+class ShardPlan:
+    """One shard as a byte range of the input: no copy is written unless it holds blank lines.
+
+    Example::
+
+        for part in plan_shards("requests.jsonl", endpoint="/v1/chat/completions", limits=BatchLimits()):
+            print(part.index, part.offset, part.byte_size, part.request_count)
+    """
+
+    index: int
+    offset: int
+    byte_size: int
+    request_count: int
+    embedding_inputs: int
+    first_line: int
+    #: Blank lines or a last line without a newline inside the range: upload a compact copy instead.
+    needs_copy: bool
+
+
+def plan_shards(path: str | os.PathLike[str], *, endpoint: str, limits: BatchLimits) -> list[ShardPlan]:
+    """Cut ``path`` (already validated) into consecutive byte ranges within ``limits``, in input order.
+
+    A range closes when the next line would pass any limit (requests, bytes, or embedding
+    inputs), counted over the request lines as they would be uploaded.
+    """
+    count_inputs = endpoint == EMBEDDINGS_ENDPOINT
+    plans: list[ShardPlan] = []
+    start = position = 0
+    requests = size = inputs = 0
+    first_line = 1
+    needs_copy = False
+
+    def close() -> None:
+        plans.append(ShardPlan(len(plans), start, position - start, requests, inputs, first_line, needs_copy))
+
+    with open(path, "rb") as handle:
+        for line_no, raw in enumerate(handle, 1):
+            if not raw.strip():
+                position += len(raw)
+                needs_copy = needs_copy or requests > 0
+                if requests == 0:
+                    start = position  # leading blank lines stay out of the range
+                continue
+            terminated = raw if raw.endswith(b"\n") else raw + b"\n"
+            count = embedding_input_count(json.loads(raw).get("body")) if count_inputs else 0
+            if requests and (
+                requests + 1 > limits.max_requests
+                or size + len(terminated) > limits.max_bytes
+                or inputs + count > limits.max_embedding_inputs
+            ):
+                close()
+                start, requests, size, inputs, needs_copy = position, 0, 0, 0, False
+            if requests == 0:
+                first_line = line_no
+            requests += 1
+            size += len(terminated)
+            inputs += count
+            needs_copy = needs_copy or terminated is not raw
+            position += len(raw)
+    if requests:
+        close()
+    return plans
 
 
 def shard_input_file(

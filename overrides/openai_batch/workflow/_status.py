@@ -12,7 +12,7 @@ from .._batchinfo import TERMINAL_STATUSES
 from .._polling import combined_status
 from ._store import JobRow, ShardRow
 
-__all__ = ["JobStatus", "ResultSummary", "ShardStatus", "build_status"]
+__all__ = ["BAD_OUTCOMES", "JobStatus", "ResultSummary", "ShardStatus", "build_status", "ended_badly"]
 
 
 @attrs.frozen
@@ -51,10 +51,11 @@ class ShardStatus:
 class JobStatus:
     """Where a job stands; ``status`` is the least advanced running batch, or the final mix.
 
-    ``done`` is true once every batch is in a final state; ``succeeded`` when, in addition,
-    every batch completed and no request failed. It describes the batches as they ran: an
-    expired shard whose requests were resubmitted still counts as expired (the joined
-    results, :meth:`Job.write_results`, tell what finally happened to each request).
+    ``done`` is true once every batch is in a final state. ``outcomes`` (when asked for,
+    ``job.status(outcomes=True)``) counts each input's latest outcome, and ``succeeded``
+    follows from it: every input's latest attempt succeeded, so an expired shard whose
+    requests were all resubmitted and succeeded counts as a success. Without outcomes,
+    ``succeeded`` falls back to the batches: every one completed with no failed request.
 
     Example::
 
@@ -68,6 +69,7 @@ class JobStatus:
     status: str
     request_count: int
     shards: tuple[ShardStatus, ...]
+    outcomes: Mapping[str, int] | None = None
 
     @property
     def completed(self) -> int:
@@ -87,7 +89,14 @@ class JobStatus:
 
     @property
     def succeeded(self) -> bool:
+        if self.outcomes is not None:
+            return self.done and not ended_badly(self.outcomes) and not self.outcomes.get("pending")
         return self.done and all(s.status == "completed" for s in self.shards) and self.failed == 0
+
+    @property
+    def queued(self) -> int:
+        """Shards recorded but not sent yet."""
+        return sum(1 for s in self.shards if s.batch_id is None and s.status == "pending")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +109,7 @@ class JobStatus:
             "failed": self.failed,
             "done": self.done,
             "succeeded": self.succeeded,
+            "outcomes": None if self.outcomes is None else dict(self.outcomes),
             "shards": [s.to_dict() for s in self.shards],
         }
 
@@ -125,8 +135,18 @@ class ResultSummary:
         return {"path": str(self.path), "total": self.total, "counts": dict(self.counts)}
 
 
-def build_status(job: JobRow, shards: Sequence[ShardRow]) -> JobStatus:
+#: Outcomes of inputs whose latest attempt ended without success.
+BAD_OUTCOMES = frozenset({"failed", "expired", "cancelled", "missing"})
+
+
+def ended_badly(counts: Mapping[str, int]) -> bool:
+    """Whether any input's latest attempt ended failed, expired, cancelled or missing."""
+    return any(counts.get(outcome, 0) for outcome in BAD_OUTCOMES)
+
+
+def build_status(job: JobRow, shards: Sequence[ShardRow], outcomes: Mapping[str, int] | None = None) -> JobStatus:
     return JobStatus(
+        outcomes=None if outcomes is None else dict(outcomes),
         job_id=job.job_id,
         input_path=job.input_path,
         endpoint=job.endpoint,

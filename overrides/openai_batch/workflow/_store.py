@@ -5,25 +5,38 @@ before the call and the resulting id committed after it. A process killed betwee
 leaves an intent without an id, which tells the next run to look the object up on the
 server before creating it again. WAL with ``synchronous=FULL`` makes each commit durable
 before the call it guards is made.
+
+The file is a cache of what the service holds: every upload and batch carries tags derived
+from the job's id (see ``_identity``), so a job whose state file was deleted is found again
+through the API. It stays lean: shards are byte ranges of the input file, and result lines
+stay in the downloaded result files, with only an index (custom_id -> file, offset, length)
+here, so a finished job's state is little more than the output files themselves.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
 from ._lock import job_lock
 
-__all__ = ["DEFAULT_STATE_PATH", "JobRow", "JobStore", "ShardRow"]
+__all__ = ["DEFAULT_STATE_PATH", "JobRow", "JobStore", "ResultRef", "ShardRow"]
+
+logger = logging.getLogger("openai_batch.workflow")
 
 #: Where jobs are recorded unless a path is given (relative to the working directory).
 DEFAULT_STATE_PATH = Path(".openai-batch") / "jobs.sqlite"
+
+#: Bumped when the tables change; an older file is moved aside (it is only a cache).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -34,9 +47,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     completion_window TEXT NOT NULL,
     metadata TEXT NOT NULL,
     limits TEXT NOT NULL,
+    definition TEXT NOT NULL,
     request_count INTEGER NOT NULL DEFAULT 0,
     sharded INTEGER NOT NULL DEFAULT 0,
     cancel_requested INTEGER NOT NULL DEFAULT 0,
+    discovered INTEGER NOT NULL DEFAULT 0,
+    input_size INTEGER NOT NULL DEFAULT 0,
+    input_mtime_ns INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_by_input ON jobs (input_digest, endpoint, completion_window);
@@ -44,11 +61,14 @@ CREATE TABLE IF NOT EXISTS shards (
     job_id TEXT NOT NULL REFERENCES jobs (job_id),
     shard_index INTEGER NOT NULL,
     path TEXT NOT NULL,
-    request_count INTEGER NOT NULL,
+    byte_offset INTEGER NOT NULL,
     byte_size INTEGER NOT NULL,
+    request_count INTEGER NOT NULL,
     first_line INTEGER NOT NULL,
     token TEXT NOT NULL,
     retry_of_status TEXT,
+    model TEXT,
+    token_estimate INTEGER NOT NULL DEFAULT 0,
     upload_started_at REAL,
     file_id TEXT,
     attempt INTEGER NOT NULL DEFAULT 1,
@@ -74,12 +94,21 @@ CREATE TABLE IF NOT EXISTS attempts (
     errors TEXT,
     PRIMARY KEY (job_id, shard_index, attempt)
 );
+CREATE TABLE IF NOT EXISTS result_files (
+    file_key INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    shard_index INTEGER NOT NULL,
+    file_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    lines INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS results (
     job_id TEXT NOT NULL,
     custom_id TEXT NOT NULL,
     shard_index INTEGER NOT NULL,
-    batch_id TEXT,
-    line BLOB NOT NULL,
+    file_key INTEGER NOT NULL,
+    line_offset INTEGER NOT NULL,
+    line_length INTEGER NOT NULL,
     PRIMARY KEY (job_id, custom_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS retried (
@@ -91,6 +120,15 @@ CREATE TABLE IF NOT EXISTS retried (
 """
 
 
+class ResultRef(NamedTuple):
+    """Where one stored result line is: its shard, result file (key), byte offset and length."""
+
+    shard_index: int
+    file_key: int
+    offset: int
+    length: int
+
+
 @attrs.define
 class JobRow:
     job_id: str
@@ -100,9 +138,15 @@ class JobRow:
     completion_window: str
     metadata: dict[str, str]
     limits: dict[str, int]
+    definition: dict[str, Any]
     request_count: int = 0
     sharded: bool = False
     cancel_requested: bool = False
+    #: Whether the service was searched for what an earlier run (or machine) sent.
+    discovered: bool = False
+    #: Size and mtime of the input when last hashed: a cheap check that it is unchanged.
+    input_size: int = 0
+    input_mtime_ns: int = 0
     created_at: float = 0.0
 
 
@@ -110,12 +154,17 @@ class JobRow:
 class ShardRow:
     job_id: str
     shard_index: int
+    #: The input file (a byte range of it) or, for a resubmission, its own compact file.
     path: str
-    request_count: int
+    byte_offset: int
     byte_size: int
+    request_count: int
     first_line: int
+    #: The upload's file name, derived from the job id: the service's own record of it.
     token: str
     retry_of_status: str | None = None
+    model: str | None = None
+    token_estimate: int = 0
     upload_started_at: float | None = None
     file_id: str | None = None
     attempt: int = 1
@@ -133,8 +182,8 @@ class ShardRow:
 
 _JOB_FIELDS = [f.name for f in attrs.fields(JobRow)]
 _SHARD_FIELDS = [f.name for f in attrs.fields(ShardRow)]
-_JSON_FIELDS = {"metadata", "limits", "errors"}
-_BOOL_FIELDS = {"sharded", "cancel_requested", "results_done"}
+_JSON_FIELDS = {"metadata", "limits", "errors", "definition"}
+_BOOL_FIELDS = {"sharded", "cancel_requested", "results_done", "discovered"}
 
 
 def _to_db(name: str, value: Any) -> Any:
@@ -171,13 +220,35 @@ class JobStore:
         # Switching a new file to WAL needs exclusive access and SQLite answers "database is
         # locked" at once (no busy wait) when two openers race; a file lock serialises set-up.
         with job_lock(self.path.with_name(f".{self.path.name}.init-lock")):
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            self._db = self._set_up(self._db)
+
+    def _set_up(self, db: sqlite3.Connection) -> sqlite3.Connection:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        has_tables = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone() is not None
+        if has_tables and version != SCHEMA_VERSION:
+            # Written by another version. It is only a cache: move it aside and start afresh;
+            # jobs are found again through their tags on the service.
+            db.close()
+            aside = self.path.with_name(f"{self.path.name}.v{version}-{int(time.time())}")
+            os.replace(self.path, aside)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            logger.warning("state file %s was written by another version; moved it to %s", self.path, aside)
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(_SCHEMA)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return db
+
+    @property
+    def send_lock(self) -> Path:
+        """The one lock file that serialises sending for every job of this state file (see ``_lock``)."""
+        return self.path.with_name(f".{self.path.name}.lock")
 
     @property
     def work_dir(self) -> Path:
-        """Where shard files live: ``<state dir>/jobs/<job id>/``."""
+        """Where each job keeps its result files (and resubmission shards): ``<state dir>/jobs/<job id>/``."""
         return self.path.parent / "jobs"
 
     def close(self) -> None:
@@ -199,14 +270,12 @@ class JobStore:
         row = self._db.execute(f"SELECT {', '.join(_JOB_FIELDS)} FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         return None if row is None else JobRow(*(_from_db(n, v) for n, v in zip(_JOB_FIELDS, row, strict=True)))
 
-    def find_job(self, digest: str, endpoint: str, completion_window: str) -> JobRow | None:
-        """The newest job for this exact input, endpoint and window (the one a rerun resumes)."""
-        row = self._db.execute(
-            "SELECT job_id FROM jobs WHERE input_digest = ? AND endpoint = ? AND completion_window = ? "
-            "ORDER BY created_at DESC LIMIT 1",
-            (digest, endpoint, completion_window),
-        ).fetchone()
-        return None if row is None else self.get_job(row[0])
+    def jobs_for_input(self, digest: str) -> list[JobRow]:
+        """Every job recorded for an input of this sha256, newest first."""
+        rows = self._db.execute(
+            "SELECT job_id FROM jobs WHERE input_digest = ? ORDER BY created_at DESC", (digest,)
+        ).fetchall()
+        return [job for job in (self.get_job(r[0]) for r in rows) if job is not None]
 
     def list_jobs(self) -> list[JobRow]:
         ids = [r[0] for r in self._db.execute("SELECT job_id FROM jobs ORDER BY created_at")]
@@ -260,29 +329,40 @@ class JobStore:
         return [(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4])) for r in rows]
 
     # --- results ------------------------------------------------------------------------
-    def put_results(self, job_id: str, rows: Iterable[tuple[str, int, str | None, bytes]]) -> None:
-        """Store (custom_id, shard, batch id, raw line) rows; a re-download replaces, never duplicates."""
+    def add_result_file(self, job_id: str, shard_index: int, file_id: str, path: str, lines: int) -> int:
+        """Record a downloaded result file (replacing an earlier download of it); returns its key."""
+        self._db.execute("DELETE FROM result_files WHERE job_id = ? AND file_id = ?", (job_id, file_id))
+        cursor = self._db.execute(
+            "INSERT INTO result_files (job_id, shard_index, file_id, path, lines) VALUES (?, ?, ?, ?, ?)",
+            (job_id, shard_index, file_id, path, lines),
+        )
+        assert cursor.lastrowid is not None
+        return int(cursor.lastrowid)
+
+    def result_files(self, job_id: str) -> dict[int, tuple[str, str]]:
+        """file key -> (file id, local path) of every downloaded result file of the job."""
+        rows = self._db.execute("SELECT file_key, file_id, path FROM result_files WHERE job_id = ?", (job_id,))
+        return {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
+
+    def put_results(self, job_id: str, rows: Iterable[tuple[str, int, int, int, int]]) -> None:
+        """Index (custom_id, shard, file key, offset, length) rows; a re-download replaces, never duplicates."""
         self._db.executemany(
-            "INSERT OR REPLACE INTO results (job_id, custom_id, shard_index, batch_id, line) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO results (job_id, custom_id, shard_index, file_key, line_offset, line_length) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             ((job_id, *row) for row in rows),
         )
 
-    def get_result(self, job_id: str, custom_id: str) -> tuple[str | None, bytes] | None:
-        row = self._db.execute(
-            "SELECT batch_id, line FROM results WHERE job_id = ? AND custom_id = ?", (job_id, custom_id)
-        ).fetchone()
-        return None if row is None else (row[0], bytes(row[1]))
-
-    def get_results(self, job_id: str, custom_ids: list[str]) -> dict[str, tuple[str | None, bytes]]:
-        """The stored rows of these ids (at most a few hundred per call: one SQL variable each)."""
+    def get_results(self, job_id: str, custom_ids: list[str]) -> dict[str, ResultRef]:
+        """Where the stored result lines of these ids are (a few hundred ids per call: one SQL variable each)."""
         if not custom_ids:
             return {}
         marks = ", ".join("?" for _ in custom_ids)
         rows = self._db.execute(
-            f"SELECT custom_id, batch_id, line FROM results WHERE job_id = ? AND custom_id IN ({marks})",
+            "SELECT custom_id, shard_index, file_key, line_offset, line_length FROM results "
+            f"WHERE job_id = ? AND custom_id IN ({marks})",
             [job_id, *custom_ids],
         )
-        return {row[0]: (row[1], bytes(row[2])) for row in rows}
+        return {row[0]: ResultRef(row[1], row[2], row[3], row[4]) for row in rows}
 
     def result_count(self, job_id: str) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM results WHERE job_id = ?", (job_id,)).fetchone()[0])
@@ -303,6 +383,16 @@ class JobStore:
             "SELECT shard_index FROM retried WHERE job_id = ? AND custom_id = ?", (job_id, custom_id)
         ).fetchone()
         return None if row is None else int(row[0])
+
+    def delete_job(self, job_id: str) -> None:
+        """Forget a job and everything recorded about it (its files on disk are the caller's)."""
+        with self.transaction():
+            for table in ("results", "result_files", "retried", "attempts", "shards", "jobs"):
+                self._db.execute(f"DELETE FROM {table} WHERE job_id = ?", (job_id,))
+
+    def compact(self) -> None:
+        """Give the space of deleted rows back to the file system."""
+        self._db.execute("VACUUM")
 
     # --- transactions -------------------------------------------------------------------
     def transaction(self) -> _Transaction:

@@ -1,0 +1,148 @@
+"""Find on the service what a job already sent: the local state is a cache, the service the record.
+
+A job whose state file was deleted, or that is run on another machine, has the same id
+(see ``_identity``). Before sending anything, a run that has not searched yet walks the
+newest batches and files once: batches tagged with the job's id become its shards'
+batches (the highest attempt of each), uploads named after its shards become their files,
+and batches of resubmission shards (numbered past the input's own) are adopted with their
+input file, so their requests are not sent a third time. A batch tagged with the same
+input but another job id means the input was sent with other options: the run refuses
+rather than bill it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from openai_batch_api.models import Batch, OpenAIFile
+
+from .._batchinfo import batch_metadata
+from .._files_content import write_atomically
+from ._download import split_lines
+from ._identity import INPUT_TAG, JOB_TAG, JobConflictError, JobDefinition, parse_job_tag, shard_file_name
+from ._patience import Patience
+from ._protocols import ClientLike
+from ._recording import record_batch
+from ._store import JobRow, JobStore, ShardRow
+
+__all__ = ["LOOKUP_WINDOW", "discover", "lookup_since"]
+
+logger = logging.getLogger("openai_batch.workflow")
+
+#: How far back the search looks: batch input and output files are kept 30 days by default.
+LOOKUP_WINDOW = 31 * 24 * 3600
+# Clock slack between this machine and the service, for "created since" cut-offs.
+_CLOCK_SLACK = 300.0
+# At most this many batches and files are walked (newest first) per search.
+_SCAN_LIMIT = 10_000
+
+
+def lookup_since(started_at: float) -> float:
+    """The oldest ``created_at`` an object sent at ``started_at`` (Unix seconds) can have."""
+    return started_at - _CLOCK_SLACK
+
+
+Item = TypeVar("Item", Batch, OpenAIFile)
+
+
+def _recent(items: Iterable[Item], since: float) -> Iterator[Item]:
+    for seen, item in enumerate(items):
+        if seen >= _SCAN_LIMIT or item.created_at < since:
+            return
+        yield item
+
+
+def discover(client: ClientLike, store: JobStore, row: JobRow, patience: Patience) -> None:
+    """Record what the service holds of this job; raise :class:`JobConflictError` on another job's batches."""
+    patience.call(f"looking up job {row.job_id} on the service", lambda: _discover(client, store, row))
+    store.update_job(row.job_id, discovered=True)
+
+
+def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
+    since = time.time() - LOOKUP_WINDOW
+    definition = JobDefinition.from_dict(row.definition)
+    ours: dict[int, tuple[int, Batch]] = {}
+    others: dict[str, str] = {}
+    for batch in _recent(client.batches.list(limit=100), since):
+        metadata = batch_metadata(batch)
+        tag = parse_job_tag(metadata.get(JOB_TAG))
+        if tag is None:
+            continue
+        job_id, index, attempt = tag
+        if job_id == row.job_id:
+            if index not in ours or attempt > ours[index][0]:
+                ours[index] = (attempt, batch)
+        elif metadata.get(INPUT_TAG) == definition.input_tag and batch.endpoint == row.endpoint:
+            others.setdefault(job_id, batch.id)
+    if others and not ours and definition.nonce is None:
+        job_id, batch_id = next(iter(others.items()))
+        raise JobConflictError(
+            f"the service already has job {job_id} for this input (batch {batch_id}), sent with other options "
+            f"or as --new; resume it with --job {job_id}, or add --new to send it again as another job"
+        )
+    shards = {s.shard_index: s for s in store.shards(row.job_id)}
+    base = len([s for s in shards.values() if s.retry_of_status is None])
+    for index in sorted(ours):
+        attempt, batch = ours[index]
+        shard = shards.get(index)
+        if shard is None:
+            if index < base:
+                continue
+            shard = _adopt_resubmission(client, store, row, index, batch)
+        if shard.batch_id is not None:
+            continue
+        store.update_shard(row.job_id, index, attempt=attempt, file_id=batch.input_file_id)
+        shard.attempt, shard.file_id = attempt, batch.input_file_id
+        logger.info("job %s shard %d: found batch %s on the service", row.job_id, index, batch.id)
+        record_batch(store, shard, batch)
+    missing = [s for s in store.shards(row.job_id) if s.file_id is None]
+    if missing:
+        _find_uploads(client, store, missing, since)
+
+
+def _find_uploads(client: ClientLike, store: JobStore, missing: list[ShardRow], since: float) -> None:
+    wanted = {(s.token, s.byte_size): s for s in missing}
+    for item in _recent(client.files.list(purpose="batch", order="desc"), since):
+        shard = wanted.pop((item.filename, item.bytes_), None)
+        if shard is not None:
+            logger.info("job %s shard %d: found upload %s on the service", shard.job_id, shard.shard_index, item.id)
+            store.update_shard(shard.job_id, shard.shard_index, file_id=item.id)
+        if not wanted:
+            return
+
+
+def _adopt_resubmission(client: ClientLike, store: JobStore, row: JobRow, index: int, batch: Batch) -> ShardRow:
+    """A resubmission shard an earlier run sent: its input comes back from the service."""
+    import json
+
+    directory = store.work_dir / row.job_id
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / shard_file_name(row.job_id, index)
+    ids: list[str] = []
+
+    def lines() -> Iterator[bytes]:
+        for raw in split_lines(client.files.content(batch.input_file_id).iter_bytes()):
+            if raw.strip():
+                ids.append(json.loads(raw)["custom_id"])
+                yield raw if raw.endswith(b"\n") else raw + b"\n"
+
+    write_atomically(Path(path), lines())
+    shard = ShardRow(
+        job_id=row.job_id,
+        shard_index=index,
+        path=str(path),
+        byte_offset=0,
+        byte_size=path.stat().st_size,
+        request_count=len(ids),
+        first_line=1,
+        token=shard_file_name(row.job_id, index),
+        retry_of_status="resubmitted",
+    )
+    with store.transaction():
+        store.add_shards([shard])
+        store.mark_retried(row.job_id, ((cid, index) for cid in ids))
+    return shard

@@ -1,0 +1,93 @@
+"""Wait out transient faults within a job's deadline; let permanent errors through at once.
+
+A job's run should finish the job: a reset connection, a 429, a 5xx or a lost answer is
+waited out (with backoff, up to the deadline) instead of ending the command. Only a
+permanent error (a 4xx other than 408/409/429, invalid input) or the deadline stops it.
+The client below already retries each call a few times; this is the job-level patience
+above it, for faults that outlast those retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from .._exceptions import APIConnectionError, APIStatusError
+
+__all__ = ["DEFAULT_SEND_PATIENCE", "Patience", "is_transient"]
+
+logger = logging.getLogger("openai_batch.workflow")
+
+T = TypeVar("T")
+
+#: How long sending waits out transient faults when the caller gives no deadline (seconds).
+DEFAULT_SEND_PATIENCE = 900.0
+
+_RETRYABLE_STATUSES = frozenset({408, 409, 429})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether the same call may succeed later: connection faults, timeouts, 408, 409, 429, 5xx."""
+    if isinstance(exc, APIConnectionError):
+        return True
+    if isinstance(exc, APIStatusError):
+        return exc.status_code in _RETRYABLE_STATUSES or exc.status_code >= 500
+    return False
+
+
+class Patience:
+    """Backoff and a deadline for one run of a job: ``call`` retries a step through transient faults.
+
+    Example::
+
+        patience = Patience(deadline=3600)
+        batch = patience.call("retrieving batch_abc", lambda: client.batches.retrieve("batch_abc"))
+    """
+
+    def __init__(
+        self,
+        *,
+        deadline: float | None = DEFAULT_SEND_PATIENCE,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+        first_delay: float = 1.0,
+        max_delay: float = 30.0,
+    ) -> None:
+        self._clock = clock or time.monotonic
+        self._sleep = sleep or time.sleep
+        self._started = self._clock()
+        self._deadline = deadline
+        self._first_delay = first_delay
+        self._max_delay = max_delay
+        self.waits = 0
+
+    def remaining(self) -> float | None:
+        if self._deadline is None:
+            return None
+        return self._deadline - (self._clock() - self._started)
+
+    def pause(self, what: str, exc: BaseException, attempt: int) -> None:
+        """Sleep before trying ``what`` again after the transient ``exc``; re-raise it if time is up."""
+        delay = min(self._first_delay * 2 ** min(attempt, 10), self._max_delay)
+        remaining = self.remaining()
+        if remaining is not None:
+            if remaining <= 0:
+                raise exc
+            delay = min(delay, remaining)
+        logger.warning("%s failed (%s: %s); trying again in %.0fs", what, type(exc).__name__, exc, delay)
+        self.waits += 1
+        self._sleep(delay)
+
+    def call(self, what: str, step: Callable[[], T]) -> T:
+        """``step()``, tried again after each transient fault until it succeeds or time is up."""
+        attempt = 0
+        while True:
+            try:
+                return step()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                self.pause(what, exc, attempt)
+                attempt += 1
