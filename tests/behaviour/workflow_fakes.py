@@ -2,7 +2,8 @@
 
 Batches move one step per `retrieve` (validating -> in_progress -> finalizing -> completed)
 unless `auto` is off; tests can also expire, cancel or fail them at any point. Faults are
-queued per operation name and raised by the next call.
+queued per operation name and raised by the next call; `after_faults` are raised once the
+call has been carried out (a lost answer); `cut_downloads` cut the next downloads short.
 """
 
 from __future__ import annotations
@@ -45,14 +46,22 @@ class FakeServer:
         self.content_reads = 0
         self.auto = True
         self.outcome: Callable[[str], str] = default_outcome
-        self.faults: dict[str, list[BaseException]] = defaultdict(list)
+        # None in a queue lets that call through: [None, None, error] fails the third call.
+        self.faults: dict[str, list[BaseException | None]] = defaultdict(list)
+        self.after_faults: dict[str, list[BaseException | None]] = defaultdict(list)
+        #: Byte counts at which the next downloads end early, cleanly (no error), in turn.
+        self.cut_downloads: list[int] = []
         self._ids = itertools.count(1)
         self._now = int(time.time())
 
     # --- helpers ---------------------------------------------------------------------
     def _fault(self, op: str) -> None:
-        if self.faults[op]:
-            raise self.faults[op].pop(0)
+        if self.faults[op] and (fault := self.faults[op].pop(0)) is not None:
+            raise fault
+
+    def _after_fault(self, op: str) -> None:
+        if self.after_faults[op] and (fault := self.after_faults[op].pop(0)) is not None:
+            raise fault
 
     def _tick(self) -> int:
         self._now += 1
@@ -173,8 +182,11 @@ class FakeServer:
         self._fault("files.create")
         self.uploads += 1
         if isinstance(file, Path | str):
-            return self._store_file(filename or Path(file).name, Path(file).read_bytes(), purpose)
-        return self._store_file(filename or "upload.jsonl", file.read(), purpose)
+            stored = self._store_file(filename or Path(file).name, Path(file).read_bytes(), purpose)
+        else:
+            stored = self._store_file(filename or "upload.jsonl", file.read(), purpose)
+        self._after_fault("files.create")
+        return stored
 
     def create(
         self, input_file_id: str, endpoint: str, completion_window: str, metadata: Mapping[str, str] | None
@@ -194,6 +206,7 @@ class FakeServer:
             "metadata": dict(metadata or {}),
             "request_counts": {"total": 0, "completed": 0, "failed": 0},
         }
+        self._after_fault("batches.create")
         return self._model(self.batches[batch_id])
 
     def retrieve(self, batch_id: str) -> Batch:
@@ -225,6 +238,8 @@ class _Content:
         self._server._fault("files.content")
         self._server.content_reads += 1
         data = self._server.files[self._file_id][1]
+        if self._server.cut_downloads:
+            data = data[: self._server.cut_downloads.pop(0)]
         # Small chunks that split lines, like a network stream.
         for start in range(0, len(data), 97):
             yield data[start : start + 97]
@@ -244,6 +259,7 @@ class _Files:
     def list(
         self, *, purpose: str | None = None, limit: int | None = None, order: str | None = None
     ) -> Iterator[OpenAIFile]:
+        self._server._fault("files.list")
         items = [f for f, _ in self._server.files.values() if purpose is None or f.purpose == purpose]
         return iter(sorted(items, key=lambda f: f.created_at, reverse=order != "asc"))
 
@@ -280,6 +296,7 @@ class _Batches:
         return self._server.cancel(batch_id)
 
     def list(self, *, limit: int | None = None) -> Iterator[Batch]:
+        self._server._fault("batches.list")
         batches = sorted(self._server.batches.values(), key=lambda b: b["created_at"], reverse=True)
         return iter([self._server._model(b) for b in batches])
 

@@ -76,8 +76,15 @@ class _ResultReader:
 
 
 def _not_stored(custom_id: str, owner: ShardRow) -> BatchResult:
-    """The outcome of a request with no result line, from the state of the batch that last held it."""
+    """The outcome of a request with no result line, from the state of the batch that last held it.
+
+    Until the batch's result files are stored whole, its requests are pending: a result
+    file not in yet (or cut short) must never read as "missing", which a resubmission
+    would send, and bill, again.
+    """
     status = owner.status
+    if status != "failed" and not owner.results_done:
+        return BatchResult(custom_id, Outcome.PENDING, batch_id=owner.batch_id)
     if status == "expired":
         return BatchResult(custom_id, Outcome.EXPIRED, batch_id=owner.batch_id)
     if status in ("cancelled", "cancelling"):
