@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,19 +48,24 @@ def run_cli(
 
 
 @pytest.mark.parametrize(
-    "crash_at",
+    ("crash_at", "forget_state"),
     [
-        "after_shard",
-        "after_upload:2",  # shard 1 uploaded, its file id never recorded
-        "before_batch_create:2",  # intent recorded, batch not created
-        "after_batch_create:2",  # shard 1's batch created, its id never recorded
-        "after_batch_record:3",  # every batch sent; killed before waiting
-        "during_download:3000",  # half of shard 1's output stored
-        "after_download:1",
+        ("after_shard", False),
+        ("after_upload:2", False),  # shard 1 uploaded, its file id never recorded
+        ("before_batch_create:2", False),  # intent recorded, batch not created
+        ("after_batch_create:2", False),  # shard 1's batch created, its id never recorded
+        ("after_batch_record:3", False),  # every batch sent; killed before waiting
+        ("during_download:3000", False),  # shard 1's output stored, not shard 2's
+        ("after_download:1", False),
+        # The state file deleted too (or another machine): the service's tags say what was sent.
+        ("after_upload:2", True),
+        ("after_batch_create:2", True),
+        ("after_batch_record:3", True),
+        ("during_download:3000", True),
     ],
 )
 def test_kill_9_then_rerun_sends_nothing_twice_and_loses_no_result(
-    local_server_factory: Callable[..., LocalServer], tmp_path: Path, crash_at: str
+    local_server_factory: Callable[..., LocalServer], tmp_path: Path, crash_at: str, forget_state: bool
 ) -> None:
     server = local_server_factory(throughput=1000.0)
     src = tmp_path / "in.jsonl"
@@ -84,11 +90,13 @@ def test_kill_9_then_rerun_sends_nothing_twice_and_loses_no_result(
     crashed = run_cli(argv, server=server, cwd=tmp_path, crash_at=crash_at)
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     assert not out.exists()
+    if forget_state:
+        shutil.rmtree(tmp_path / "state")
 
     resumed = run_cli(argv, server=server, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     report = json.loads(resumed.stdout)
-    assert report["resumed"] is True  # the job was recorded before anything was sent
+    assert report["resumed"] is True  # recorded before anything was sent, or found on the service
     assert report["results"]["counts"] == {"succeeded": REQUESTS}
 
     with BatchClient(api_key="sk-local-crash-test", base_url=server.base_url) as client:
