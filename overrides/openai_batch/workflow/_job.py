@@ -1,13 +1,15 @@
 """A whole batch job: validate, shard, upload, create batches, wait, collect results, resume.
 
-Everything the job learns is written to its :class:`JobStore` before it acts on it, so the
-same ``Job.submit`` run again after a crash (even ``kill -9``) carries on where the first
+Everything the job learns is written to its :class:`JobStore` before it acts on it, and
+everything it sends carries tags derived from its id, so the same ``Job.submit`` run again
+after a crash (even ``kill -9``), or with the state gone, carries on where the first
 stopped: it never uploads a shard or creates a batch twice, and never loses a result line.
 
 :class:`Job` is the facade; the work lives in one module per stage: ``_opening`` (a new or
 adopted job's records), ``_sending`` (shard, upload, create, with write-ahead intents),
 ``_watching`` (polling and the wait's decisions), ``_harvest`` (result files and the
-joined results) and ``_resubmit`` (new shards for requests that did not run).
+joined results), ``_resubmit`` (new shards for requests that did not run), ``_discovery``
+(what the service already holds) and ``_prune`` (clean-up).
 """
 
 from __future__ import annotations
@@ -54,11 +56,15 @@ logger = logging.getLogger("openai_batch.workflow")
 
 
 class Job:
-    """A batch job of any size, recorded in a local state file so it survives crashes.
+    """A batch job of any size: the service is its record, a local state file its cache.
 
-    ``submit`` validates the input, splits it into shards that fit one batch each, uploads
-    them and creates one batch per shard. Calling it again with the same file resumes the
-    same job (nothing is sent twice); ``new=True`` starts another one.
+    ``submit`` validates the input, plans shards that fit one batch each (byte ranges of
+    the input file, not copies), uploads them and creates one batch per shard. The job's id
+    is derived from what defines it (input content, endpoint, window, API origin, options),
+    and every upload and batch carries tags derived from that id, so calling ``submit``
+    again, after a crash, with the state file deleted or on another machine, resumes the
+    same job and sends nothing twice; ``new=True`` starts another one. Transient faults are
+    waited out within the deadline; only permanent errors stop a run.
 
     Example::
 
@@ -68,9 +74,10 @@ class Job:
                 summary = job.write_results("results.jsonl")
                 print(summary.counts)   # {"succeeded": 119990, "failed": 10, ...}
 
-    The job id (``job.job_id``) reopens it later: ``Job.open(client, job_id)``. Shard files
-    (a copy of the input, cut up) live next to the state file, in ``jobs/<job id>/``; keep
-    them until the results are written, since results are joined back in their order.
+    The job id (``job.job_id``) reopens it later: ``Job.open(client, job_id)``. Results are
+    joined back to the input file's lines, so keep it unchanged until they are written;
+    downloaded result files live next to the state file, in ``jobs/<job id>/``, until
+    :meth:`prune` (or ``openai-batch prune``) removes them.
     """
 
     def __init__(self, client: ClientLike, store: JobStore, row: JobRow, *, owns_store: bool = False) -> None:
