@@ -8,7 +8,6 @@ at a time, so memory stays flat however large the job.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from .._files_content import write_atomically
 from ._crash import crash_point
 from ._download import ShortDownload, async_store_result_file, store_result_file
 from ._join import join_results, unfinished_outcomes
+from ._json import dumps
 from ._patience import is_transient
 from ._protocols import AsyncJobClient, ClientLike
 from ._results import BatchResult
@@ -38,8 +38,21 @@ __all__ = [
 
 logger = logging.getLogger("openai_batch.workflow")
 
-# No circular-reference check: result bodies are plain JSON trees.
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+# Lines are handed to the atomic writer in blocks of about this many bytes, not one by one.
+_WRITE_BLOCK = 1 << 20
+
+
+def _blocks(lines: Iterator[bytes]) -> Iterator[bytes]:
+    block: list[bytes] = []
+    size = 0
+    for line in lines:
+        block.append(line)
+        size += len(line)
+        if size >= _WRITE_BLOCK:
+            yield b"".join(block)
+            block, size = [], 0
+    if block:
+        yield b"".join(block)
 
 
 # A cut download is fetched again at once this many times before the caller hears of it.
@@ -150,10 +163,11 @@ def write_results(store: JobStore, job_id: str, path: str | os.PathLike[str]) ->
 
     def lines() -> Iterator[bytes]:
         for result, _ in joined(store, job_id):
-            counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
-            yield _encode(result.to_dict()).encode() + b"\n"
+            outcome = result.outcome.value
+            counts[outcome] = counts.get(outcome, 0) + 1
+            yield dumps(result.to_dict()) + b"\n"
 
-    write_atomically(target, lines())
+    write_atomically(target, _blocks(lines()))
     return ResultSummary(target, counts)
 
 
@@ -169,5 +183,5 @@ def write_unfinished(store: JobStore, job_id: str, path: str | os.PathLike[str],
                 count += 1
                 yield raw if raw.endswith(b"\n") else raw + b"\n"
 
-    write_atomically(Path(path), lines())
+    write_atomically(Path(path), _blocks(lines()))
     return count

@@ -9,9 +9,9 @@ whole-job dictionary would not fit).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator, Sequence
-from typing import BinaryIO
 
 from .._batchinfo import format_errors, optional_str
 from ._ranges import iter_range_lines
@@ -61,18 +61,18 @@ class _ResultReader:
 
     def __init__(self, store: JobStore, job_id: str) -> None:
         self._files = store.result_files(job_id)
-        self._open: dict[int, BinaryIO] = {}
+        self._open: dict[int, int] = {}
 
     def read(self, file_key: int, offset: int, length: int) -> bytes:
-        handle = self._open.get(file_key)
-        if handle is None:
-            handle = self._open[file_key] = open(self._files[file_key][1], "rb")
-        handle.seek(offset)
-        return handle.read(length)
+        fd = self._open.get(file_key)
+        if fd is None:
+            fd = self._open[file_key] = os.open(self._files[file_key][1], os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        # One positioned read per line: no seek, no buffer to refill.
+        return os.pread(fd, length, offset)
 
     def close(self) -> None:
-        for handle in self._open.values():
-            handle.close()
+        for fd in self._open.values():
+            os.close(fd)
 
 
 def _not_stored(custom_id: str, owner: ShardRow) -> BatchResult:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-import json
 from typing import Any
 
 import attrs
+
+from ._json import loads
 
 __all__ = ["BatchResult", "Outcome", "RequestError", "parse_result_line"]
 
@@ -99,8 +100,7 @@ def parse_result_line(raw: bytes | str, *, batch_id: str | None = None, source: 
     cancelled before the request ran.
     """
     try:
-        # Decoding first skips json's encoding sniffing; output lines are UTF-8.
-        item = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        item = loads(raw)
     except ValueError as exc:
         raise ValueError(f"{source}: not a JSON result line: {exc}") from exc
     if not isinstance(item, dict) or not isinstance(item.get("custom_id"), str):

@@ -6,7 +6,6 @@ state that grows is one machine-word hash per ``custom_id`` (to find duplicates)
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ._json import loads as json_loads
 from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
 
 __all__ = ["ValidationProblem", "ValidationReport", "validate_input_file"]
@@ -144,7 +144,7 @@ def validate_input_file(
     inputs = 0
     max_requests, max_bytes, max_inputs = limits.max_requests, limits.max_bytes, limits.max_embedding_inputs
     over_requests = over_bytes = over_inputs = False
-    loads = json.loads
+    loads = json_loads
     line_no = 0
     with file_path.open("rb") as handle:
         for raw in handle:
@@ -252,7 +252,7 @@ def validate_input_file(
 
 
 def _custom_ids(path: Path) -> Iterator[tuple[int, object]]:
-    loads = json.loads
+    loads = json_loads
     with path.open("rb") as handle:
         for line_no, raw in enumerate(handle, 1):
             try:
