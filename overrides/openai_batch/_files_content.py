@@ -211,7 +211,8 @@ class _BaseContent:
         self._download = Download(self.file_id, context, runtime.secret, runtime.policy)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(file_id={self.file_id!r})"
+        # getattr: repr() must work on an object whose __init__ refused the id (a traceback with locals shows it).
+        return f"{type(self).__name__}(file_id={getattr(self, 'file_id', None)!r})"
 
 
 class FileContent(_BaseContent):
