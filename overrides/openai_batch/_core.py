@@ -212,6 +212,10 @@ def boundary_error(operation: str, exc: BaseException, secret: Secret) -> BaseEx
         return connection_error(operation, exc, secret)
     if isinstance(exc, OpenAIBatchError):
         exc._scrub(secret)
+        # Our errors leave with a traceback that starts where they leave: the frames inside the
+        # client (flows, parsers) held the response as received, whose request carries the key.
+        # Anything else (a bug) keeps its whole traceback.
+        return exc.with_traceback(None)
     return exc
 
 
@@ -284,7 +288,9 @@ class SyncRuntime(_Runtime):
             error = boundary_error(operation, exc, self.secret)
         finally:
             flow.close()
+            context.last_response = None  # the response as received: its request holds the key
             CURRENT_CALL.reset(token)
+        result = None  # likewise the last step's result, on this frame of the traceback
         raise error
 
     def request(self, step: HttpCall, build: Callable[[Any], T], context: CallContext) -> T:
@@ -293,11 +299,14 @@ class SyncRuntime(_Runtime):
         try:
             self._prepare(step, context)
             http = self.http
-            response = http.send(http.build_request(step.method, step.url, **step.options))
-            return expect_json(step.operation, response, build, self.secret)
+            # No local holds the response: this frame is on the traceback of the error it may cause.
+            return expect_json(
+                step.operation, http.send(http.build_request(step.method, step.url, **step.options)), build, self.secret
+            )
         except Exception as exc:
             error = boundary_error(step.operation, exc, self.secret)
         finally:
+            context.last_response = None  # the response as received: its request holds the key
             CURRENT_CALL.reset(token)
         raise error
 
@@ -349,7 +358,9 @@ class AsyncRuntime(_Runtime):
             error = boundary_error(operation, exc, self.secret)
         finally:
             flow.close()
+            context.last_response = None  # the response as received: its request holds the key
             CURRENT_CALL.reset(token)
+        result = None  # likewise the last step's result, on this frame of the traceback
         raise error
 
     async def request(self, step: HttpCall, build: Callable[[Any], T], context: CallContext) -> T:
@@ -358,11 +369,17 @@ class AsyncRuntime(_Runtime):
         try:
             self._prepare(step, context)
             http = self.http
-            response = await http.send(http.build_request(step.method, step.url, **step.options))
-            return expect_json(step.operation, response, build, self.secret)
+            # No local holds the response: this frame is on the traceback of the error it may cause.
+            return expect_json(
+                step.operation,
+                await http.send(http.build_request(step.method, step.url, **step.options)),
+                build,
+                self.secret,
+            )
         except Exception as exc:
             error = boundary_error(step.operation, exc, self.secret)
         finally:
+            context.last_response = None  # the response as received: its request holds the key
             CURRENT_CALL.reset(token)
         raise error
 

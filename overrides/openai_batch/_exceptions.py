@@ -98,7 +98,9 @@ class OpenAIBatchError(Exception):
 
 
 def _restore(cls: type[OpenAIBatchError], args: tuple[Any, ...]) -> OpenAIBatchError:
-    return cls.__new__(cls, *args)
+    exc = cls.__new__(cls, *args)
+    exc.args = args  # OSError subclasses (TimeoutError) leave args to __init__, which is not run
+    return exc
 
 
 class ConfigurationError(OpenAIBatchError):
