@@ -8,6 +8,10 @@ Precedence: an explicit argument, then the environment variable, then the defaul
 | base URL     | `base_url`     | `OPENAI_BASE_URL`   | https://api.openai.com/v1    |
 | organization | `organization` | `OPENAI_ORG_ID`     | header not sent              |
 | project      | `project`      | `OPENAI_PROJECT_ID` | header not sent              |
+
+A base URL that carries a credential is refused (`parse_base_url`): the key anywhere in it,
+``user:password@``, or a query parameter such as ``api-key=``. A URL travels into logs,
+proxies and error messages; the key goes only in the Authorization header.
 """
 
 from __future__ import annotations

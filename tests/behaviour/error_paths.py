@@ -639,6 +639,7 @@ def key_holders(root: object, *, limit: int = 300_000) -> list[str]:
         else:
             children = [(child, f"{where}>{type(child).__name__}") for child in gc.get_referents(obj)]
         todo += children
+    assert not todo, f"the walk stopped after {limit} objects: raise the limit, or it proves nothing"
     return found
 
 

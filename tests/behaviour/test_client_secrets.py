@@ -1,4 +1,8 @@
-"""The API key never appears in a repr, str, log line, exception message or formatted traceback."""
+"""The API key never appears in a repr, str, log line, exception message or formatted traceback.
+
+Pickles, chained causes, stack locals and echoing servers are checked on every error path in
+`test_error_paths.py`.
+"""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import anyio
 import attrs
 import httpx
 import openai_batch
@@ -34,6 +35,7 @@ from tests.behaviour.error_paths import (
     KEY_BYTES,
     PATHS,
     ErrorPath,
+    Rig,
     chain,
     fields,
     key_holders,
@@ -131,6 +133,22 @@ def test_only_the_secret_holds_the_key(
     # Everything the error keeps alive: its attributes, its chain, the frames of its traceback
     # and all their locals (the client included), followed reference by reference.
     assert key_holders(error_of(errors, error_path, mode)) == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_used_client_holds_the_key_only_in_its_secret(echo: EchoServer, tmp_path: Path, mode: str) -> None:
+    async def use() -> list[str]:
+        rig = Rig(mode, echo.port, tmp_path)
+        try:
+            client = rig.client("in-progress")
+            await rig.call(client.batches.retrieve("batch_1"))  # a success, then a failure, on one client
+            with pytest.raises(openai_batch.NotFoundError):
+                await rig.lines(client.files.content("file-1"))
+            return key_holders(client)
+        finally:
+            await rig.close()
+
+    assert anyio.run(use) == []
 
 
 # --- it travels -------------------------------------------------------------------------------------
