@@ -25,6 +25,8 @@ import httpx
 from ._logging import SENSITIVE_HEADERS
 from ._secret import REDACTED, Secret
 
+_MIN_CREDENTIAL: Final = 8
+
 # Headers that describe an encoding of the original body; the copy holds decoded bytes.
 _BODY_FRAMING: Final = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
@@ -128,10 +130,10 @@ def _credentials(headers: httpx.Headers) -> list[Secret]:
     for name, value in headers.multi_items():
         if name.lower() not in SENSITIVE_HEADERS:
             continue
-        found.append(Secret(value))
         scheme, _, token = value.partition(" ")
-        if token.strip() and scheme.isalpha():  # "Bearer <key>": the key alone may be echoed too
-            found.append(Secret(token.strip()))
+        candidates = [value, token.strip()] if scheme.isalpha() else [value]  # "Bearer <key>": the key alone too
+        # A value this short is no credential worth hiding, and replacing it would mangle every text.
+        found.extend(Secret(text) for text in candidates if len(text) >= _MIN_CREDENTIAL and text != REDACTED)
     return found
 
 
