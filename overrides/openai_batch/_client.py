@@ -28,6 +28,7 @@ from ._auth import PLACEHOLDER_TOKEN, BearerAuth
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, resolve_config
 from ._core import AsyncRuntime, SyncRuntime
 from ._retry import Clock, RetryPolicy
+from ._secret import Secret
 from ._transport import AsyncRetryTransport, RetryTransport
 from ._types import TimeoutTypes
 
@@ -87,6 +88,8 @@ class _ClientBase:
 
     def __repr__(self) -> str:
         # Built by hand: never include the generated client (attrs repr) or anything holding the key.
+        if not hasattr(self, "_config"):  # __init__ refused the settings; repr must still work
+            return f"{type(self).__name__}(<not configured>)"
         return (
             f"{type(self).__name__}(base_url={self._config.base_url!r}, organization={self._config.organization!r}, "
             f"project={self._config.project!r}, max_retries={self._config.max_retries})"
@@ -128,16 +131,19 @@ class BatchClient(_ClientBase):
         clock: Clock | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        # Wrapped at once, and the plain strings dropped from this frame: if the settings are
+        # refused, a traceback that records locals must not show the key (see _config).
+        key, url = Secret.optional(api_key), Secret.optional(base_url)
+        api_key = base_url = None
         self._config = resolve_config(
-            api_key=api_key,
-            base_url=base_url,
+            api_key=key,
+            base_url=url,
             organization=organization,
             project=project,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
         )
-        del api_key  # only the Secret inside the config keeps it
         policy = RetryPolicy(self._config.max_retries, rng or random.Random(), clock or time.time)
         do_sleep = sleep or time.sleep
         inner = transport if transport is not None else httpx.HTTPTransport()
@@ -196,16 +202,19 @@ class AsyncBatchClient(_ClientBase):
         clock: Clock | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        # Wrapped at once, and the plain strings dropped from this frame: if the settings are
+        # refused, a traceback that records locals must not show the key (see _config).
+        key, url = Secret.optional(api_key), Secret.optional(base_url)
+        api_key = base_url = None
         self._config = resolve_config(
-            api_key=api_key,
-            base_url=base_url,
+            api_key=key,
+            base_url=url,
             organization=organization,
             project=project,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
         )
-        del api_key
         policy = RetryPolicy(self._config.max_retries, rng or random.Random(), clock or time.time)
         do_sleep = sleep or _anyio_sleep
         inner = transport if transport is not None else httpx.AsyncHTTPTransport()

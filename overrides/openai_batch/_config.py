@@ -8,6 +8,10 @@ Precedence: an explicit argument, then the environment variable, then the defaul
 | base URL     | `base_url`     | `OPENAI_BASE_URL`   | https://api.openai.com/v1    |
 | organization | `organization` | `OPENAI_ORG_ID`     | header not sent              |
 | project      | `project`      | `OPENAI_PROJECT_ID` | header not sent              |
+
+A base URL that carries a credential is refused (`parse_base_url`): the key anywhere in it,
+``user:password@``, or a query parameter such as ``api-key=``. A URL travels into logs,
+proxies and error messages; the key goes only in the Authorization header.
 """
 
 from __future__ import annotations
@@ -83,28 +87,29 @@ def is_loopback_host(host: str) -> bool:
 
 def resolve_config(
     *,
-    api_key: str | None,
-    base_url: str | None,
+    api_key: Secret | None,
+    base_url: Secret | None,
     organization: str | None,
     project: str | None,
     timeout: TimeoutTypes,
     max_retries: int,
     allow_insecure_http: bool,
 ) -> ClientConfig:
-    """Validate settings; raise ConfigurationError (never quoting the key) when they are unusable."""
-    key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-    if not key or not key.strip():
+    """Validate settings; raise ConfigurationError (never quoting the key) when they are unusable.
+
+    The key and the base URL arrive wrapped (a URL may carry credentials until it is checked),
+    and no local variable here holds either in clear: a traceback that records locals, as
+    error trackers do, shows only `Secret(<redacted>)`.
+    """
+    secret = api_key if api_key is not None else Secret.from_env("OPENAI_API_KEY")
+    if secret is None or secret.empty:
         raise ConfigurationError(
             "No API key: pass api_key=... to the client or set the OPENAI_API_KEY environment variable."
         )
-    secret = Secret(key.strip())
-    url_text = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-    try:
-        url = httpx.URL(url_text)
-    except httpx.InvalidURL as exc:
-        raise ConfigurationError(f"base_url is not a valid URL: {secret.scrub(str(exc))}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {secret.scrub(url_text)!r}")
+    wrapped = base_url if base_url is not None and not base_url.empty else Secret.from_env("OPENAI_BASE_URL")
+    url = parse_base_url(wrapped if wrapped is not None and not wrapped.empty else Secret(DEFAULT_BASE_URL), secret)
+    if isinstance(url, str):
+        raise ConfigurationError(url)
     if url.scheme == "http" and not is_loopback_host(url.host) and not allow_insecure_http:
         # Plain http to another machine would put the bearer token on the wire in clear.
         raise ConfigurationError(
@@ -119,3 +124,35 @@ def resolve_config(
         timeout=as_timeout(timeout),
         max_retries=check_max_retries(max_retries),
     )
+
+
+# Query parameters that carry a credential (gateways that take the key in the URL use these).
+CREDENTIAL_PARAMS: Final = frozenset(
+    {"key", "api_key", "api-key", "apikey", "token", "access_token", "auth", "password", "secret"}
+)
+_USE_API_KEY: Final = "give the key only as api_key=... or OPENAI_API_KEY"
+
+
+def parse_base_url(base_url: Secret, key: Secret) -> httpx.URL | str:
+    """The parsed base URL, or why it is refused (a message that never quotes the key).
+
+    Refused: not an http(s) URL with a host; the API key anywhere in it; credentials in its
+    userinfo (``user:password@``) or in a query parameter such as ``api-key=``. A key in a
+    URL travels into logs, proxies and error messages. Returns instead of raising, so this
+    frame, which holds the URL in clear, is never part of a traceback.
+    """
+    text = base_url.reveal()
+    if key.found_in(text):
+        return f"base_url contains the API key: {_USE_API_KEY}, never inside the URL."
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        return f"base_url is not a valid URL: {key.scrub(str(exc))}"
+    if url.userinfo:
+        return f"base_url must not contain credentials (user:password@host): {_USE_API_KEY}."
+    for name in url.params:
+        if name.lower() in CREDENTIAL_PARAMS:
+            return f"base_url must not carry a credential in its query (parameter {name!r}): {_USE_API_KEY}."
+    if url.scheme not in ("http", "https") or not url.host:
+        return f"base_url must be an http(s) URL with a host, got {text!r}"
+    return url

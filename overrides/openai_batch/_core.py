@@ -19,13 +19,19 @@ The runners also own the error boundary: httpx errors become `APIConnectionError
 `APITimeoutError` (not chained: their text can quote URLs or headers), a 200 that does
 not parse becomes `APIResponseValidationError`, and every error leaving a call has the
 API key scrubbed from it.
+
+Why errors are raised *after* the ``except`` block that caught their cause: inside it the
+new exception would get the cause as ``__context__`` (suppressed from printing, but still
+attached, pickled by some trackers, and holding the request as sent), and the frame would
+still hold the cause. An httpx error is also replaced by a cleaned copy (`_redact`)
+before a flow sees it, so no frame of a flow holds the original either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 import httpx
 
@@ -38,6 +44,7 @@ from ._exceptions import (
     make_status_error,
 )
 from ._options import CURRENT_CALL, CallContext, current_call
+from ._redact import Redactor
 from ._retry import Outcome, RetryPolicy, error_outcome
 from ._secret import Secret
 
@@ -125,11 +132,11 @@ def generated_request(operation: str, endpoint: Any, **kwargs: Any) -> HttpCall:
     return HttpCall(operation, str(method).upper(), str(url), request)
 
 
-def expect_json(operation: str, response: httpx.Response, build: Callable[[Any], R]) -> R:
+def expect_json(operation: str, response: httpx.Response, build: Callable[[Any], R], secret: Secret | None = None) -> R:
     """`build` applied to a 200 response's JSON; otherwise the same errors as `expect_parsed`."""
     status = response.status_code
     if status >= 400:
-        raise make_status_error(operation, response)
+        raise make_status_error(operation, response, secret)
     if status != 200:
         raise APIResponseValidationError(
             f"{operation}: expected HTTP 200 with a JSON body, got HTTP {status}; see .body",
@@ -137,11 +144,13 @@ def expect_json(operation: str, response: httpx.Response, build: Callable[[Any],
             body=response.content,
             status_code=status,
             response=response,
+            secret=secret,
         )
     try:
         return build(response.json())
     except _PARSE_ERRORS as exc:
-        raise _mismatch(operation, exc, response) from None
+        error = _mismatch(operation, exc, response, secret)
+    raise error
 
 
 def _http_response_for(response: Response[Any]) -> httpx.Response:
@@ -153,18 +162,20 @@ def _http_response_for(response: Response[Any]) -> httpx.Response:
     return httpx.Response(int(response.status_code), headers=dict(response.headers), content=response.content)
 
 
-def parse_failure(operation: str, exc: Exception, context: CallContext) -> Exception:
+def parse_failure(operation: str, exc: Exception, context: CallContext, secret: Secret | None = None) -> Exception:
     """Turn an exception raised while a generated function parsed its response into ours."""
     response = context.last_response
     if response is None:
         return exc  # not a parse failure: nothing came back
     if response.status_code >= 400:
         # The generated code failed before it could report the status (e.g. HTTPStatus(520)).
-        return make_status_error(operation, response)
-    return _mismatch(operation, exc, response)
+        return make_status_error(operation, response, secret)
+    return _mismatch(operation, exc, response, secret)
 
 
-def _mismatch(operation: str, exc: Exception, response: httpx.Response) -> APIResponseValidationError:
+def _mismatch(
+    operation: str, exc: Exception, response: httpx.Response, secret: Secret | None
+) -> APIResponseValidationError:
     return APIResponseValidationError(
         f"{operation}: the response body does not match the {operation} response schema "
         f"({type(exc).__name__}: {exc}); the raw body is in .body",
@@ -172,11 +183,12 @@ def _mismatch(operation: str, exc: Exception, response: httpx.Response) -> APIRe
         body=response.content,
         status_code=response.status_code,
         response=response,
+        secret=secret,
     )
 
 
 def connection_error(operation: str, exc: httpx.HTTPError, secret: Secret) -> APIConnectionError:
-    """Wrap an httpx error, with the key scrubbed from its text."""
+    """Wrap an httpx error; the key and the request's credentials are removed from its text and request."""
     cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
     try:
         request: httpx.Request | None = exc.request
@@ -187,16 +199,37 @@ def connection_error(operation: str, exc: httpx.HTTPError, secret: Secret) -> AP
         operation=operation,
         request=request,
         outcome_unknown=error_outcome(exc) is Outcome.UNKNOWN,
+        secret=secret,
     )
 
 
-def raise_boundary(operation: str, exc: BaseException, secret: Secret) -> NoReturn:
-    """Re-raise an error leaving a public call: httpx errors wrapped, ours scrubbed, others untouched."""
+def boundary_error(operation: str, exc: BaseException, secret: Secret) -> BaseException:
+    """What to raise for an error leaving a public call: httpx errors wrapped, ours scrubbed, others as they are.
+
+    Returned, not raised: the caller raises it outside its ``except`` block (see the module docstring).
+    """
     if isinstance(exc, httpx.HTTPError):
-        raise connection_error(operation, exc, secret) from None
+        return connection_error(operation, exc, secret)
     if isinstance(exc, OpenAIBatchError):
         exc._scrub(secret)
-    raise exc
+        # Our errors leave with a traceback that starts where they leave: the frames inside the
+        # client (flows, parsers) held the response as received, whose request carries the key.
+        # Anything else (a bug) keeps its whole traceback.
+        return exc.with_traceback(None)
+    return exc
+
+
+def step_failure(exc: Exception, secret: Secret) -> Exception:
+    """A failed step's error as a flow may see it: an httpx error becomes a cleaned copy of itself."""
+    if isinstance(exc, httpx.HTTPError):
+        try:
+            request: httpx.Request | None = exc.request
+        except RuntimeError:
+            request = None
+        return Redactor.of(secret, request).error(exc)
+    if isinstance(exc, OpenAIBatchError):
+        exc._scrub(secret)
+    return exc
 
 
 class _Runtime:
@@ -243,19 +276,22 @@ class SyncRuntime(_Runtime):
         try:
             step = next(flow)
             while True:
+                failure: Exception | None = None
                 try:
                     result = self._execute(step, context)
                 except Exception as exc:
-                    step = flow.throw(exc)
-                else:
-                    step = flow.send(result)
+                    failure = step_failure(exc, self.secret)
+                step = flow.send(result) if failure is None else flow.throw(failure)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         except Exception as exc:
-            raise_boundary(operation, exc, self.secret)
+            error = boundary_error(operation, exc, self.secret)
         finally:
             flow.close()
+            context.last_response = None  # the response as received: its request holds the key
             CURRENT_CALL.reset(token)
+        result = None  # likewise the last step's result, on this frame of the traceback
+        raise error
 
     def request(self, step: HttpCall, build: Callable[[Any], T], context: CallContext) -> T:
         """``run(step.operation, single_json(step, build), context)``, minus the generator."""
@@ -263,12 +299,16 @@ class SyncRuntime(_Runtime):
         try:
             self._prepare(step, context)
             http = self.http
-            response = http.send(http.build_request(step.method, step.url, **step.options))
-            return expect_json(step.operation, response, build)
+            # No local holds the response: this frame is on the traceback of the error it may cause.
+            return expect_json(
+                step.operation, http.send(http.build_request(step.method, step.url, **step.options)), build, self.secret
+            )
         except Exception as exc:
-            raise_boundary(step.operation, exc, self.secret)
+            error = boundary_error(step.operation, exc, self.secret)
         finally:
+            context.last_response = None  # the response as received: its request holds the key
             CURRENT_CALL.reset(token)
+        raise error
 
     def _execute(self, step: Step, context: CallContext) -> Any:
         if isinstance(step, Sleep):
@@ -281,7 +321,8 @@ class SyncRuntime(_Runtime):
         try:
             return step.sync(client=self.generated, **step.kwargs)
         except _PARSE_ERRORS as exc:
-            raise parse_failure(step.operation, exc, context) from None
+            error = parse_failure(step.operation, exc, context, self.secret)
+        raise error
 
 
 class AsyncRuntime(_Runtime):
@@ -305,19 +346,22 @@ class AsyncRuntime(_Runtime):
         try:
             step = next(flow)
             while True:
+                failure: Exception | None = None
                 try:
                     result = await self._execute(step, context)
                 except Exception as exc:
-                    step = flow.throw(exc)
-                else:
-                    step = flow.send(result)
+                    failure = step_failure(exc, self.secret)
+                step = flow.send(result) if failure is None else flow.throw(failure)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         except Exception as exc:
-            raise_boundary(operation, exc, self.secret)
+            error = boundary_error(operation, exc, self.secret)
         finally:
             flow.close()
+            context.last_response = None  # the response as received: its request holds the key
             CURRENT_CALL.reset(token)
+        result = None  # likewise the last step's result, on this frame of the traceback
+        raise error
 
     async def request(self, step: HttpCall, build: Callable[[Any], T], context: CallContext) -> T:
         """The async twin of `SyncRuntime.request`."""
@@ -325,12 +369,19 @@ class AsyncRuntime(_Runtime):
         try:
             self._prepare(step, context)
             http = self.http
-            response = await http.send(http.build_request(step.method, step.url, **step.options))
-            return expect_json(step.operation, response, build)
+            # No local holds the response: this frame is on the traceback of the error it may cause.
+            return expect_json(
+                step.operation,
+                await http.send(http.build_request(step.method, step.url, **step.options)),
+                build,
+                self.secret,
+            )
         except Exception as exc:
-            raise_boundary(step.operation, exc, self.secret)
+            error = boundary_error(step.operation, exc, self.secret)
         finally:
+            context.last_response = None  # the response as received: its request holds the key
             CURRENT_CALL.reset(token)
+        raise error
 
     async def _execute(self, step: Step, context: CallContext) -> Any:
         if isinstance(step, Sleep):
@@ -343,4 +394,5 @@ class AsyncRuntime(_Runtime):
         try:
             return await step.asyncio(client=self.generated, **step.kwargs)
         except _PARSE_ERRORS as exc:
-            raise parse_failure(step.operation, exc, context) from None
+            error = parse_failure(step.operation, exc, context, self.secret)
+        raise error

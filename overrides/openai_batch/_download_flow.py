@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ._core import Sleep, raise_boundary
+from ._core import Sleep, boundary_error
 from ._exceptions import APIConnectionError, make_status_error
 
 if TYPE_CHECKING:
@@ -253,6 +253,7 @@ class Download:
             attempt += 1
 
     def _open(self) -> Generator[Step, Any, httpx.Response]:
+        # Errors are raised after the `except` block, never inside it (see `_core`).
         self.context.transport_retries = self.context.max_retries
         try:
             response: httpx.Response = yield Send(content_url(self.file_id))
@@ -261,18 +262,22 @@ class Download:
                     yield Drain(response)
                 finally:
                     yield Close(response)
-                raise make_status_error(OPERATION, response)
+                raise make_status_error(OPERATION, response, self.secret)
         except Exception as exc:
-            raise_boundary(OPERATION, exc, self.secret)
-        return response
+            error = boundary_error(OPERATION, exc, self.secret)
+        else:
+            return response
+        raise error
 
     def _next_chunk(self, source: Any) -> Generator[Step, Any, bytes | None]:
         # Errors while the body streams (a reset mid-download) get the same wrapping as the rest.
         try:
             chunk: bytes | None = yield Next(source)
         except httpx.HTTPError as exc:
-            raise_boundary(OPERATION, exc, self.secret)
-        return chunk
+            error = boundary_error(OPERATION, exc, self.secret)
+        else:
+            return chunk
+        raise error
 
 
 def atomic_write(target: Path, read: ChunkReader) -> DownloadFlow:

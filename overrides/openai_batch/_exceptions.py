@@ -26,9 +26,15 @@ An `APIStatusError` whose status has no class of its own (402, 405, 408, 410 ...
 as `APIStatusError` itself. Every `APIError` carries `request_id` (the `x-request-id`
 response header) when there was a response, so a support ticket can quote it.
 
-No message produced here ever contains the API key: the client scrubs each exception
-(`_scrub`) before it leaves a call, and wraps httpx errors without chaining them (an
-httpx error's text can quote a URL or header).
+No exception here carries the API key. Each `APIError` cleans what it is given before
+storing it (`_redact`): the attached request and response are copies whose credential
+headers are replaced and in which every credential the request carried (and the client's
+key, when the builder knows it) is replaced in the URL, the headers, the body and the
+message. The client also scrubs each exception (`_scrub`) again before it leaves a call,
+and wraps httpx errors without chaining them (an httpx error's text can quote a URL or header).
+
+Every exception pickles (`__reduce__` below): its type, message, status, request id, body,
+request and response survive a trip to another process, for process pools and task queues.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from ._redact import Redactor
 
 if TYPE_CHECKING:
     import httpx
@@ -82,6 +90,18 @@ class OpenAIBatchError(Exception):
         self.message = secret.scrub(self.message)
         self.args = tuple(secret.scrub(a) if isinstance(a, str) else a for a in self.args)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default rebuilds with `cls(*args)`, which fails for keyword-only constructors
+        # (a process pool then reports BrokenProcessPool instead of the error): restore the
+        # attributes instead of calling __init__ again.
+        return (_restore, (type(self), self.args), self.__dict__)
+
+
+def _restore(cls: type[OpenAIBatchError], args: tuple[Any, ...]) -> OpenAIBatchError:
+    exc = cls.__new__(cls, *args)
+    exc.args = args  # OSError subclasses (TimeoutError) leave args to __init__, which is not run
+    return exc
+
 
 class ConfigurationError(OpenAIBatchError):
     """The client cannot be built as asked: no API key, a bad base URL, or plain http to a remote host."""
@@ -90,8 +110,14 @@ class ConfigurationError(OpenAIBatchError):
 class APIError(OpenAIBatchError):
     """A call to the API did not produce the expected result.
 
-    `operation` is the OpenAPI operation id (e.g. ``"retrieveBatch"``); `request` the
-    httpx request when one was built.
+    `operation` is the OpenAPI operation id (e.g. ``"retrieveBatch"``); `request` a copy of
+    the httpx request when one was built, with its credentials replaced. `secret`, when
+    given, is also removed from the message, request and body.
+
+    >>> try:
+    ...     client.files.retrieve("file-missing")
+    ... except APIError as exc:
+    ...     print(exc.operation, exc.request_id)
     """
 
     operation: str
@@ -107,12 +133,21 @@ class APIError(OpenAIBatchError):
         request: httpx.Request | None = None,
         body: object = None,
         request_id: str | None = None,
+        secret: Secret | None = None,
     ) -> None:
-        super().__init__(message)
+        redactor = Redactor.of(secret, request)
+        super().__init__(redactor.text(message))
         self.operation = operation
-        self.request = request
-        self.body = body
+        self.request = redactor.request(request) if request is not None else None
+        self.body = redactor.obj(body)
         self.request_id = request_id
+
+    def _scrub(self, secret: Secret) -> None:
+        super()._scrub(secret)
+        redactor = Redactor.of(secret)
+        self.body = redactor.obj(self.body)
+        if self.request is not None:
+            self.request = redactor.request(self.request)
 
 
 class APIConnectionError(APIError):
@@ -132,8 +167,9 @@ class APIConnectionError(APIError):
         operation: str,
         request: httpx.Request | None = None,
         outcome_unknown: bool = False,
+        secret: Secret | None = None,
     ) -> None:
-        super().__init__(message, operation=operation, request=request)
+        super().__init__(message, operation=operation, request=request, secret=secret)
         self.outcome_unknown = outcome_unknown
 
 
@@ -147,7 +183,7 @@ class APIStatusError(APIError):
     Attributes: `status_code`, `request_id` (``x-request-id``), `body` (the parsed JSON
     body, or its text when it is not JSON), and from the OpenAI error object
     ``{"error": {"message", "type", "param", "code"}}``: `message`, `type`, `param`, `code`;
-    `response` is the httpx response.
+    `response` is a copy of the httpx response (read body, cleaned like `request`).
 
     >>> try:
     ...     client.batches.retrieve("batch_missing")
@@ -171,23 +207,25 @@ class APIStatusError(APIError):
         code: str | None = None,
         param: str | None = None,
         type: str | None = None,
+        secret: Secret | None = None,
     ) -> None:
+        request = _request_of(response)
         super().__init__(
             message,
             operation=operation,
-            request=_request_of(response),
+            request=request,
             body=body,
             request_id=response.headers.get("x-request-id"),
+            secret=secret,
         )
+        redactor = Redactor.of(secret, request)
         self.status_code = response.status_code
-        self.response = response
-        self.code = code
-        self.param = param
-        self.type = type
+        self.response = redactor.response(response, self.request)
+        self.code, self.param, self.type = (None if v is None else redactor.text(v) for v in (code, param, type))
 
     def _scrub(self, secret: Secret) -> None:
         super()._scrub(secret)
-        self.body = secret.scrub_obj(self.body)
+        self.response = Redactor.of(secret).response(self.response, self.request)
         for name in ("code", "param", "type"):
             value = getattr(self, name)
             if isinstance(value, str):
@@ -244,16 +282,24 @@ class APIResponseValidationError(APIError):
         body: bytes,
         status_code: int,
         response: httpx.Response | None = None,
+        secret: Secret | None = None,
     ) -> None:
+        request = _request_of(response) if response is not None else None
         super().__init__(
             message,
             operation=operation,
-            request=_request_of(response) if response is not None else None,
+            request=request,
             body=body,
             request_id=response.headers.get("x-request-id") if response is not None else None,
+            secret=secret,
         )
         self.status_code = status_code
-        self.response = response
+        self.response = Redactor.of(secret, request).response(response, self.request) if response is not None else None
+
+    def _scrub(self, secret: Secret) -> None:
+        super()._scrub(secret)
+        if self.response is not None:
+            self.response = Redactor.of(secret).response(self.response, self.request)
 
 
 _STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
@@ -288,12 +334,13 @@ def _text_field(error: Mapping[str, Any], key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def make_status_error(operation: str, response: httpx.Response) -> APIStatusError:
+def make_status_error(operation: str, response: httpx.Response, secret: Secret | None = None) -> APIStatusError:
     """Build the exception for an error response whose body has been read.
 
-    Parses the OpenAI error object when present; otherwise keeps the body text.
+    Parses the OpenAI error object when present; otherwise keeps the body text. The body is
+    cleaned of credentials (see `_redact`) before it is parsed.
     """
-    content = response.content
+    content = Redactor.of(secret, _request_of(response)).data(response.content)
     body: object
     try:
         body = json.loads(content) if content else None
@@ -310,4 +357,6 @@ def make_status_error(operation: str, response: httpx.Response) -> APIStatusErro
     suffix = f" (request id {request_id})" if request_id else ""
     message = f"{operation}: HTTP {response.status_code}: {detail}{suffix}"
     cls = status_error_class(response.status_code)
-    return cls(message, operation=operation, response=response, body=body, code=code, param=param, type=type_)
+    return cls(
+        message, operation=operation, response=response, body=body, code=code, param=param, type=type_, secret=secret
+    )

@@ -28,6 +28,7 @@ import httpx
 from . import _download_flow as flows
 from ._core import Sleep
 from ._download_flow import CHUNK_SIZE, OPERATION, Download, LineSplitter, content_url, temp_path_for, unlink_quietly
+from ._exceptions import OpenAIBatchError
 from ._ids import require_id
 from ._options import CallContext, call_scope
 
@@ -80,13 +81,23 @@ class _SyncSteps:
     def run(self, flow: flows.DownloadFlow) -> Iterator[bytes]:
         reply: Any = None
         error: BaseException | None = None
+        step: flows.Step | None = None
         while True:
+            failure: OpenAIBatchError | None = None
             try:
                 step = flow.send(reply) if error is None else flow.throw(error)
             except StopIteration:
                 return
+            except OpenAIBatchError as exc:
+                failure = exc
             finally:
                 reply = error = None  # also drops the frame -> traceback -> frame cycle when the flow raises
+            if failure is not None:
+                # Raised from here, without the flow's frames: they held the response as received,
+                # whose request carries the key (see `_core.boundary_error`). `step` may hold it too.
+                step = None
+                raise failure.with_traceback(None)
+            assert step is not None  # set by the send above
             try:
                 if isinstance(step, flows.Emit):
                     yield from step.items  # an abandoned iteration raises GeneratorExit here: the flow cleans up
@@ -107,7 +118,9 @@ class _SyncSteps:
         if isinstance(step, flows.Send):
             assert self.http is not None and self.context is not None
             with call_scope(self.context):
-                return self.http.send(self.http.build_request("GET", step.url), stream=True)
+                response = self.http.send(self.http.build_request("GET", step.url), stream=True)
+            self.context.last_response = None  # kept by the transport for parse errors; it holds the key
+            return response
         if isinstance(step, flows.Stream):
             return step.response.iter_bytes(step.chunk_size)
         if isinstance(step, flows.Drain):
@@ -149,13 +162,23 @@ class _AsyncSteps:
     async def run(self, flow: flows.DownloadFlow) -> AsyncIterator[bytes]:
         reply: Any = None
         error: BaseException | None = None
+        step: flows.Step | None = None
         while True:
+            failure: OpenAIBatchError | None = None
             try:
                 step = flow.send(reply) if error is None else flow.throw(error)
             except StopIteration:
                 return
+            except OpenAIBatchError as exc:
+                failure = exc
             finally:
                 reply = error = None  # also drops the frame -> traceback -> frame cycle when the flow raises
+            if failure is not None:
+                # Raised from here, without the flow's frames: they held the response as received,
+                # whose request carries the key (see `_core.boundary_error`). `step` may hold it too.
+                step = None
+                raise failure.with_traceback(None)
+            assert step is not None  # set by the send above
             try:
                 if isinstance(step, flows.Emit):
                     for item in step.items:
@@ -180,7 +203,9 @@ class _AsyncSteps:
         if isinstance(step, flows.Send):
             assert self.http is not None and self.context is not None
             with call_scope(self.context):
-                return await self.http.send(self.http.build_request("GET", step.url), stream=True)
+                response = await self.http.send(self.http.build_request("GET", step.url), stream=True)
+            self.context.last_response = None  # kept by the transport for parse errors; it holds the key
+            return response
         if isinstance(step, flows.Stream):
             return step.response.aiter_bytes(step.chunk_size)
         if isinstance(step, flows.Drain):
@@ -211,7 +236,8 @@ class _BaseContent:
         self._download = Download(self.file_id, context, runtime.secret, runtime.policy)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(file_id={self.file_id!r})"
+        # getattr: repr() must work on an object whose __init__ refused the id (a traceback with locals shows it).
+        return f"{type(self).__name__}(file_id={getattr(self, 'file_id', None)!r})"
 
 
 class FileContent(_BaseContent):

@@ -247,14 +247,17 @@ def parse_file(response: httpx.Response) -> OpenAIFile:
             raise ValueError(f"expected HTTP 200, got {response.status_code}")
         return OpenAIFile.from_dict(response.json())
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise APIResponseValidationError(
+        # Built here, raised below: raised inside this block it would chain the parse error,
+        # whose frames hold the body as received (see `_core`).
+        error = APIResponseValidationError(
             f"createFile: the response body does not match the createFile response schema "
             f"({type(exc).__name__}: {exc}); the raw body is in .body",
             operation="createFile",
             body=response.content,
             status_code=response.status_code,
             response=response,
-        ) from None
+        )
+    raise error
 
 
 def upload_file(

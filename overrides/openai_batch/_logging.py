@@ -14,7 +14,9 @@ from typing import Final
 logger: Final = logging.getLogger("openai_batch")
 
 # Headers whose values are credentials; matched case-insensitively.
-SENSITIVE_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "api-key", "openai-api-key", "cookie"})
+SENSITIVE_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "api-key", "x-api-key", "openai-api-key", "cookie", "set-cookie"}
+)
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -75,7 +75,9 @@ def page_data(operation: str, response: Any, after: str | None) -> PageData[Any]
 
 
 class _BasePage(Generic[ItemT]):
-    _page: PageData[ItemT] | None
+    # A class default, so repr() works on a page whose first fetch raised in __init__
+    # (a traceback that shows locals calls repr on it).
+    _page: PageData[ItemT] | None = None
 
     def _loaded(self) -> PageData[ItemT]:
         if self._page is None:

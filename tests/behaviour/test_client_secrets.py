@@ -1,4 +1,8 @@
-"""The API key never appears in a repr, str, log line, exception message or formatted traceback."""
+"""The API key never appears in a repr, str, log line, exception message or formatted traceback.
+
+Pickles, chained causes, stack locals and echoing servers are checked on every error path in
+`test_error_paths.py`.
+"""
 
 from __future__ import annotations
 
@@ -74,7 +78,7 @@ async def test_httpx_error_quoting_the_key_is_scrubbed(mode: str) -> None:
     assert KEY not in printed
     assert "<redacted>" in str(caught.value)
     assert "api.openai.com" in str(caught.value)  # the useful part of the message survives
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None and caught.value.__context__ is None  # nothing chained at all
 
 
 @pytest.mark.anyio

@@ -259,6 +259,8 @@ class Job:
         self.close()
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_row"):  # not opened: repr must still work (tracebacks with locals call it)
+            return "Job(<not opened>)"
         return f"Job({self.job_id!r}, input={self._row.input_path!r}, endpoint={self.endpoint!r})"
 
     def _shards(self) -> list[ShardRow]:
