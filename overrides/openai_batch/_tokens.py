@@ -13,7 +13,8 @@ Two ways of counting a text, chosen per encoding:
   (letters, digits, punctuation and whitespace never share a token) and counts:
 
   - each run of up to 4 letters, up to 3 digits, or up to 2 punctuation marks: 1 token;
-  - a newline run, a run of 2+ spaces/tabs, and a space before a digit: 1 token each;
+  - a run of newlines (with the indentation after it), a run of 2+ spaces or tabs elsewhere,
+    and a space before a digit: 1 token each (a single space joins the word after it);
   - on top of that, per non-ASCII character: Latin with diacritics 1.5; CJK, kana and Hangul
     1.3 (cl100k_base) or 1.0 (o200k_base); characters beyond the BMP, such as emoji,
     2.0 / 1.5; any other script (Cyrillic, Greek, Arabic, Indic, ...) 1.0 / 0.5.
