@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openai_batch._tokens import estimate_file_tokens
 from openai_batch.server import FaultInjector, ManualClock, ServerOptions
 from openai_batch.server.errors import ApiError
 from openai_batch.server.files import FileService
@@ -350,8 +351,9 @@ def test_a_body_the_endpoint_rejects_becomes_a_400_error_line(harness: Harness) 
 
 
 def test_enqueued_token_limit_fails_a_batch_that_would_exceed_it(make_harness: Callable[..., Harness]) -> None:
-    # Each 3-request file is estimated at 120 tokens: one fits under 150, two do not.
-    harness = make_harness(enqueued_token_limit=150, throughput=0.01)
+    # One 3-request file fits under 1.5 times its estimate, two do not.
+    estimate = estimate_file_tokens(io.BytesIO(input_file(ids(3)))).total
+    harness = make_harness(enqueued_token_limit=estimate * 3 // 2, throughput=0.01)
     first = harness.create(harness.upload(input_file(ids(3))))
     harness.step(10)
     assert harness.batch(first)["status"] == "in_progress"

@@ -307,7 +307,8 @@ def test_429_faults_carry_retry_after_then_stop(client: httpx.Client) -> None:
 def test_a_rate_of_503s_is_deterministic(client: httpx.Client) -> None:
     client.post("/_admin/faults", json={"rules": [{"kind": "error", "status": 503, "rate": 0.5}]})
     assert [client.get("/files").status_code for _ in range(6)] == [200, 503, 200, 503, 200, 503]
-    assert client.delete("/_admin/faults").json() == {"rules": [], "token_limit_batches": 0}
+    cleared = client.delete("/_admin/faults").json()
+    assert {key: cleared[key] for key in ("rules", "token_limit_batches")} == {"rules": [], "token_limit_batches": 0}
     assert client.get("/files").status_code == 200
 
 

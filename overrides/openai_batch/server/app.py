@@ -4,9 +4,14 @@ Every response, errors included, carries an `x-request-id` ("req_<hex>"); errors
 service's body {"error": {"message", "type", "param", "code"}}.
 
 Admin API (not part of openapi.yaml; for tests and demos):
-  GET    /v1/_admin/faults                      active fault rules and token_limit_batches
+  GET    /v1/_admin/faults                      active fault rules, token_limit_batches, limits, line failures
   POST   /v1/_admin/faults                      {"rules": [...], "token_limit_batches": N, "replace": false}
-  DELETE /v1/_admin/faults                      remove every fault
+                                                and any of the ServerOptions fields
+                                                enqueued_token_limit, enqueued_token_limits {model: N},
+                                                token_limit_mode ("fail" | "reject"),
+                                                fail_custom_id_pattern, fail_rate, fail_status_code, fail_times
+  DELETE /v1/_admin/faults                      remove every fault rule; limits and line failures go
+                                                back to the server's start-up options
   GET    /v1/_admin/clock                       {"now": simulated unix time, "speed": factor}
   POST   /v1/_admin/clock                       {"speed": S} and/or {"advance": simulated seconds}
   POST   /v1/_admin/tick                        run the processing loop once, now
@@ -38,6 +43,7 @@ from .faults import ADMIN_PREFIX, FaultInjector, FaultMiddleware
 from .files import FileService
 from .ids import new_request_id
 from .lifecycle import BatchEngine
+from .limits import LINE_FAILURE_FIELDS, TOKEN_LIMIT_FIELDS
 from .options import ServerOptions
 from .params import parse_expires_after, parse_limit, parse_order
 from .store import Store
@@ -159,8 +165,11 @@ def _routes(state: ServerState) -> list[Route]:
 
     # Admin
 
+    def faults_json() -> dict[str, Any]:
+        return {**state.faults.snapshot(), **engine.token_limits.to_json(), **engine.line_failures.to_json()}
+
     async def get_faults(request: Request) -> Response:
-        return _json(state.faults.snapshot())
+        return _json(faults_json())
 
     async def post_faults(request: Request) -> Response:
         body = await _json_body(request)
@@ -177,11 +186,16 @@ def _routes(state: ServerState) -> list[Route]:
                 state.faults.set_token_limit_batches(body["token_limit_batches"])
         except (ValueError, TypeError) as exc:
             raise bad_request(f"Invalid fault: {exc}", param="rules") from None
-        return _json(state.faults.snapshot())
+        try:
+            state.faults.configure(body, limits=state.options.token_limits, failures=state.options.line_failures)
+        except (ValueError, TypeError) as exc:
+            changed = sorted((TOKEN_LIMIT_FIELDS | LINE_FAILURE_FIELDS) & body.keys())
+            raise bad_request(f"Invalid setting: {exc}", param=changed[0] if len(changed) == 1 else None) from None
+        return _json(faults_json())
 
     async def delete_faults(request: Request) -> Response:
         state.faults.clear()
-        return _json(state.faults.snapshot())
+        return _json(faults_json())
 
     async def clock(request: Request) -> Response:
         if request.method == "POST":

@@ -1,5 +1,6 @@
 """Deterministic fault injection: errors with Retry-After, dropped connections, slow answers,
-and batches failing with token_limit_exceeded.
+batches failing with token_limit_exceeded, and run-time changes of the enqueued-token limits and
+of the request lines that fail (see limits.py).
 
 A rule is a dict (options `faults=[...]` or POST /v1/_admin/faults {"rules": [...]}):
 
@@ -30,6 +31,7 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_body
+from .limits import LINE_FAILURE_FIELDS, TOKEN_LIMIT_FIELDS, LineFailures, TokenLimits
 
 ADMIN_PREFIX = "/v1/_admin"
 # Key in the ASGI scope "state" under which the server's HTTP protocol puts a callable closing
@@ -124,7 +126,28 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._token_limit_batches = token_limit_batches
+        # Run-time replacements of the server options' limits and line failures; None keeps the
+        # options' values, so clearing the faults returns to how the server was started.
+        self._token_limits: TokenLimits | None = None
+        self._line_failures: LineFailures | None = None
         self.add(rules)
+
+    def token_limits(self, started_with: TokenLimits) -> TokenLimits:
+        with self._lock:
+            return self._token_limits or started_with
+
+    def line_failures(self, started_with: LineFailures) -> LineFailures:
+        with self._lock:
+            return self._line_failures or started_with
+
+    def configure(self, raw: Mapping[str, Any], *, limits: TokenLimits, failures: LineFailures) -> None:
+        """Apply the limit and line-failure fields present in `raw` over the current values
+        (`limits` / `failures`: the server's options, used where nothing was set at run time)."""
+        with self._lock:
+            if TOKEN_LIMIT_FIELDS & raw.keys():
+                self._token_limits = (self._token_limits or limits).changed(raw)
+            if LINE_FAILURE_FIELDS & raw.keys():
+                self._line_failures = (self._line_failures or failures).changed(raw)
 
     def add(self, rules: Iterable[Mapping[str, Any]]) -> None:
         parsed = [FaultRule.from_dict(rule) for rule in rules]
@@ -135,6 +158,8 @@ class FaultInjector:
         with self._lock:
             self._rules.clear()
             self._token_limit_batches = 0
+            self._token_limits = None
+            self._line_failures = None
 
     def set_token_limit_batches(self, count: int) -> None:
         if not isinstance(count, int) or count < 0:

@@ -17,6 +17,7 @@ the committed lengths, so lines written by a run that died before committing are
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import json
 import logging
@@ -29,10 +30,12 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from .._tokens import TokenEstimator, estimate_file_tokens
 from .clock import Clock
 from .errors import ApiError, bad_request, not_found
 from .faults import FaultInjector
 from .ids import derived_hex, new_batch_id, new_file_id
+from .limits import LineFailures, TokenLimits
 from .options import ServerOptions
 from .params import list_page, parse_create_batch
 from .responses import ENDPOINTS, RequestFailure, render
@@ -42,6 +45,8 @@ from .validation import iter_lines, validate_input_file
 logger = logging.getLogger(__name__)
 
 COMPLETION_WINDOW_SECONDS = 24 * 3600
+# The statuses whose input tokens count against the enqueued-token limit.
+QUEUED_STATUSES = frozenset({"validating", "in_progress", "finalizing"})
 CHUNK_TIME_BUDGET = 0.05
 # How often (simulated seconds) expired files are swept from disk.
 _SWEEP_EVERY = 60.0
@@ -61,6 +66,35 @@ def _line(record: dict[str, Any]) -> bytes:
 def _truncate(path: Path, length: int) -> None:
     if path.exists() and path.stat().st_size > length:
         os.truncate(path, length)
+
+
+def _token_limit_message(model: str | None, limit: int) -> str:
+    return (
+        f"Enqueued token limit reached for {model or 'this model'} in organization org-local. "
+        f"Limit: {limit:,} enqueued tokens. Please try again once some in_progress batches have been completed."
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _line_error_body(status: int, custom_id: str) -> dict[str, Any]:
+    """The body of an injected line failure: the service's shapes for 429 and 5xx."""
+    if status == 429:
+        return {
+            "message": f"Rate limit reached for requests (injected for custom_id '{custom_id}').",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    return {
+        "message": f"Injected failure for custom_id '{custom_id}'.",
+        "type": "invalid_request_error" if status < 500 else "server_error",
+        "param": None,
+        "code": "injected_failure",
+    }
 
 
 def _fraction(custom_id: str) -> float:
@@ -84,30 +118,55 @@ class BatchEngine:
         self._clock = clock
         self._options = options
         self._faults = faults or FaultInjector()
-        self._fail_pattern = re.compile(options.fail_custom_id_pattern) if options.fail_custom_id_pattern else None
+        # The same estimator as the client's, so a client budget and this server agree on a count.
+        self._estimator = TokenEstimator()
         self._tick_lock = threading.Lock()
         self._last_sweep = -math.inf
 
     # API operations
 
+    @property
+    def token_limits(self) -> TokenLimits:
+        return self._faults.token_limits(self._options.token_limits)
+
+    @property
+    def line_failures(self) -> LineFailures:
+        return self._faults.line_failures(self._options.line_failures)
+
+    def _input_file(self, file_id: str, now: int) -> FileRecord:
+        source = self._store.get_file(file_id, now=now)
+        if source is None:
+            raise bad_request(
+                f"Invalid 'input_file_id': no file with id {file_id!r}.", param="input_file_id", code="invalid_value"
+            )
+        if source.purpose != "batch":
+            raise bad_request(
+                f"Invalid 'input_file_id': the file has purpose {source.purpose!r}; "
+                "a batch input file must be uploaded with purpose 'batch'.",
+                param="input_file_id",
+                code="invalid_value",
+            )
+        return source
+
     def create(self, body: Any) -> BatchRecord:
         params = parse_create_batch(body, ENDPOINTS)
         now = int(self._clock.now())
+        limits = self.token_limits
+        queue_model: str | None = None
+        estimate = 0
+        if limits.mode == "reject" and limits.active:
+            # Counted before taking the store lock: a 200 MB file takes seconds to estimate.
+            with self._store.lock:
+                source = self._input_file(params["input_file_id"], now)
+            totals = estimate_file_tokens(self._store.file_path(source.id), estimator=self._estimator)
+            queue_model = next((model for model in totals.by_model if model is not None), None)
+            estimate = totals.total
         with self._store.lock:
-            source = self._store.get_file(params["input_file_id"], now=now)
-            if source is None:
-                raise bad_request(
-                    f"Invalid 'input_file_id': no file with id {params['input_file_id']!r}.",
-                    param="input_file_id",
-                    code="invalid_value",
-                )
-            if source.purpose != "batch":
-                raise bad_request(
-                    f"Invalid 'input_file_id': the file has purpose {source.purpose!r}; "
-                    "a batch input file must be uploaded with purpose 'batch'.",
-                    param="input_file_id",
-                    code="invalid_value",
-                )
+            source = self._input_file(params["input_file_id"], now)
+            if limits.mode == "reject" and limits.active:
+                refusal = self._token_limit_message(limits, None, queue_model, estimate)
+                if refusal is not None:
+                    raise bad_request(refusal, code="token_limit_exceeded")
             record = BatchRecord(
                 id=new_batch_id(),
                 endpoint=params["endpoint"],
@@ -118,6 +177,8 @@ class BatchEngine:
                 expires_at=now + COMPLETION_WINDOW_SECONDS,
                 metadata=params["metadata"],
                 output_expires_after=params["output_expires_after"],
+                token_estimate=estimate,
+                queue_model=queue_model,
             )
             directory = self._store.batch_dir(record.id)
             directory.mkdir(parents=True, exist_ok=True)
@@ -189,6 +250,7 @@ class BatchEngine:
             and now >= record.created_at + self._options.validating_seconds
         ):
             # Validation streams the whole file, so it runs without holding the store lock.
+            limits = self.token_limits
             verdict = validate_input_file(
                 self._store.batch_dir(batch_id) / _INPUT,
                 endpoint=record.endpoint,
@@ -196,6 +258,7 @@ class BatchEngine:
                 max_input_bytes=self._options.max_input_bytes,
                 max_embedding_inputs=self._options.max_embedding_inputs,
                 max_reported_errors=self._options.max_reported_errors,
+                count_tokens=self._estimator.request_tokens if limits.active else None,
             )
             with self._store.lock:
                 record = self.retrieve(batch_id)
@@ -205,7 +268,9 @@ class BatchEngine:
                 # jump of the clock runs the phases back to back as if time had flowed.
                 validated_at = int(record.created_at + self._options.validating_seconds)
                 record.model = verdict.model
-                errors = verdict.errors or self._token_limit_errors(verdict.model, verdict.token_estimate)
+                errors = verdict.errors or self._token_limit_errors(
+                    record, limits, verdict.model, verdict.token_estimate
+                )
                 if errors:
                     record.status = "failed"
                     record.failed_at = validated_at
@@ -218,6 +283,7 @@ class BatchEngine:
                 record.in_progress_at = validated_at
                 record.total = verdict.total
                 record.token_estimate = verdict.token_estimate
+                record.queue_model = verdict.model
                 self._store.save_batch(record)
 
         with self._store.lock:
@@ -261,24 +327,42 @@ class BatchEngine:
                 if now >= record.cancelling_at + self._options.cancelling_seconds:
                     self._close(record, "cancelled", int(record.cancelling_at + self._options.cancelling_seconds))
 
-    def _token_limit_errors(self, model: str | None, estimate: int) -> builtins.list[dict[str, Any]]:
-        limit = self._options.enqueued_token_limit
+    def _token_limit_errors(
+        self, record: BatchRecord, limits: TokenLimits, model: str | None, estimate: int
+    ) -> builtins.list[dict[str, Any]]:
+        """The validation error of a batch over its model's limit ("fail" mode, and the
+        token_limit_batches fault in either mode); a batch admitted at create is not counted twice."""
         forced = self._faults.take_token_limit()
-        if not forced and limit is None:
+        message: str | None = None
+        if forced:
+            enqueued = self._enqueued(model, excluding=record.id)
+            shown = limits.limit_for(model)
+            message = _token_limit_message(model, shown if shown is not None else enqueued + estimate - 1)
+        elif limits.mode == "fail" and limits.active:
+            message = self._token_limit_message(limits, record.id, model, estimate)
+        if message is None:
             return []
+        return [{"code": "token_limit_exceeded", "message": message, "param": None, "line": None}]
+
+    def _enqueued(self, model: str | None, *, excluding: str | None) -> int:
+        """Input tokens of `model`'s batches counted by the queue: validating, in_progress, finalizing."""
         enqueued = 0
         for other_id in self._store.active_batch_ids():
+            if other_id == excluding:
+                continue
             other = self._store.get_batch(other_id)
-            if other is not None and other.status in ("in_progress", "finalizing"):
+            if other is not None and other.status in QUEUED_STATUSES and other.queue_model == model:
                 enqueued += other.token_estimate
-        if not forced and limit is not None and enqueued + estimate <= limit:
-            return []
-        shown_limit = limit if limit is not None else enqueued + estimate - 1
-        message = (
-            f"Enqueued token limit reached for {model or 'this model'} in organization org-local. "
-            f"Limit: {shown_limit:,} enqueued tokens. Please try again once some in_progress batches have been completed."
-        )
-        return [{"code": "token_limit_exceeded", "message": message, "param": None, "line": None}]
+        return enqueued
+
+    def _token_limit_message(
+        self, limits: TokenLimits, batch_id: str | None, model: str | None, estimate: int
+    ) -> str | None:
+        """The refusal when `estimate` more tokens of `model` would pass its limit, else None."""
+        limit = limits.limit_for(model)
+        if limit is None or self._enqueued(model, excluding=batch_id) + estimate <= limit:
+            return None
+        return _token_limit_message(model, limit)
 
     def _close(self, record: BatchRecord, final_status: str, stamp: int) -> None:
         """Give every request not executed yet an error line, then publish the results."""
@@ -299,6 +383,9 @@ class BatchEngine:
         """
         deadline = time.monotonic() + CHUNK_TIME_BUDGET
         handled = 0
+        # custom_ids failed by injection in this chunk, committed with the new position so that a
+        # chunk redone after a crash fails the same lines again.
+        failed_now: builtins.list[str] = []
         directory = self._store.batch_dir(record.id)
         output_path, errors_path = directory / _OUTPUT, directory / _ERRORS
         _truncate(output_path, record.output_bytes)
@@ -315,7 +402,7 @@ class BatchEngine:
                     handled += 1
                     request = json.loads(raw)
                     if unfinished_as is None:
-                        self._execute(record, request, now, output, errors)
+                        self._execute(record, request, now, output, errors, failed_now)
                     else:
                         code, message = _UNFINISHED_MESSAGES[unfinished_as]
                         errors.write(self._result_line(record, request, None, {"code": code, "message": message}))
@@ -327,7 +414,9 @@ class BatchEngine:
                     os.fsync(stream.fileno())
                 record.output_bytes = os.fstat(output.fileno()).st_size
                 record.error_bytes = os.fstat(errors.fileno()).st_size
-        self._store.save_batch(record)
+        with self._store.transaction() as conn:
+            self._store.add_line_failures(failed_now, conn)
+            self._store.save_batch(record, conn)
         return handled
 
     def _result_line(
@@ -347,24 +436,35 @@ class BatchEngine:
             }
         )
 
+    def _injected(self, custom_id: str, failures: LineFailures, failed_now: builtins.list[str]) -> bool:
+        """Whether this execution of `custom_id` fails: it matches, and has not used up `times`."""
+        matched = (failures.pattern is not None and _compiled(failures.pattern).search(custom_id) is not None) or (
+            _fraction(custom_id) < failures.rate
+        )
+        if not matched:
+            return False
+        if failures.times is not None:
+            # custom_ids are unique within a batch, so the chunk's own list adds at most one.
+            if self._store.line_failures(custom_id) + failed_now.count(custom_id) >= failures.times:
+                return False
+        failed_now.append(custom_id)
+        return True
+
     def _execute(
-        self, record: BatchRecord, request: dict[str, Any], now: int, output: IO[bytes], errors: IO[bytes]
+        self,
+        record: BatchRecord,
+        request: dict[str, Any],
+        now: int,
+        output: IO[bytes],
+        errors: IO[bytes],
+        failed_now: builtins.list[str],
     ) -> None:
         custom_id = request["custom_id"]
         request_id = derived_hex(record.id, custom_id, "request")
-        injected = (self._fail_pattern is not None and self._fail_pattern.search(custom_id) is not None) or (
-            _fraction(custom_id) < self._options.fail_rate
-        )
-        if injected:
-            status = self._options.fail_status_code
-            body = {
-                "error": {
-                    "message": f"Injected failure for custom_id '{custom_id}'.",
-                    "type": "invalid_request_error" if status < 500 else "server_error",
-                    "param": None,
-                    "code": "injected_failure",
-                }
-            }
+        failures = self.line_failures
+        if self._injected(custom_id, failures, failed_now):
+            status = failures.status
+            body = {"error": _line_error_body(status, custom_id)}
             errors.write(
                 self._result_line(
                     record, request, {"status_code": status, "request_id": request_id, "body": body}, None

@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from .limits import LineFailures, TokenLimits
+
 # The Batch API's published limits; tests shrink them through ServerOptions instead of writing
 # 200 MB files.
 MAX_REQUESTS = 50_000
@@ -40,14 +42,23 @@ class ServerOptions:
     chunk_size: int = 500
     # When set, only this bearer token is accepted; otherwise any non-empty token is.
     required_api_key: str | None = None
-    # Requests whose custom_id matches (re.search) fail with `fail_status_code`.
+    # Requests whose custom_id matches (re.search) fail with `fail_status_code` (429 and 5xx get
+    # the service's rate-limit and server-error bodies, so clients can test line retries).
     fail_custom_id_pattern: str | None = None
     # Fraction of requests failing, chosen deterministically from a hash of the custom_id.
     fail_rate: float = 0.0
     fail_status_code: int = 400
-    # Simulates the organisation's enqueued-token limit: a batch whose estimated input tokens,
-    # added to those of the batches already in progress, exceed it fails with token_limit_exceeded.
+    # When set, a failing custom_id fails only its first `fail_times` executions on this server
+    # (counted per custom_id across batches and restarts) and succeeds after: 1 = first attempt only.
+    fail_times: int | None = None
+    # Simulates the organisation's enqueued-token limit per model: the input tokens of a model's
+    # active batches (validating, in_progress, finalizing) may not exceed the model's limit,
+    # `enqueued_token_limits[model]` or else `enqueued_token_limit`. See `token_limit_mode`.
     enqueued_token_limit: int | None = None
+    enqueued_token_limits: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    # "fail": the batch is created and fails validation with token_limit_exceeded (the service);
+    # "reject": the create call answers 400 with code token_limit_exceeded (some deployments).
+    token_limit_mode: str = "fail"
     max_requests: int = MAX_REQUESTS
     max_input_bytes: int = MAX_INPUT_BYTES
     max_embedding_inputs: int = MAX_EMBEDDING_INPUTS
@@ -64,16 +75,24 @@ class ServerOptions:
             raise ValueError(f"speed must be > 0, got {self.speed}")
         if self.throughput <= 0:
             raise ValueError(f"throughput must be > 0, got {self.throughput}")
-        if not 0.0 <= self.fail_rate <= 1.0:
-            raise ValueError(f"fail_rate must be within [0, 1], got {self.fail_rate}")
-        if not 400 <= self.fail_status_code <= 599:
-            raise ValueError(f"fail_status_code must be a 4xx or 5xx status, got {self.fail_status_code}")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
         for name in ("validating_seconds", "finalizing_seconds", "cancelling_seconds", "tick_interval"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         object.__setattr__(self, "faults", tuple(self.faults))
+        # Checked and frozen in one place, shared with the admin API's run-time changes.
+        limits = TokenLimits.build(self.enqueued_token_limit, self.enqueued_token_limits, self.token_limit_mode)
+        object.__setattr__(self, "enqueued_token_limits", limits.per_model)
+        LineFailures.build(self.fail_custom_id_pattern, self.fail_rate, self.fail_status_code, self.fail_times)
+
+    @property
+    def token_limits(self) -> TokenLimits:
+        return TokenLimits.build(self.enqueued_token_limit, self.enqueued_token_limits, self.token_limit_mode)
+
+    @property
+    def line_failures(self) -> LineFailures:
+        return LineFailures.build(self.fail_custom_id_pattern, self.fail_rate, self.fail_status_code, self.fail_times)
 
 
 def build_options(**options: Any) -> ServerOptions:

@@ -20,7 +20,7 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 CREATE INDEX IF NOT EXISTS batches_active ON batches(active);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS line_failures (custom_id TEXT PRIMARY KEY, failures INTEGER NOT NULL);
 """
 
 ACTIVE_STATUSES = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
@@ -112,6 +113,8 @@ class BatchRecord:
     output_bytes: int = 0
     error_bytes: int = 0
     token_estimate: int = 0
+    # The model whose enqueued-token queue the batch counts against (known once it is estimated).
+    queue_model: str | None = None
     # Simulated time of the last tick that could not run every due request (chunk bound).
     lagged_at: int | None = None
     # Final status the batch is heading to once every line has a result ("completed",
@@ -334,6 +337,21 @@ class Store:
         with self.lock:
             rows = self._db.execute("SELECT id FROM batches WHERE active = 1 ORDER BY seq").fetchall()
         return [row["id"] for row in rows]
+
+    # Injected line failures: how often each custom_id has been made to fail
+
+    def line_failures(self, custom_id: str) -> int:
+        with self.lock:
+            row = self._db.execute("SELECT failures FROM line_failures WHERE custom_id = ?", (custom_id,)).fetchone()
+        return 0 if row is None else int(row["failures"])
+
+    def add_line_failures(self, custom_ids: Iterable[str], conn: sqlite3.Connection) -> None:
+        """Count one more failure for each custom_id, inside the caller's transaction."""
+        conn.executemany(
+            "INSERT INTO line_failures (custom_id, failures) VALUES (?, 1) "
+            "ON CONFLICT(custom_id) DO UPDATE SET failures = failures + 1",
+            [(custom_id,) for custom_id in custom_ids],
+        )
 
     # Simulated clock
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -68,8 +68,13 @@ def validate_input_file(
     max_input_bytes: int,
     max_embedding_inputs: int,
     max_reported_errors: int,
+    count_tokens: Callable[[dict[str, Any]], int] | None = None,
 ) -> ValidationResult:
-    """Check every line of `path` for a batch on `endpoint`; never holds more than one line in memory."""
+    """Check every line of `path` for a batch on `endpoint`; never holds more than one line in memory.
+
+    `token_estimate` sums `count_tokens(request)` over the valid request objects when given, and
+    otherwise a quarter of each line's bytes (cheap, for servers without token limits).
+    """
     result = ValidationResult()
     size = path.stat().st_size
     if size > max_input_bytes:
@@ -92,7 +97,8 @@ def validate_input_file(
     with path.open("rb") as stream:
         for number, _offset, raw in iter_lines(stream):
             result.total += 1
-            result.token_estimate += max(1, len(raw) // 4)
+            if count_tokens is None:
+                result.token_estimate += max(1, len(raw) // 4)
             if result.total == max_requests + 1:
                 report(
                     _error(
@@ -108,6 +114,8 @@ def validate_input_file(
             if not isinstance(request, dict):
                 report(_error("invalid_json_line", "This line is not parseable as valid JSON.", line=number))
                 continue
+            if count_tokens is not None:
+                result.token_estimate += count_tokens(request)
             custom_id = request.get("custom_id")
             if not isinstance(custom_id, str) or not custom_id:
                 report(
