@@ -1,7 +1,7 @@
 """Benchmark openai_batch against the official openai SDK and raw httpx, in one run.
 
     .venv/bin/python bench/run.py            # full run (a few minutes on 2 cores); writes bench/results.md
-    .venv/bin/python bench/run.py --quick    # smoke run (well under 30 s); prints the table only
+    .venv/bin/python bench/run.py --quick    # smoke run (about 30 s on 2 idle cores); prints the table only
 
 Every size is adjustable by flag or environment variable (flag wins), e.g. ``--download-mib 64``
 or ``BENCH_DOWNLOAD_MIB=64``; see ``--help``. One fixture server (bench/fixture_server.py) runs in
@@ -96,7 +96,7 @@ _SIZES: dict[str, tuple[str, int, int, str]] = {
         "size of the validated input file, MiB (capped at the 200 MiB batch limit)",
     ),
     "import_runs": ("BENCH_IMPORT_RUNS", 5, 3, "fresh interpreters per import timing"),
-    "job_requests": ("BENCH_JOB_REQUESTS", 100_000, 2_000, "chat requests in the whole-job comparison"),
+    "job_requests": ("BENCH_JOB_REQUESTS", 100_000, 1_000, "chat requests in the whole-job comparison"),
 }
 SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job")
 

@@ -428,7 +428,10 @@ class FaultProxy:
             await _until_disconnect(receive)
             return
         if fault in ("429", "5xx"):
-            await _drain(receive)
+            try:
+                await _drain(receive)
+            except ConnectionError:
+                return  # the client hung up while sending: nobody to answer
             status = 429 if fault == "429" else decision.status
             self._record(kind, fault, forwarded=False, status=status)
             await self._send_error(send, status)
@@ -445,6 +448,8 @@ class FaultProxy:
         )
         try:
             response = await self._client.send(request, stream=True)
+        except ConnectionError:
+            return  # the client hung up while its body was being forwarded
         except httpx.HTTPError:
             # The upstream itself failed: say so as a gateway would (not counted as an injected fault).
             self._record(kind, None, forwarded=False, status=502)
