@@ -1,7 +1,7 @@
 """Benchmark openai_batch against the official openai SDK and raw httpx, in one run.
 
     .venv/bin/python bench/run.py            # full run (a few minutes on 2 cores); writes bench/results.md
-    .venv/bin/python bench/run.py --quick    # smoke run (well under 30 s); prints the table only
+    .venv/bin/python bench/run.py --quick    # smoke run (about 30 s on 2 idle cores); prints the table only
 
 Every size is adjustable by flag or environment variable (flag wins), e.g. ``--download-mib 64``
 or ``BENCH_DOWNLOAD_MIB=64``; see ``--help``. One fixture server (bench/fixture_server.py) runs in
@@ -17,7 +17,11 @@ What is measured (MiB = 2**20 bytes):
 * list all: process CPU µs per batch, walking every batch with ``limit=100`` auto-pagination;
 * import: seconds for ``from X import Client`` in a fresh interpreter, median of several;
 * download: peak RSS of a fresh process that downloads the output file and iterates its lines;
-* validator: MiB/s and peak RSS of a fresh process validating a generated chat-completions input.
+* validator: MiB/s and peak RSS of a fresh process validating a generated chat-completions input;
+* whole job: one input of chat requests (100,000 by default) run end to end against one local
+  Batch API server process, by the ``openai-batch submit --wait --out`` command and by a plain
+  script on the official SDK (bench/sdk_job.py): client CPU (user+sys of the client process
+  only), its peak RSS, and our job state's size against the output and error files (bench/whole_job.py).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import fixture_server
+import whole_job
 from measure import Worker, import_profile, import_seconds, median, run_child
 from report import Row, render_markdown, render_text
 from scenarios import CONTENDERS, LABELS, ours_available, write_chat_input
@@ -53,6 +58,9 @@ TARGET_IMPORT_S = 0.25
 TARGET_DOWNLOAD_RSS_MIB = 80.0
 TARGET_VALIDATOR_MIBS = 100.0
 TARGET_VALIDATOR_RSS_MIB = 64.0
+TARGET_JOB_CPU_VS_SDK = 0.50
+TARGET_JOB_RSS_MIB = 64.0
+TARGET_JOB_STATE_VS_OUTPUT = 1.25  # plus 1 MiB
 
 IMPORTS = {"ours": "from openai_batch import BatchClient", "sdk": "from openai import OpenAI"}
 
@@ -67,6 +75,7 @@ class Settings:
     download_mib: int
     validator_mib: int
     import_runs: int
+    job_requests: int
     only: frozenset[str]
     markdown: Path | None
     quick: bool
@@ -87,8 +96,9 @@ _SIZES: dict[str, tuple[str, int, int, str]] = {
         "size of the validated input file, MiB (capped at the 200 MiB batch limit)",
     ),
     "import_runs": ("BENCH_IMPORT_RUNS", 5, 3, "fresh interpreters per import timing"),
+    "job_requests": ("BENCH_JOB_REQUESTS", 100_000, 1_000, "chat requests in the whole-job comparison"),
 }
-SCENARIOS = ("retrieve", "list", "import", "download", "validator")
+SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job")
 
 
 def parse_settings(argv: list[str] | None) -> Settings:
@@ -136,6 +146,7 @@ class Results:
     download: dict[str, dict[str, Any]] = field(default_factory=dict)
     validator: dict[str, Any] | None = None
     validator_missing: str | None = None
+    job: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -292,6 +303,13 @@ def bench_validator(settings: Settings, results: Results) -> None:
     }
     speeds = ", ".join(f"{r['bytes'] / MIB / r['seconds']:.0f}" for r in runs)
     log(f"validator: {speeds} MiB/s, peak {results.validator['peak_rss_mib']:.1f} MiB")
+
+
+def bench_job(settings: Settings, live: list[str], results: Results) -> None:
+    contenders = [c for c in ("ours", "sdk") if c in live]
+    results.job = whole_job.run(settings.job_requests, contenders, log)
+    for contender, error in results.job["errors"].items():
+        results.errors[("job", contender)] = error.splitlines()[0][:120]
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -455,6 +473,55 @@ def build_rows(settings: Settings, results: Results) -> list[Row]:
                     "PASS" if v["peak_rss_mib"] <= TARGET_VALIDATOR_RSS_MIB else "MISS",
                 )
             )
+    if "job" in settings.only:
+        rows.extend(job_rows(settings, results))
+    return rows
+
+
+def job_rows(settings: Settings, results: Results) -> list[Row]:
+    job = results.job or {}
+    ours, sdk = job.get("ours"), job.get("sdk")
+
+    def cells(key: str, digits: int) -> list[str]:
+        return [
+            _cell(results, "job", c, (job.get(c) or {}).get(key), digits) if c in ("ours", "sdk") else "-"
+            for c in CONTENDERS
+        ]
+
+    def versus(key: str) -> str:
+        return f"{ours[key] / sdk[key]:.2f}x SDK" if ours and sdk else "n/a"
+
+    cpu_result = "N/A"
+    if ours and sdk:
+        cpu_result = "PASS" if ours["cpu_s"] / sdk["cpu_s"] <= TARGET_JOB_CPU_VS_SDK else "MISS"
+    rows = [
+        Row(
+            f"whole job, {settings.job_requests:,} chat requests in 2 batches: client CPU s (user+sys)",
+            cells("cpu_s", 2),
+            versus("cpu_s"),
+            f"<= {TARGET_JOB_CPU_VS_SDK:.2f}x SDK",
+            cpu_result,
+        ),
+        Row("  (wall s, for information)", cells("wall_s", 1), "", "", ""),
+        Row(
+            "whole job: client peak RSS MiB",
+            cells("peak_rss_mib", 1),
+            versus("peak_rss_mib"),
+            f"<= {TARGET_JOB_RSS_MIB:.0f} MiB",
+            "N/A" if not ours else ("PASS" if ours["peak_rss_mib"] <= TARGET_JOB_RSS_MIB else "MISS"),
+        ),
+    ]
+    if ours and "state_bytes" in ours:
+        state, output = ours["state_bytes"], ours["result_files_bytes"]
+        rows.append(
+            Row(
+                "whole job: our state dir MiB / output+error files MiB",
+                [f"{state / MIB:.1f} / {output / MIB:.1f}", "-", "-"],
+                f"{state / output:.2f}x output, {state / job['input_bytes']:.2f}x input",
+                f"<= {TARGET_JOB_STATE_VS_OUTPUT:.2f}x output + 1 MiB",
+                "PASS" if state <= TARGET_JOB_STATE_VS_OUTPUT * output + MIB else "MISS",
+            )
+        )
     return rows
 
 
@@ -495,10 +562,18 @@ def main(argv: list[str] | None = None) -> int:
         bench_import(settings, live, results)
     if "validator" in settings.only:
         _attempt(results, "validator", "ours", lambda: bench_validator(settings, results))
+    if "job" in settings.only:
+        _attempt(results, "job", "ours", lambda: bench_job(settings, live, results))
     seconds = time.perf_counter() - started
     rows = build_rows(settings, results)
     headers = ["Measure", *(LABELS[c] for c in CONTENDERS), "Ratio (ours/other)", "Target", "Result"]
     notes = [environment_line(settings, seconds), *results.notes]
+    if results.job and "input_bytes" in results.job:
+        notes.append(
+            f"whole job: {results.job['requests']:,} requests ({results.job['input_bytes'] / MIB:.1f} MiB input), "
+            f"shards of {results.job['per_batch']:,}, one `python -m openai_batch.server "
+            f"{' '.join(whole_job.SERVER_ARGS)}` process, polls every {whole_job.POLL_SECONDS} s"
+        )
     notes += [f"{LABELS[c]} left out: {why}" for c, why in results.available.items() if why]
     notes += [f"{scenario} / {LABELS[c]} failed: {err}" for (scenario, c), err in results.errors.items()]
     if results.validator_missing:
