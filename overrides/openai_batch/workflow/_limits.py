@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import attrs
+from openai_batch_api import known_values
 
-#: Endpoints the Batch API accepts for ``POST /batches`` (``endpoint``) and input lines (``url``).
-BATCH_ENDPOINTS: frozenset[str] = frozenset(
-    {
-        "/v1/responses",
-        "/v1/chat/completions",
-        "/v1/embeddings",
-        "/v1/completions",
-        "/v1/moderations",
-        "/v1/images/generations",
-        "/v1/images/edits",
-        "/v1/videos",
-    }
-)
+#: Endpoints the Batch API accepts for ``POST /batches`` (``endpoint``) and input lines (``url``),
+#: derived from openapi.yaml when the client is generated.
+BATCH_ENDPOINTS: frozenset[str] = frozenset(known_values.BATCH_ENDPOINTS)
 
 EMBEDDINGS_ENDPOINT = "/v1/embeddings"
 
