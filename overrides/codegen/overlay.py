@@ -183,7 +183,10 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any], *, allow_mi
                     f"upstream: target {target} {what}; fix the target (ALLOW_MISSING does not skip it)"
                 )
             if not allow_missing:
-                raise OverlayError(f"overlay action {name}: target {target} no longer matches upstream: {what}")
+                raise OverlayError(
+                    f"overlay action {name}: target {target} no longer matches upstream: {what} "
+                    f"(a {kind} patch; ALLOW_MISSING=1 lists and skips it)"
+                )
             reason = f"{what} in this upstream" if kind == "cosmetic" else f"its field is absent upstream: {what}"
             skipped.append(Skipped(name, kind, reason))
             if not nodes:

@@ -21,7 +21,7 @@ from typing import Any, get_args
 
 import pytest
 from openai_batch import BatchStatus, FilePurpose
-from openai_batch.workflow import BATCH_ENDPOINTS
+from openai_batch.workflow import BATCH_ENDPOINTS, DEFAULT_LIMITS
 from openai_batch_api import known_values
 
 from tests.contract import pipeline, surface
@@ -57,6 +57,7 @@ def test_hand_written_types_and_endpoints_are_the_derived_values() -> None:
     assert get_args(BatchStatus) == known_values.BATCH_STATUSES
     assert get_args(FilePurpose) == known_values.FILE_PURPOSES
     assert frozenset(known_values.BATCH_ENDPOINTS) == BATCH_ENDPOINTS
+    assert DEFAULT_LIMITS.max_embedding_inputs == known_values.EMBEDDING_INPUT_LIMITS["/v1/embeddings"]
 
 
 def test_an_open_enum_is_still_read_through_its_anyof() -> None:
