@@ -2,16 +2,18 @@
 
 Steps, each deterministic so that `make spec` reproduces openapi.yaml byte for byte:
 
-1. load the upstream document (a path or an http(s) URL) with libyaml's C loader,
-   because the upstream file is ~3 MB and the pure-Python loader takes seconds;
+1. load the upstream document (YAML or JSON, a path or an http(s) URL; spec_loader.py
+   beside this file), failing in one line naming file, line and column if it is malformed;
 2. keep only the operations the batch workflow needs (OPERATIONS) and the closure
    of the components they reference, plus servers, security and securitySchemes;
 3. drop the `x-oaiMeta` code samples, which are documentation for other SDKs;
 4. apply the project's patches, kept as one OpenAPI Overlay 1.0 document
-   (overlay.yaml beside this file). Every action must match upstream; one that
-   matches nothing fails the build naming itself, unless --allow-missing is given
-   (for regenerating against an older upstream), in which case each skipped action
-   is still listed on stderr.
+   (overlay.yaml beside this file; overlay.py applies it). Every action must match
+   upstream; one that matches nothing fails the build naming itself, unless
+   --allow-missing is given (for regenerating against an older upstream), in which
+   case each skipped action is still listed on stderr with its kind. A safety action
+   is skipped only where the field it protects is absent upstream: one that cannot
+   apply to a field that exists fails the build, --allow-missing or not.
 
 Usage: python build_spec.py UPSTREAM OUTPUT [--overlay FILE] [--allow-missing]
 """
@@ -27,6 +29,7 @@ from typing import Any
 
 import yaml
 from overlay import OverlayError, apply_overlay
+from spec_loader import SpecLoadError, load_document
 
 # The Batch operations and the Files operations a batch workflow needs.
 OPERATIONS = (
@@ -42,17 +45,6 @@ OPERATIONS = (
 )
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEFAULT_OVERLAY = Path(__file__).with_name("overlay.yaml")
-
-
-def load_yaml_document(source: str) -> Any:
-    """Read YAML from a path or URL with the C-accelerated loader."""
-    if source.startswith(("http://", "https://")):
-        import httpx
-
-        text = httpx.get(source, follow_redirects=True, timeout=60).raise_for_status().text
-    else:
-        text = Path(source).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=yaml.CSafeLoader)
 
 
 def _refs(node: Any) -> Iterator[str]:
@@ -146,16 +138,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    upstream = load_yaml_document(args.upstream)
+    try:
+        upstream = load_document(args.upstream)
+        overlay = load_document(args.overlay)
+    except SpecLoadError as exc:
+        print(f"build_spec: {exc}", file=sys.stderr)
+        return 1
+    if not isinstance(upstream, dict) or not isinstance(upstream.get("paths"), dict):
+        print(f"build_spec: {args.upstream}: not an OpenAPI document (no `paths` object)", file=sys.stderr)
+        return 1
     sliced = slice_spec(upstream)
-    overlay = load_yaml_document(args.overlay)
     try:
         skipped = apply_overlay(sliced, overlay, allow_missing=args.allow_missing)
     except OverlayError as exc:
         print(f"build_spec: {exc}", file=sys.stderr)
         return 1
-    for name in skipped:
-        print(f"build_spec: skipped overlay action {name} for {args.upstream}", file=sys.stderr)
+    for item in skipped:
+        print(f"build_spec: skipped overlay action {item} for {args.upstream}", file=sys.stderr)
     Path(args.output).write_text(dump_yaml(sliced), encoding="utf-8")
     return 0
 

@@ -250,6 +250,10 @@ def _classify(hint: Any) -> tuple[int, Any, bool] | None:
     members = get_args(hint) if get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
     optional = Unset in members
     rest = [m for m in members if m is not Unset]
+    if str in rest:
+        # An open enum (`KnownBatchStatus | str`): from_dict keeps any value as it is, so the
+        # Literal of known values changes nothing at run time.
+        rest = [m for m in rest if not (get_origin(m) is Literal and all(type(v) is str for v in get_args(m)))]
     if all(m in _SCALARS for m in rest):
         return _PLAIN, None, optional
     models = [m for m in rest if _is_model(m)]

@@ -16,30 +16,14 @@ import os
 from typing import IO, Literal, TypeAlias, TypedDict
 
 import httpx
+from openai_batch_api import known_values
 
-BatchStatus: TypeAlias = Literal[
-    "validating",
-    "failed",
-    "in_progress",
-    "finalizing",
-    "completed",
-    "expired",
-    "cancelling",
-    "cancelled",
-]
+# Derived from openapi.yaml at generation time (generated/openai_batch_api/known_values.py),
+# so a status or purpose the spec adds needs no change here.
+BatchStatus: TypeAlias = known_values.BatchStatus
 """Known values of `Batch.status`; the service may send others (the field stays `str`)."""
 
-FilePurpose: TypeAlias = Literal[
-    "assistants",
-    "assistants_output",
-    "batch",
-    "batch_output",
-    "fine-tune",
-    "fine-tune-results",
-    "vision",
-    "user_data",
-    "evals",
-]
+FilePurpose: TypeAlias = known_values.FilePurpose
 """Known values of `OpenAIFile.purpose` (upload purposes plus the ones the service assigns)."""
 
 ListOrder: TypeAlias = Literal["asc", "desc"]

@@ -131,7 +131,8 @@ async def test_delete_response_with_extra_fields(mode: str) -> None:
 
 
 def test_literal_types_list_the_known_values() -> None:
-    assert set(get_args(BatchStatus)) == {
+    # At least these (the values are derived from the spec; tests/contract/test_known_values.py).
+    assert set(get_args(BatchStatus)) >= {
         "validating",
         "failed",
         "in_progress",

@@ -19,6 +19,9 @@ from .delete_file_response import DeleteFileResponse
 from .delete_file_response_object import DeleteFileResponseObject
 from .file_expiration_after import FileExpirationAfter
 from .file_expiration_after_anchor import FileExpirationAfterAnchor
+from .known_batch_status import KnownBatchStatus
+from .known_file_purpose import KnownFilePurpose
+from .known_file_status import KnownFileStatus
 from .list_batches_response import ListBatchesResponse
 from .list_batches_response_object import ListBatchesResponseObject
 from .list_files_order import ListFilesOrder
@@ -47,6 +50,9 @@ __all__ = (
     "DeleteFileResponseObject",
     "FileExpirationAfter",
     "FileExpirationAfterAnchor",
+    "KnownBatchStatus",
+    "KnownFilePurpose",
+    "KnownFileStatus",
     "ListBatchesResponse",
     "ListBatchesResponseObject",
     "ListFilesOrder",

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.batch_object import BatchObject, check_batch_object
+from ..models.known_batch_status import KnownBatchStatus, check_known_batch_status
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class Batch:
         endpoint (str): The OpenAI API endpoint used by the batch.
         input_file_id (str): The ID of the input file for the batch.
         completion_window (str): The time frame within which the batch should be processed.
-        status (str): The current status of the batch.
+        status (KnownBatchStatus | str): The current status of the batch.
         created_at (int): The Unix timestamp (in seconds) for when the batch was created.
         model (None | str | Unset): Model ID used to process the batch, like `gpt-5-2025-08-07`. OpenAI
             offers a wide range of models with different capabilities, performance
@@ -58,7 +59,7 @@ class Batch:
     endpoint: str
     input_file_id: str
     completion_window: str
-    status: str
+    status: KnownBatchStatus | str
     created_at: int
     model: None | str | Unset = UNSET
     errors: BatchErrors | None | Unset = UNSET
@@ -93,7 +94,11 @@ class Batch:
 
         completion_window = self.completion_window
 
-        status = self.status
+        status: str
+        if isinstance(self.status, str):
+            status = self.status
+        else:
+            status = self.status
 
         created_at = self.created_at
 
@@ -259,7 +264,18 @@ class Batch:
 
         completion_window = d.pop("completion_window")
 
-        status = d.pop("status")
+        def _parse_status(data: object) -> KnownBatchStatus | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = check_known_batch_status(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(KnownBatchStatus | str, data)
+
+        status = _parse_status(d.pop("status"))
 
         created_at = d.pop("created_at")
 

@@ -6,6 +6,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.known_file_purpose import KnownFilePurpose, check_known_file_purpose
+from ..models.known_file_status import KnownFileStatus, check_known_file_status
 from ..models.open_ai_file_object import OpenAIFileObject, check_open_ai_file_object
 from ..types import UNSET, Unset
 
@@ -22,11 +24,11 @@ class OpenAIFile:
         created_at (int): The Unix timestamp (in seconds) for when the file was created.
         filename (str): The name of the file.
         object_ (OpenAIFileObject): The object type, which is always `file`.
-        purpose (str): The intended purpose of the file. Supported values are `assistants`, `assistants_output`,
-            `batch`, `batch_output`, `fine-tune`, `fine-tune-results`, `vision`, and `user_data`.
+        purpose (KnownFilePurpose | str): The intended purpose of the file. Supported values are `assistants`,
+            `assistants_output`, `batch`, `batch_output`, `fine-tune`, `fine-tune-results`, `vision`, and `user_data`.
         expires_at (int | None | Unset): The Unix timestamp (in seconds) for when the file will expire.
-        status (str | Unset): Deprecated. The current status of the file, which can be either `uploaded`, `processed`,
-            or `error`.
+        status (KnownFileStatus | str | Unset): Deprecated. The current status of the file, which can be either
+            `uploaded`, `processed`, or `error`.
         status_details (None | str | Unset): Deprecated. For details on why a fine-tuning training file failed
             validation, see the `error` field on `fine_tuning.job`.
     """
@@ -36,9 +38,9 @@ class OpenAIFile:
     created_at: int
     filename: str
     object_: OpenAIFileObject
-    purpose: str
+    purpose: KnownFilePurpose | str
     expires_at: int | None | Unset = UNSET
-    status: str | Unset = UNSET
+    status: KnownFileStatus | str | Unset = UNSET
     status_details: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -53,7 +55,11 @@ class OpenAIFile:
 
         object_: str = self.object_
 
-        purpose = self.purpose
+        purpose: str
+        if isinstance(self.purpose, str):
+            purpose = self.purpose
+        else:
+            purpose = self.purpose
 
         expires_at: int | None | Unset
         if isinstance(self.expires_at, Unset):
@@ -61,7 +67,13 @@ class OpenAIFile:
         else:
             expires_at = self.expires_at
 
-        status = self.status
+        status: str | Unset
+        if isinstance(self.status, Unset):
+            status = UNSET
+        elif isinstance(self.status, str):
+            status = self.status
+        else:
+            status = self.status
 
         status_details: None | str | Unset
         if isinstance(self.status_details, Unset):
@@ -103,7 +115,18 @@ class OpenAIFile:
 
         object_ = check_open_ai_file_object(d.pop("object"))
 
-        purpose = d.pop("purpose")
+        def _parse_purpose(data: object) -> KnownFilePurpose | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                purpose_type_0 = check_known_file_purpose(data)
+
+                return purpose_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(KnownFilePurpose | str, data)
+
+        purpose = _parse_purpose(d.pop("purpose"))
 
         def _parse_expires_at(data: object) -> int | None | Unset:
             if data is None:
@@ -114,7 +137,20 @@ class OpenAIFile:
 
         expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
 
-        status = d.pop("status", UNSET)
+        def _parse_status(data: object) -> KnownFileStatus | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = check_known_file_status(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(KnownFileStatus | str | Unset, data)
+
+        status = _parse_status(d.pop("status", UNSET))
 
         def _parse_status_details(data: object) -> None | str | Unset:
             if data is None:

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import attrs
+from openai_batch_api import known_values
 
-#: Endpoints the Batch API accepts for ``POST /batches`` (``endpoint``) and input lines (``url``).
-BATCH_ENDPOINTS: frozenset[str] = frozenset(
-    {
-        "/v1/responses",
-        "/v1/chat/completions",
-        "/v1/embeddings",
-        "/v1/completions",
-        "/v1/moderations",
-        "/v1/images/generations",
-        "/v1/images/edits",
-        "/v1/videos",
-    }
-)
+#: Endpoints the Batch API accepts for ``POST /batches`` (``endpoint``) and input lines (``url``),
+#: derived from openapi.yaml when the client is generated.
+BATCH_ENDPOINTS: frozenset[str] = frozenset(known_values.BATCH_ENDPOINTS)
 
 EMBEDDINGS_ENDPOINT = "/v1/embeddings"
+# The cap the spec states for embeddings batches; the documented 50,000 should a spec stop stating it.
+_EMBEDDING_INPUT_LIMIT = known_values.EMBEDDING_INPUT_LIMITS.get(EMBEDDINGS_ENDPOINT, 50_000)
 
 
 @attrs.frozen
@@ -36,7 +29,7 @@ class BatchLimits:
 
     max_requests: int = attrs.field(default=50_000, validator=attrs.validators.gt(0))
     max_bytes: int = attrs.field(default=209_715_200, validator=attrs.validators.gt(0))
-    max_embedding_inputs: int = attrs.field(default=50_000, validator=attrs.validators.gt(0))
+    max_embedding_inputs: int = attrs.field(default=_EMBEDDING_INPUT_LIMIT, validator=attrs.validators.gt(0))
 
     def to_dict(self) -> dict[str, int]:
         return attrs.asdict(self)
