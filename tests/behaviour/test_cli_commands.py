@@ -31,6 +31,8 @@ def state(tmp_path: Path) -> str:
 
 
 FAST = ["--poll-interval", "0.001", "--max-interval", "0.001"]
+# Room in the queue for every shard at once (without a budget, shards start one validation apart).
+ROOMY = ["--max-enqueued-tokens", "gpt-test=1000000000000"]
 
 
 def run_json(capsys: pytest.CaptureFixture[str], argv: list[str], code: int = 0) -> object:
@@ -74,7 +76,19 @@ def test_submit_wait_out_writes_results_and_exits_0(
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 7)
     out = tmp_path / "out.jsonl"
-    argv = ["submit", str(src), "--state", state, "--max-requests-per-batch", "3", "--wait", "--out", str(out), *FAST]
+    argv = [
+        "submit",
+        str(src),
+        *ROOMY,
+        "--state",
+        state,
+        "--max-requests-per-batch",
+        "3",
+        "--wait",
+        "--out",
+        str(out),
+        *FAST,
+    ]
     result = run_json(capsys, argv)
     assert isinstance(result, dict)
     assert result["resumed"] is False
@@ -94,7 +108,7 @@ def test_submit_human_output_shows_the_job(
     client: FakeClient, tmp_path: Path, state: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 4)
-    assert main(["submit", str(src), "--state", state, "--max-requests-per-batch", "2"]) == 0
+    assert main(["submit", str(src), *ROOMY, "--state", state, "--max-requests-per-batch", "2"]) == 0
     text = capsys.readouterr().out
     assert "job_" in text
     assert text.count("batch_") >= 2
@@ -106,7 +120,7 @@ def test_failed_requests_exit_1(
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 4, bad={1})
     out = tmp_path / "out.jsonl"
-    result = run_json(capsys, ["submit", str(src), "--state", state, "--wait", "--out", str(out), *FAST], 1)
+    result = run_json(capsys, ["submit", str(src), *ROOMY, "--state", state, "--wait", "--out", str(out), *FAST], 1)
     assert isinstance(result, dict)
     assert result["results"]["counts"] == {"succeeded": 3, "failed": 1}
 
@@ -116,14 +130,14 @@ def test_invalid_input_exits_4_and_uploads_nothing(
 ) -> None:
     src = tmp_path / "in.jsonl"
     src.write_bytes(b'{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {}}\n')
-    assert main(["submit", str(src), "--state", state]) == 4
+    assert main(["submit", str(src), *ROOMY, "--state", state]) == 4
     assert f"{src}:1: [missing_model]" in capsys.readouterr().err
     assert client.server.uploads == 0
 
 
 def test_out_without_wait_is_a_usage_error(client: FakeClient, tmp_path: Path, state: str) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 1)
-    assert main(["submit", str(src), "--state", state, "--out", str(tmp_path / "o.jsonl")]) == 2
+    assert main(["submit", str(src), *ROOMY, "--state", state, "--out", str(tmp_path / "o.jsonl")]) == 2
     assert client.server.uploads == 0
 
 
@@ -139,7 +153,7 @@ def test_status_wait_results_cancel_of_a_job_and_of_a_batch(
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 4)
     client.server.auto = False
-    submitted = run_json(capsys, ["submit", str(src), "--state", state, "--max-requests-per-batch", "2"])
+    submitted = run_json(capsys, ["submit", str(src), *ROOMY, "--state", state, "--max-requests-per-batch", "2"])
     assert isinstance(submitted, dict)
     job_id = submitted["job"]["job_id"]
     first, second = (s["batch_id"] for s in submitted["job"]["shards"])
@@ -152,7 +166,7 @@ def test_status_wait_results_cancel_of_a_job_and_of_a_batch(
 
     client.server.finish(first)
     client.server.finish(second, "expired", done=1)
-    waited = run_json(capsys, ["wait", job_id, "--state", state, *FAST], 1)
+    waited = run_json(capsys, ["wait", job_id, "--state", state, *FAST, "--max-attempts", "1"], 1)
     assert isinstance(waited, dict)
     assert waited["job"]["status"] == "completed+expired"
 
@@ -219,7 +233,7 @@ def test_list_jobs_and_files(
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 2)
     assert run_json(capsys, ["jobs", "--state", state]) == []
-    run_json(capsys, ["submit", str(src), "--state", state])
+    run_json(capsys, ["submit", str(src), *ROOMY, "--state", state])
     jobs = run_json(capsys, ["jobs", "--state", state])
     assert isinstance(jobs, list)
     assert [j["requests"] for j in jobs] == [2]

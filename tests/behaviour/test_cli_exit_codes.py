@@ -14,6 +14,8 @@ from openai_batch.cli import _commands, main
 from tests.behaviour.workflow_fakes import FakeClient, write_chat_input
 
 FAST = ["--poll-interval", "0.001", "--max-interval", "0.001"]
+# Room in the queue for every shard at once (without a budget, shards start one validation apart).
+ROOMY = ["--max-enqueued-tokens", "gpt-test=1000000000000"]
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def test_expired_requests_resubmitted_and_succeeded_exit_0_everywhere(
     src = write_chat_input(tmp_path / "in.jsonl", 6)
     state = str(tmp_path / "jobs.sqlite")
     client.server.auto = False
-    code, sent = run(capsys, ["submit", str(src), "--state", state, "--max-requests-per-batch", "3"])
+    code, sent = run(capsys, ["submit", str(src), *ROOMY, "--state", state, "--max-requests-per-batch", "3"])
     assert code == 0
     job_id = str(sent["job_id"])
     first, second = sorted(client.server.batches, key=lambda b: int(b[6:]))
@@ -57,7 +59,9 @@ def test_expired_requests_resubmitted_and_succeeded_exit_0_everywhere(
     assert code == 0 and status["succeeded"] is True
     code, results = run(capsys, ["results", job_id, "--state", state, "--out", str(tmp_path / "out.jsonl")])
     assert code == 0 and results["counts"] == {"succeeded": 6}
-    code, again = run(capsys, ["submit", str(src), "--state", state, "--max-requests-per-batch", "3", "--wait", *FAST])
+    code, again = run(
+        capsys, ["submit", str(src), *ROOMY, "--state", state, "--max-requests-per-batch", "3", "--wait", *FAST]
+    )
     assert code == 0 and again["resumed"] is True
 
 
@@ -66,7 +70,7 @@ def test_a_failed_request_exits_1_everywhere(
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 4, bad={2})
     state = str(tmp_path / "jobs.sqlite")
-    code, sent = run(capsys, ["submit", str(src), "--state", state, "--wait", *FAST])
+    code, sent = run(capsys, ["submit", str(src), *ROOMY, "--state", state, "--wait", *FAST])
     assert code == 1
     job_id = str(sent["job_id"])
     assert run(capsys, ["wait", job_id, "--state", state, *FAST])[0] == 1
@@ -80,7 +84,10 @@ def test_results_files_honour_the_umask(client: FakeClient, tmp_path: Path, caps
     previous = os.umask(0o027)
     try:
         assert (
-            main(["submit", str(src), "--state", str(tmp_path / "s.sqlite"), "--wait", "--out", str(out), *FAST]) == 0
+            main(
+                ["submit", str(src), *ROOMY, "--state", str(tmp_path / "s.sqlite"), "--wait", "--out", str(out), *FAST]
+            )
+            == 0
         )
     finally:
         os.umask(previous)
@@ -93,7 +100,7 @@ def test_an_interrupted_new_job_prints_the_command_that_resumes_it(
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 4)
     state = str(tmp_path / "jobs.sqlite")
-    argv = ["submit", str(src), "--state", state, "--new", "--wait", *FAST]
+    argv = ["submit", str(src), *ROOMY, "--state", state, "--new", "--wait", *FAST]
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -103,7 +110,7 @@ def test_an_interrupted_new_job_prints_the_command_that_resumes_it(
     captured = capsys.readouterr()
     job_id = next(word.rstrip(";") for word in captured.out.split() if word.startswith("job_"))
     hint = captured.err.strip().splitlines()[-1]
-    resume = ["submit", str(src), "--state", state, "--wait", *FAST, "--job", job_id]
+    resume = ["submit", str(src), *ROOMY, "--state", state, "--wait", *FAST, "--job", job_id]
     assert hint == "openai-batch: error: interrupted; resume with: openai-batch " + " ".join(resume)
     monkeypatch.undo()
     monkeypatch.setattr(_commands, "make_client", lambda args: client)

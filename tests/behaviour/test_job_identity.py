@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openai_batch.workflow import INPUT_TAG, JOB_TAG, BatchLimits, Job, JobConflictError, Outcome
 
-from tests.behaviour.workflow_fakes import FakeClient, read_results, write_chat_input
+from tests.behaviour.workflow_fakes import ROOMY, FakeClient, read_results, write_chat_input
 
 
 def no_sleep(seconds: float) -> None:
@@ -16,7 +16,7 @@ def no_sleep(seconds: float) -> None:
 
 
 def submit(client: FakeClient, path: Path, state: Path, **kwargs: object) -> Job:
-    options: dict[str, object] = {"limits": BatchLimits(max_requests=4), "sleep": no_sleep, **kwargs}
+    options: dict[str, object] = {"limits": BatchLimits(max_requests=4), "sleep": no_sleep, "queue": ROOMY, **kwargs}
     return Job.submit(client, path, state=state, **options)  # type: ignore[arg-type]
 
 
@@ -126,7 +126,7 @@ def test_resubmitted_shards_are_found_again_with_their_requests(tmp_path: Path) 
     client = FakeClient()
     client.server.auto = False
     src = write_chat_input(tmp_path / "in.jsonl", 10)
-    with submit(client, src, tmp_path / "a.sqlite") as job:
+    with submit(client, src, tmp_path / "a.sqlite", max_attempts=1) as job:
         first, *rest = sorted(client.server.batches, key=lambda b: int(b[6:]))
         client.server.finish(first, "expired", done=1)
         for batch_id in rest:
@@ -138,7 +138,7 @@ def test_resubmitted_shards_are_found_again_with_their_requests(tmp_path: Path) 
         job.wait(sleep=no_sleep)
         assert job.outcome_counts() == {"succeeded": 10}
     creates = client.server.creates
-    with submit(client, src, tmp_path / "b.sqlite") as again:
+    with submit(client, src, tmp_path / "b.sqlite", max_attempts=1) as again:
         again.wait(sleep=no_sleep)
         results = list(again.results())
     assert client.server.creates == creates

@@ -11,7 +11,7 @@ from openai_batch._exceptions import APIConnectionError, BadRequestError
 from openai_batch.workflow import BatchLimits, Job, Outcome
 from openai_batch.workflow._patience import Patience, is_transient
 
-from tests.behaviour.workflow_fakes import FakeClient, connection_error, write_chat_input
+from tests.behaviour.workflow_fakes import ROOMY, FakeClient, connection_error, write_chat_input
 
 
 class Clock:
@@ -30,7 +30,12 @@ class Clock:
 
 
 def submit(client: FakeClient, src: Path, tmp_path: Path, clock: Clock, **kwargs: object) -> Job:
-    options: dict[str, object] = {"limits": BatchLimits(max_requests=4), "sleep": clock.sleep, "clock": clock}
+    options: dict[str, object] = {
+        "limits": BatchLimits(max_requests=4),
+        "sleep": clock.sleep,
+        "clock": clock,
+        "queue": ROOMY,
+    }
     options.update(kwargs)
     return Job.submit(client, src, state=tmp_path / "jobs.sqlite", **options)  # type: ignore[arg-type]
 
@@ -57,7 +62,8 @@ def test_a_lost_create_answer_whose_lookups_fail_is_looked_up_again_never_resent
     src = write_chat_input(tmp_path / "in.jsonl", 10)
     # Shard 1's batch is created but its answer is lost; then the look-ups fail three times.
     client.server.after_faults["batches.create"] = [None, connection_error()]
-    client.server.faults["batches.list"] = [None, connection_error(), connection_error(), connection_error()]
+    # (The first two lists are the search for the job and the read of the queue.)
+    client.server.faults["batches.list"] = [None, None, connection_error(), connection_error(), connection_error()]
     with submit(client, src, tmp_path, clock) as job:
         assert len(job.status().batch_ids) == 3
     assert client.server.creates == 3 and client.server.uploads == 3

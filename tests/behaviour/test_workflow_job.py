@@ -23,8 +23,10 @@ from openai_batch.workflow import _harvest as harvest_module
 from openai_batch.workflow import _sending as sending_module
 
 from tests.behaviour.workflow_fakes import (
+    ROOMY,
     FakeClient,
     connection_error,
+    default_outcome,
     read_results,
     status_error,
     write_chat_input,
@@ -70,7 +72,8 @@ def no_crash(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def submit(client: FakeClient, path: Path, state: Path, **kwargs: object) -> Job:
-    return Job.submit(client, path, state=state, limits=BatchLimits(max_requests=4), **kwargs)  # type: ignore[arg-type]
+    options: dict[str, object] = {"queue": ROOMY, **kwargs}
+    return Job.submit(client, path, state=state, limits=BatchLimits(max_requests=4), **options)  # type: ignore[arg-type]
 
 
 def test_submit_shards_into_three_batches_waits_and_writes_every_result(
@@ -181,7 +184,8 @@ def test_expired_batch_keeps_results_and_resubmits_only_the_rest(
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 10)
     client.server.auto = False
-    with submit(client, src, state) as job:
+    # One attempt only: here the caller resubmits by hand (see the next test for the automatic way).
+    with submit(client, src, state, max_attempts=1) as job:
         batch_ids = job.status().batch_ids
         client.server.finish(batch_ids[0])
         client.server.finish(batch_ids[1], "expired", done=1)
@@ -235,31 +239,61 @@ def test_missing_results_are_reported(client: FakeClient, tmp_path: Path, state:
     assert list(results.values()).count(Outcome.SUCCEEDED) == 3
 
 
-def test_failed_batch_reports_errors_and_retries_after_delay(client: FakeClient, tmp_path: Path, state: Path) -> None:
+def test_expired_requests_are_sent_again_automatically_and_show_their_attempts(
+    client: FakeClient, tmp_path: Path, state: Path
+) -> None:
+    src = write_chat_input(tmp_path / "in.jsonl", 8)
+    client.server.auto = False
+    with submit(client, src, state) as job:
+        first, second = job.status().batch_ids
+        client.server.finish(first)
+        client.server.finish(second, "expired", done=1)
+        client.server.auto = True
+        status = job.wait(sleep=no_sleep)
+        assert status.done and len(status.shards) == 3 and status.shards[2].retry_of == "expired"
+        results = {r.custom_id: r for r in job.results()}
+    assert {r.outcome for r in results.values()} == {Outcome.SUCCEEDED}
+    assert [results[f"r{i:05d}"].attempts for i in range(8)] == [1, 1, 1, 1, 1, 2, 2, 2]
+    assert client.server.creates == 3
+
+
+def test_retryable_line_failures_are_sent_again_up_to_the_attempt_budget(
+    client: FakeClient, tmp_path: Path, state: Path
+) -> None:
+    src = write_chat_input(tmp_path / "in.jsonl", 4, bad={1})
+    seen: dict[str, int] = {}
+
+    def outcome(custom_id: str) -> str:
+        # r00002 fails with a 500 on its first run only; r00001-bad fails (400) every time.
+        seen[custom_id] = seen.get(custom_id, 0) + 1
+        if custom_id == "r00002" and seen[custom_id] == 1:
+            return "fail500"
+        return default_outcome(custom_id)
+
+    client.server.outcome = outcome
+    with submit(client, src, state) as job:
+        job.wait(sleep=no_sleep)
+        results = {r.custom_id: r for r in job.results()}
+    assert results["r00002"].outcome is Outcome.SUCCEEDED and results["r00002"].attempts == 2
+    assert results["r00001-bad"].outcome is Outcome.FAILED and results["r00001-bad"].attempts == 1
+    assert results["r00001-bad"].error is not None and results["r00001-bad"].error.code == "bad"
+
+
+def test_a_token_limited_batch_is_queued_again_not_counted_as_a_failure(
+    client: FakeClient, tmp_path: Path, state: Path
+) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 8)
     client.server.auto = False
     with submit(client, src, state) as job:
         first, second = job.status().batch_ids
         client.server.fail(first)
         client.server.finish(second)
-        status = job.wait(sleep=no_sleep)
-        failed = status.shards[0]
-        assert failed.status == "failed"
-        assert failed.errors[0]["code"] == "token_limit_exceeded"
-        summary = job.write_results(tmp_path / "out.jsonl")
-        assert summary.counts == {"failed": 4, "succeeded": 4}
-        row = read_results(tmp_path / "out.jsonl")[0]
-        assert row["error"]["code"] == "token_limit_exceeded"
-        slept: list[float] = []
-        assert job.retry_failed(delay=30.0, sleep=slept.append) == [0]
-        assert slept == [30.0]
-        assert client.server.uploads == 2  # the uploaded shard is reused
-        retried = job.status().shards[0]
-        assert retried.attempt == 2
-        assert retried.batch_id not in (first, second)
-        assert client.server.batches[retried.batch_id or ""]["metadata"][JOB_METADATA_KEY].endswith(":0:2")
         client.server.auto = True
-        job.wait(sleep=no_sleep)
+        status = job.wait(sleep=no_sleep)
+        assert [s.status for s in status.shards] == ["completed", "completed"]
+        assert status.shards[0].attempt == 2
+        assert client.server.uploads == 2  # the uploaded shard is reused
+        assert client.server.batches[status.shards[0].batch_id or ""]["metadata"][JOB_METADATA_KEY].endswith(":0:2")
         assert job.write_results(tmp_path / "out.jsonl").counts == {"succeeded": 8}
         history = job.store.attempts(job.job_id)
         assert [(shard, attempt, status) for shard, attempt, _, status, _ in history] == [
@@ -267,6 +301,31 @@ def test_failed_batch_reports_errors_and_retries_after_delay(client: FakeClient,
             (0, 2, "completed"),
             (1, 1, "completed"),
         ]
+
+
+def test_another_batch_failure_is_reported_and_retried_by_hand_after_a_delay(
+    client: FakeClient, tmp_path: Path, state: Path
+) -> None:
+    src = write_chat_input(tmp_path / "in.jsonl", 8)
+    client.server.auto = False
+    with submit(client, src, state) as job:
+        first, second = job.status().batch_ids
+        client.server.fail(first, code="invalid_file", message="the file could not be read")
+        client.server.finish(second)
+        status = job.wait(sleep=no_sleep)
+        assert status.shards[0].status == "failed"
+        assert status.shards[0].errors[0]["code"] == "invalid_file"
+        summary = job.write_results(tmp_path / "out.jsonl")
+        assert summary.counts == {"failed": 4, "succeeded": 4}
+        assert read_results(tmp_path / "out.jsonl")[0]["error"]["code"] == "invalid_file"
+        slept: list[float] = []
+        assert job.retry_failed(delay=30.0, sleep=slept.append) == [0]
+        assert slept == [30.0]
+        retried = job.status().shards[0]
+        assert retried.attempt == 2 and retried.batch_id not in (first, second)
+        client.server.auto = True
+        job.wait(sleep=no_sleep)
+        assert job.write_results(tmp_path / "out.jsonl").counts == {"succeeded": 8}
 
 
 @pytest.mark.parametrize(

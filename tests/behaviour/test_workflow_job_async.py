@@ -17,7 +17,14 @@ from openai_batch.workflow import _sending as sending_module
 from openai_batch.workflow._upload import file_sha256
 from openai_batch_api.models import Batch
 
-from tests.behaviour.workflow_fakes import FakeClient, FakeServer, connection_error, status_error, write_chat_input
+from tests.behaviour.workflow_fakes import (
+    ROOMY,
+    FakeClient,
+    FakeServer,
+    connection_error,
+    status_error,
+    write_chat_input,
+)
 
 CHAT = "/v1/chat/completions"
 
@@ -108,7 +115,7 @@ def state(tmp_path: Path) -> Path:
 
 
 def submit(client: FakeClient, path: Path, state: Path) -> Job:
-    return Job.submit(client, path, state=state, limits=BatchLimits(max_requests=4))
+    return Job.submit(client, path, state=state, limits=BatchLimits(max_requests=4), queue=ROOMY)
 
 
 def permanent_error() -> BadRequestError:
@@ -258,6 +265,7 @@ async def test_unsent_shards_are_refused_with_a_clear_error_until_start_sends_th
             message = str(info.value)
             assert job.job_id in message and "shards [0, 1, 2]" in message and "start()" in message
             assert client.server.retrieves == 0
+            job.queue = ROOMY
             job.start()  # the sync client sends what is missing (the fault queue is spent by now)
             assert len(client.server.batches) == 3
             status = await job.wait_async(aclient, sleep=no_async_sleep)

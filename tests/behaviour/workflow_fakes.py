@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import httpx
 from openai_batch._exceptions import APIConnectionError, InternalServerError, RateLimitError
+from openai_batch.workflow import QueuePolicy
 from openai_batch_api.models import Batch, DeleteFileResponse, OpenAIFile
 
 
@@ -97,6 +98,7 @@ class FakeServer:
         done = len(requests) if done is None else done
         out: list[bytes] = []
         err: list[bytes] = []
+        verdicts: list[str] = []  # each run request's verdict, asked once (outcome may count calls)
         for i, request in enumerate(requests):
             cid = request["custom_id"]
             if i >= done:
@@ -114,6 +116,7 @@ class FakeServer:
                     )
                 continue
             verdict = self.outcome(cid)
+            verdicts.append(verdict)
             if verdict == "skip":
                 continue
             if verdict == "ok":
@@ -129,19 +132,24 @@ class FakeServer:
                     ).encode()
                 )
             else:
-                body = {"error": {"message": "bad request", "type": "invalid_request_error", "code": "bad"}}
+                status_code, code, message = (
+                    (500, "server_error", "the server had an error")
+                    if verdict == "fail500"
+                    else (400, "bad", "bad request")
+                )
+                body = {"error": {"message": message, "type": "invalid_request_error", "code": code}}
                 err.append(
                     json.dumps(
                         {
                             "id": f"r{i}",
                             "custom_id": cid,
                             "error": None,
-                            "response": {"status_code": 400, "request_id": f"req-{cid}", "body": body},
+                            "response": {"status_code": status_code, "request_id": f"req-{cid}", "body": body},
                         }
                     ).encode()
                 )
-        completed = sum(1 for r in requests[:done] if self.outcome(r["custom_id"]) == "ok")
-        failed = sum(1 for r in requests[:done] if self.outcome(r["custom_id"]) == "fail")
+        completed = verdicts.count("ok")
+        failed = verdicts.count("fail") + verdicts.count("fail500")
         if out:
             batch["output_file_id"] = self._store_file(
                 f"{batch_id}_output.jsonl", b"\n".join(out) + b"\n", "batch_output"
@@ -316,6 +324,11 @@ class FakeClient:
 
     def __exit__(self, *exc: object) -> None:
         self.closed = True
+
+
+#: A queue with room for everything the fakes' model sends: tests about other things send
+#: every shard at once, as the queue would with a budget this large.
+ROOMY = QueuePolicy(max_enqueued_tokens={"gpt-test": 10**12})
 
 
 def write_chat_input(path: Path, n: int, *, bad: set[int] | None = None) -> Path:

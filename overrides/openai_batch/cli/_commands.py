@@ -33,6 +33,7 @@ from ..workflow import (
 )
 from ..workflow._protocols import ClientLike
 from ..workflow._prune import is_finished, prune_job
+from ..workflow._queue import QueuePolicy
 from ..workflow._status import ended_badly
 from ..workflow._store import DEFAULT_STATE_PATH
 from . import _exit
@@ -64,7 +65,12 @@ def _limits(args: argparse.Namespace) -> BatchLimits:
         max_requests=args.max_requests_per_batch or DEFAULT_LIMITS.max_requests,
         max_bytes=args.max_bytes_per_batch or DEFAULT_LIMITS.max_bytes,
         max_embedding_inputs=args.max_embedding_inputs_per_batch or DEFAULT_LIMITS.max_embedding_inputs,
+        max_tokens=getattr(args, "max_tokens_per_batch", None),
     )
+
+
+def _queue(args: argparse.Namespace) -> QueuePolicy:
+    return QueuePolicy(max_enqueued_tokens=dict(args.max_enqueued_tokens), max_active_batches=args.max_active_batches)
 
 
 def _progress(args: argparse.Namespace, out: Output) -> ProgressOption:
@@ -241,6 +247,8 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
                 output_expires_after=expiry,
                 new=args.new,
                 job_id=args.job,
+                queue=_queue(args),
+                max_attempts=args.max_attempts,
             )
         )
         # From here on an interrupted run says how to resume this very job.
@@ -253,6 +261,11 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
         status = job.status()
         result: dict[str, Any] = {"job_id": job.job_id, "resumed": job.resumed, "job": status.to_dict()}
         _show_job(out, status)
+        if status.queued and not args.wait:
+            out.line(
+                f"{status.queued} shard(s) queued until the account's batch queue has room; "
+                f"`openai-batch wait {job.job_id}` sends them as batches finish"
+            )
         code = _exit.OK
         if args.wait:
             status = job.wait(
@@ -315,6 +328,8 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
         }
         if job is not None:
             args.resume_command = shlex.join(["openai-batch", *args.argv])
+            job.queue = _queue(args)
+            job.max_attempts = args.max_attempts
             status = job.wait(**options)
             _show_job(out, status)
             result: dict[str, Any] = {"job_id": job.job_id}

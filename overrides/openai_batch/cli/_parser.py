@@ -13,6 +13,7 @@ from typing import NoReturn
 
 from ._exit import EXIT_CODES_HELP
 from ._values import (
+    attempts,
     batch_endpoint,
     completion_window,
     fraction,
@@ -21,6 +22,7 @@ from ._values import (
     max_embedding_inputs,
     max_requests,
     metadata_item,
+    model_tokens,
     non_negative,
     output_expiry,
     port,
@@ -107,6 +109,27 @@ def _wait_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _queue_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-enqueued-tokens",
+        type=model_tokens,
+        action="append",
+        default=[],
+        metavar="MODEL=N",
+        help="the account's enqueued-token limit for MODEL (repeatable); default: learnt from token_limit_exceeded",
+    )
+    parser.add_argument(
+        "--max-active-batches", type=positive_int, default=None, metavar="N", help="at most N batches running at once"
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=attempts,
+        default=3,
+        metavar="N",
+        help="send a request at most N times when it fails with 429/5xx or expires (default 3; 1 = never again)",
+    )
+
+
 def _limit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-requests-per-batch",
@@ -121,6 +144,13 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="shard at N bytes (default 209,715,200)",
+    )
+    parser.add_argument(
+        "--max-tokens-per-batch",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="shard at N estimated input tokens (default: no cap; set it at or under the queue's limit)",
     )
     parser.add_argument(
         "--max-embedding-inputs-per-batch",
@@ -189,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--job", type=job_id, default=None, metavar="JOB_ID", help="resume this job (one made with --new)"
     )
     _limit_options(submit)
+    _queue_options(submit)
     _wait_options(submit)
 
     status = command(
@@ -203,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wait.add_argument("id", metavar="ID")
     wait.add_argument("--out", default=None, metavar="PATH", help="then write the results here")
+    _queue_options(wait)
     _wait_options(wait)
 
     results = command(

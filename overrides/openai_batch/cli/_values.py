@@ -13,6 +13,7 @@ from ..workflow._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS
 
 __all__ = [
     "MAX_USER_METADATA_KEYS",
+    "attempts",
     "batch_endpoint",
     "completion_window",
     "fraction",
@@ -21,6 +22,7 @@ __all__ = [
     "max_embedding_inputs",
     "max_requests",
     "metadata_item",
+    "model_tokens",
     "non_negative",
     "output_expiry",
     "port",
@@ -118,6 +120,21 @@ def job_id(text: str) -> str:
     if not text.startswith("job_") or len(text) < 5:
         raise argparse.ArgumentTypeError(f"wants a job id (job_...), got {text!r}")
     return text
+
+
+def model_tokens(text: str) -> tuple[str, int]:
+    """MODEL=N for --max-enqueued-tokens (N may use , or _ between digits)."""
+    model, sep, number = text.rpartition("=")
+    if not sep or not model:
+        raise argparse.ArgumentTypeError(f"wants MODEL=TOKENS, e.g. gpt-4o-mini=2000000; got {text!r}")
+    digits = number.replace(",", "").replace("_", "")
+    if not digits.isdigit() or int(digits) < 1:
+        raise argparse.ArgumentTypeError(f"wants a whole number of tokens after {model}=, got {number!r}")
+    return model, int(digits)
+
+
+def attempts(text: str) -> int:
+    return _bounded(text, 1, 100)
 
 
 def metadata_item(text: str) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from ._identity import INPUT_TAG, JOB_TAG, JobConflictError, JobDefinition
 from ._job import JOB_METADATA_KEY, Job
 from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, BatchLimits
 from ._prune import PruneReport
+from ._queue import TOKENS_TAG, QueuePolicy
 from ._results import BatchResult, Outcome, RequestError, parse_result_line
 from ._shard import ShardPlan, ShardSpec, plan_shards, shard_input_file
 from ._status import JobStatus, ResultSummary, ShardStatus
@@ -38,6 +39,7 @@ __all__ = [
     "INPUT_TAG",
     "JOB_METADATA_KEY",
     "JOB_TAG",
+    "TOKENS_TAG",
     "TRANSIENT_ERRORS",
     "BatchInputWriter",
     "BatchLimits",
@@ -56,6 +58,7 @@ __all__ = [
     "ProgressOption",
     "ProgressSink",
     "PruneReport",
+    "QueuePolicy",
     "RequestError",
     "ResultSummary",
     "RichProgressBar",

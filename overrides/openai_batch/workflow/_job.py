@@ -41,8 +41,9 @@ from ._opening import find_or_create, open_store, record_adopted_batch
 from ._patience import DEFAULT_SEND_PATIENCE, Patience
 from ._protocols import AsyncJobClient, ClientLike
 from ._prune import PruneReport, prune_job
+from ._queue import QueuePolicy, is_token_limit_failure
 from ._recording import apply_batch, record_batch
-from ._resubmit import add_unfinished_shards
+from ._resubmit import DEFAULT_MAX_ATTEMPTS, add_retry_shards, add_unfinished_shards, needs_line_retries
 from ._results import BatchResult
 from ._sending import JOB_METADATA_KEY, batch_key, find_batch, new_attempt, send_unsent
 from ._status import JobStatus, ResultSummary, build_status
@@ -80,7 +81,22 @@ class Job:
     :meth:`prune` (or ``openai-batch prune``) removes them.
     """
 
-    def __init__(self, client: ClientLike, store: JobStore, row: JobRow, *, owns_store: bool = False) -> None:
+    def __init__(
+        self,
+        client: ClientLike,
+        store: JobStore,
+        row: JobRow,
+        *,
+        owns_store: bool = False,
+        queue: QueuePolicy | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be 1 or more, got {max_attempts}")
+        #: What the job may put in the account's queue (budgets, active-batch cap); see ``_queue``.
+        self.queue = queue or QueuePolicy()
+        #: How many times a request whose line failed for a retryable reason is sent at most.
+        self.max_attempts = max_attempts
         self._client = client
         self._store = store
         self._row = row
@@ -103,11 +119,13 @@ class Job:
         output_expires_after: Mapping[str, Any] | None = None,
         new: bool = False,
         job_id: str | None = None,
+        queue: QueuePolicy | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         deadline: float | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> Job:
-        """Start (or resume) the job for ``input_path`` and send every shard not sent yet.
+        """Start (or resume) the job for ``input_path`` and send every shard the queue has room for.
 
         The job's id is derived from what defines it (see ``_identity``): the input's
         content, endpoint, window, the client's origin and these options. The same call
@@ -116,9 +134,13 @@ class Job:
         id, ``job.job_id``, resumes it later as ``job_id=``). Resuming with other options
         raises :class:`JobConflictError` naming what differs.
 
-        Transient faults while sending are waited out for up to ``deadline`` seconds
-        (default 15 minutes). Raises :class:`InputValidationError` (nothing uploaded)
-        when a line breaks a rule.
+        Shards go out while the account's enqueued-token queue has room (``queue``: budgets
+        per model and an active-batch cap, else limits learnt from ``token_limit_exceeded``
+        failures; see ``_queue``); :meth:`wait` sends the rest as batches finish, and sends
+        again, up to ``max_attempts`` times in all, requests whose lines failed for a
+        retryable reason. Transient faults while sending are waited out for up to
+        ``deadline`` seconds (default 15 minutes). Raises :class:`InputValidationError`
+        (nothing uploaded) when a line breaks a rule.
         """
         job = cls.prepare(
             client,
@@ -131,6 +153,8 @@ class Job:
             output_expires_after=output_expires_after,
             new=new,
             job_id=job_id,
+            queue=queue,
+            max_attempts=max_attempts,
         )
         try:
             job.start(deadline=deadline, sleep=sleep, clock=clock)
@@ -153,6 +177,8 @@ class Job:
         output_expires_after: Mapping[str, Any] | None = None,
         new: bool = False,
         job_id: str | None = None,
+        queue: QueuePolicy | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     ) -> Job:
         """:meth:`submit` without sending: validate, record (or find) the job, and return it.
 
@@ -182,7 +208,7 @@ class Job:
             # must end up with one job, not two.
             with job_lock(store.send_lock):
                 row, resumed = find_or_create(store, path, definition, job_id, limits or DEFAULT_LIMITS)
-            job = cls(client, store, row, owns_store=owns)
+            job = cls(client, store, row, owns_store=owns, queue=queue, max_attempts=max_attempts)
             job.resumed = resumed
         except BaseException:
             if owns:
@@ -289,10 +315,35 @@ class Job:
             if self._row.cancel_requested:
                 return
             found_before = sum(1 for s in self._shards() if s.batch_id is not None)
-            self._row = send_unsent(self._client, self._store, self._row, patience)
+            self._row = send_unsent(self._client, self._store, self._row, patience, self.queue)
             if not self.resumed and found_before == 0 and self._row.discovered:
                 # Batches found on the service (state deleted, or another machine): a resume.
                 self.resumed = any(s.batch_id is not None and s.batch_started_at is None for s in self._shards())
+
+    def _sendable(self) -> bool:
+        """Shards waiting for room in the queue, or back from a ``token_limit_exceeded`` failure."""
+        if self._row.cancel_requested:
+            return False
+        return any(
+            (s.batch_id is None and s.status == "pending")
+            or (s.status == "failed" and is_token_limit_failure(s.errors))
+            for s in self._shards()
+        )
+
+    def _retry_lines(self) -> bool:
+        """Once every batch is final and in, new shards for lines that failed for a retryable reason."""
+        if self.max_attempts <= 1:
+            return False
+        shards = self._shards()
+        if not all(s.status in TERMINAL_STATUSES and s.results_done for s in shards):
+            return False
+        if not needs_line_retries(self._store, self._row):
+            return False
+        count = add_retry_shards(self._store, self._row, max_attempts=self.max_attempts)
+        if count:
+            logger.info("job %s: sending %d request(s) again (retryable failures)", self.job_id, count)
+        self._reload()
+        return count > 0
 
     # --- watching -----------------------------------------------------------------------
     def status(self, *, outcomes: bool = False) -> JobStatus:
@@ -334,10 +385,13 @@ class Job:
     ) -> JobStatus:
         """Poll all of the job's batches until each is final, with one combined progress.
 
-        Shards not sent yet (an earlier run stopped) are sent first. With ``download`` (the
-        default) each batch's result files are stored as soon as it finishes. Options as for
-        :func:`~openai_batch.workflow.wait_for_batch`; on timeout :class:`BatchWaitTimeout`
-        names the batches still running.
+        The wait drives the queue: shards not sent yet go out as the account's queue makes
+        room, a shard that hit ``token_limit_exceeded`` is queued again, and requests whose
+        lines failed for a retryable reason (429, 5xx, expired, cancelled by the service)
+        are sent again in new shards, up to :attr:`max_attempts` in all. With ``download``
+        (the default) each batch's result files are stored as soon as it finishes. Options
+        as for :func:`~openai_batch.workflow.wait_for_batch`; on timeout
+        :class:`BatchWaitTimeout` names the batches still running.
         """
         sleep = sleep or time.sleep
         if unsent(self._row, self._shards()):
@@ -354,11 +408,16 @@ class Job:
             progress=progress,
         ) as watch:
             while True:
-                status = self.refresh()
+                self.refresh()
                 downloaded = not download or download_tolerant(self._client, self._store, self.job_id)
+                if self._sendable():
+                    self.start(deadline=deadline, sleep=sleep, clock=clock)
+                elif download and downloaded and self._retry_lines():
+                    self.start(deadline=deadline, sleep=sleep, clock=clock)
+                status = self.status()
                 delay = watch.after_poll(status, downloaded)
                 if delay is None:
-                    return self.status()
+                    return status
                 sleep(delay)
 
     async def wait_async(

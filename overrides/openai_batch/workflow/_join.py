@@ -13,6 +13,8 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 
+import attrs
+
 from .._batchinfo import format_errors, optional_str
 from ._ranges import iter_range_lines
 from ._results import BatchResult, Outcome, RequestError, parse_result_line
@@ -107,18 +109,23 @@ def join_results(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> It
     by_index = {s.shard_index: s for s in shards}
     source = f"job {job_id}"
     reader = _ResultReader(store, job_id)
+    # Requests sent again live in resubmission shards; only a job that has some looks them up.
+    any_retried = any(s.retry_of_status is not None for s in shards)
     try:
         for chunk in iter_chunks(_input_lines(shards), _JOIN_CHUNK):
-            stored = store.get_results(job_id, [custom_id for custom_id, _, _ in chunk])
+            ids = [custom_id for custom_id, _, _ in chunk]
+            stored = store.get_results(job_id, ids)
+            moved = store.retried(job_id, ids) if any_retried else {}
             for custom_id, raw, shard in chunk:
                 found = stored.get(custom_id)
+                owner_index, attempts = moved.get(custom_id, (shard.shard_index, 1))
                 if found is not None:
                     line = reader.read(found.file_key, found.offset, found.length)
                     owner = by_index.get(found.shard_index)
                     batch_id = owner.batch_id if owner is not None else None
-                    yield parse_result_line(line, batch_id=batch_id, source=source), raw
+                    yield parse_result_line(line, batch_id=batch_id, source=source, attempts=attempts), raw
                 else:
-                    retried = store.retried_shard(job_id, custom_id)
-                    yield _not_stored(custom_id, by_index[retried] if retried is not None else shard), raw
+                    result = _not_stored(custom_id, by_index[owner_index])
+                    yield (attrs.evolve(result, attempts=attempts) if attempts != 1 else result), raw
     finally:
         reader.close()

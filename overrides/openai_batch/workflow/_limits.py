@@ -30,9 +30,15 @@ class BatchLimits:
     max_requests: int = attrs.field(default=50_000, validator=attrs.validators.gt(0))
     max_bytes: int = attrs.field(default=209_715_200, validator=attrs.validators.gt(0))
     max_embedding_inputs: int = attrs.field(default=_EMBEDDING_INPUT_LIMIT, validator=attrs.validators.gt(0))
+    #: Estimated input tokens per batch (None: no cap). A job with an enqueued-token budget
+    #: caps its shards at the budget, or a shard could never fit the queue.
+    max_tokens: int | None = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.gt(0)))
 
     def to_dict(self) -> dict[str, int]:
-        return attrs.asdict(self)
+        data = attrs.asdict(self)
+        if data["max_tokens"] is None:
+            del data["max_tokens"]  # absent, not null: a job without a cap keeps the id it always had
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, int]) -> BatchLimits:

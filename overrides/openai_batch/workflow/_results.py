@@ -66,6 +66,8 @@ class BatchResult:
     error: RequestError | None = None
     request_id: str | None = None
     batch_id: str | None = None
+    #: How many times the request was sent (1, or more after automatic retries).
+    attempts: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,7 +78,19 @@ class BatchResult:
             "error": self.error.to_dict() if self.error else None,
             "request_id": self.request_id,
             "batch_id": self.batch_id,
+            "attempts": self.attempts,
         }
+
+    @property
+    def retryable(self) -> bool:
+        """Whether sending it again may succeed: it did not run, or failed with a 429 or 5xx."""
+        if self.outcome in (Outcome.EXPIRED, Outcome.CANCELLED):
+            return True
+        return (
+            self.outcome is Outcome.FAILED
+            and self.status_code is not None
+            and (self.status_code == 429 or self.status_code >= 500)
+        )
 
 
 # Error codes the Batch API writes to the error file for requests that never ran.
@@ -92,7 +106,9 @@ def _error_from(value: Any) -> RequestError | None:
     return RequestError(None, str(value))
 
 
-def parse_result_line(raw: bytes | str, *, batch_id: str | None = None, source: str = "result file") -> BatchResult:
+def parse_result_line(
+    raw: bytes | str, *, batch_id: str | None = None, source: str = "result file", attempts: int = 1
+) -> BatchResult:
     """Parse one line of a batch's output or error file into a :class:`BatchResult`.
 
     A 2xx ``response`` is a success; a non-2xx response is a failure carrying the body's
@@ -115,9 +131,9 @@ def parse_result_line(raw: bytes | str, *, batch_id: str | None = None, source: 
         request_id = response.get("request_id")
         request_id = request_id if isinstance(request_id, str) else None
         if status_code is not None and 200 <= status_code < 300 and error is None:
-            return BatchResult(custom_id, Outcome.SUCCEEDED, status_code, body, None, request_id, batch_id)
+            return BatchResult(custom_id, Outcome.SUCCEEDED, status_code, body, None, request_id, batch_id, attempts)
         if error is None and isinstance(body, dict):
             error = _error_from(body.get("error")) or RequestError(None, f"HTTP {status_code}")
-        return BatchResult(custom_id, Outcome.FAILED, status_code, body, error, request_id, batch_id)
+        return BatchResult(custom_id, Outcome.FAILED, status_code, body, error, request_id, batch_id, attempts)
     outcome = _OUTCOME_BY_ERROR_CODE.get(error.code or "", Outcome.FAILED) if error else Outcome.FAILED
-    return BatchResult(custom_id, outcome, None, None, error, None, batch_id)
+    return BatchResult(custom_id, outcome, None, None, error, None, batch_id, attempts)

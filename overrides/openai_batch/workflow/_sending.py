@@ -14,6 +14,7 @@ two processes sending the same job would otherwise both see a shard as not sent 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from ._identity import INPUT_TAG, JOB_TAG, JobDefinition, shard_file_name
 from ._limits import BatchLimits
 from ._patience import Patience, is_transient
 from ._protocols import ClientLike
+from ._queue import TOKENS_TAG, Admission, Ledger, QueuePolicy, is_token_limit_failure, read_ledger, tokens_tag
 from ._ranges import iter_range_lines, open_range
 from ._recording import record_batch
 from ._shard import plan_shards
@@ -58,24 +60,82 @@ JOB_METADATA_KEY = JOB_TAG
 _LOOKUP_LIMIT = 10_000
 
 
-def send_unsent(client: ClientLike, store: JobStore, row: JobRow, patience: Patience) -> JobRow:
-    """Plan the shards if not done yet, find what the service already has, then send the rest.
+def send_unsent(
+    client: ClientLike, store: JobStore, row: JobRow, patience: Patience, policy: QueuePolicy | None = None
+) -> JobRow:
+    """Plan the shards if not done yet, find what the service already has, then send what the queue admits.
 
+    Shards go out in order while the account's queue has room for them (see ``_queue``);
+    the rest stay queued locally for the next call (``Job.wait`` makes it as batches
+    finish). A shard whose batch failed with ``token_limit_exceeded`` is queued again.
     Returns the job's row as stored afterwards.
     """
     row = _ensure_shards(store, row)
     if not row.discovered:
         discover(client, store, row, patience)
         row = _reload(store, row)
-    checked = False
+    origin = origin_key(row)
     for shard in store.shards(row.job_id):
-        if shard.batch_id is None and shard.status == "pending":
-            if not checked and shard.retry_of_status is None:
-                check_input_unchanged(store, row)
-                checked = True
-            _ensure_uploaded(client, store, row, shard, patience)
-            _ensure_batch(client, store, row, shard, patience)
+        if shard.status == "failed" and is_token_limit_failure(shard.errors):
+            learn_from_failure(store, origin, shard)
+            new_attempt(store, shard)
+    shards = store.shards(row.job_id)
+    pending = [s for s in shards if s.batch_id is None and s.status == "pending"]
+    if not pending:
+        return row
+    if any(s.retry_of_status is None for s in pending):
+        check_input_unchanged(store, row)
+    ledger = patience.call("reading the batch queue", partial(read_ledger, client, shards))
+    admission = Admission(store, origin, policy or QueuePolicy(), ledger)
+    for shard in pending:
+        if shard.batch_started_at is not None and _found_earlier(client, store, row, shard, patience):
+            continue
+        _check_fits_alone(admission, shard)
+        reason = admission.refusal(shard)
+        if reason is not None:
+            logger.info("job %s: shard %d queued (%s)", row.job_id, shard.shard_index, reason)
+            break
+        admission.admit(shard)
+        _ensure_uploaded(client, store, row, shard, patience)
+        _ensure_batch(client, store, row, shard, patience)
     return row
+
+
+def origin_key(row: JobRow) -> str:
+    """The API origin of a job as one string: learnt queue limits are kept per origin."""
+    origin = row.definition.get("origin") or {}
+    return json.dumps(origin, sort_keys=True)
+
+
+def _check_fits_alone(admission: Admission, shard: ShardRow) -> None:
+    budget = admission.budget(shard.model)
+    if budget is not None and shard.token_estimate > budget:
+        raise JobError(
+            f"job {shard.job_id}: shard {shard.shard_index} alone is {shard.token_estimate:,} estimated tokens, "
+            f"over the {budget:,.0f} the queue allows for {shard.model}; start a new job with a smaller "
+            "--max-requests-per-batch (or give the budget with --max-enqueued-tokens, which caps each shard)"
+        )
+
+
+def _found_earlier(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience) -> bool:
+    """A batch an interrupted run began creating may exist: if the service has it, record it."""
+    if shard.file_id is None:
+        return False
+    key = batch_key(shard)
+    found = patience.call(
+        f"looking up batch {key}", partial(find_batch, client, key, lookup_since(shard.batch_started_at or 0))
+    )
+    if found is None:
+        return False
+    logger.info("job %s shard %d: found batch %s", row.job_id, shard.shard_index, found.id)
+    record_batch(store, shard, found)
+    return True
+
+
+def learn_from_failure(store: JobStore, origin: str, shard: ShardRow) -> None:
+    """Record what a ``token_limit_exceeded`` failure says about the queue's limit (see ``_queue``)."""
+    Admission(store, origin, QueuePolicy(), Ledger()).learn(shard, shard.errors)
+    logger.info("job %s: shard %d hit the enqueued-token limit; queued again", shard.job_id, shard.shard_index)
 
 
 def _reload(store: JobStore, row: JobRow) -> JobRow:
@@ -94,7 +154,13 @@ def batch_tags(row: JobRow, shard: ShardRow) -> dict[str, str]:
     key = batch_key(shard)
     definition = JobDefinition.from_dict(row.definition)
     # The key doubles as the client's duplicate-detection token, so nothing in it is random.
-    return {**row.metadata, JOB_TAG: key, INPUT_TAG: definition.input_tag, TOKEN_KEY: key}
+    return {
+        **row.metadata,
+        JOB_TAG: key,
+        INPUT_TAG: definition.input_tag,
+        TOKEN_KEY: key,
+        TOKENS_TAG: tokens_tag(shard.model, shard.token_estimate),
+    }
 
 
 def find_batch(client: ClientLike, key: str, since: float | None = None) -> Batch | None:
@@ -180,6 +246,8 @@ def _ensure_shards(store: JobStore, row: JobRow) -> JobRow:
                 request_count=plan.request_count,
                 first_line=plan.first_line,
                 token=shard_file_name(row.job_id, plan.index),
+                model=plan.model,
+                token_estimate=plan.token_estimate,
             )
         )
     # One transaction: a crash leaves either no shards recorded (planned again next run,

@@ -10,6 +10,8 @@ from typing import BinaryIO
 
 import attrs
 
+from .._tokens import TokenCounter
+from ._json import loads
 from ._limits import EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
 
 __all__ = ["ShardPlan", "ShardSpec", "plan_shards", "shard_input_file"]
@@ -87,23 +89,47 @@ class ShardPlan:
     first_line: int
     #: Blank lines or a last line without a newline inside the range: upload a compact copy instead.
     needs_copy: bool
+    #: The requests' model (one per job) and their estimated input tokens (see ``_tokens``).
+    model: str | None = None
+    token_estimate: int = 0
 
 
-def plan_shards(path: str | os.PathLike[str], *, endpoint: str, limits: BatchLimits) -> list[ShardPlan]:
+def plan_shards(
+    path: str | os.PathLike[str], *, endpoint: str, limits: BatchLimits, counter: TokenCounter | None = None
+) -> list[ShardPlan]:
     """Cut ``path`` (already validated) into consecutive byte ranges within ``limits``, in input order.
 
-    A range closes when the next line would pass any limit (requests, bytes, or embedding
-    inputs), counted over the request lines as they would be uploaded.
+    A range closes when the next line would pass any limit (requests, bytes, embedding
+    inputs or estimated tokens), counted over the request lines as they would be uploaded.
+    Each range records its requests' model and estimated input tokens (``counter``, default
+    a fresh :class:`~openai_batch._tokens.TokenCounter`).
     """
     count_inputs = endpoint == EMBEDDINGS_ENDPOINT
+    counter = counter or TokenCounter()
+    estimator = counter.estimator
+    max_tokens = limits.max_tokens
     plans: list[ShardPlan] = []
     start = position = 0
-    requests = size = inputs = 0
+    requests = size = inputs = tokens = 0
     first_line = 1
     needs_copy = False
+    model: str | None = None
 
     def close() -> None:
-        plans.append(ShardPlan(len(plans), start, position - start, requests, inputs, first_line, needs_copy))
+        totals = counter.reset()
+        plans.append(
+            ShardPlan(
+                len(plans),
+                start,
+                position - start,
+                requests,
+                inputs,
+                first_line,
+                needs_copy,
+                model,
+                sum(totals.values()),
+            )
+        )
 
     with open(path, "rb") as handle:
         for line_no, raw in enumerate(handle, 1):
@@ -114,19 +140,28 @@ def plan_shards(path: str | os.PathLike[str], *, endpoint: str, limits: BatchLim
                     start = position  # leading blank lines stay out of the range
                 continue
             terminated = raw if raw.endswith(b"\n") else raw + b"\n"
-            count = embedding_input_count(json.loads(raw).get("body")) if count_inputs else 0
+            body = loads(raw).get("body")
+            body = body if isinstance(body, dict) else {}
+            count = embedding_input_count(body) if count_inputs else 0
+            # Only a cap needs each request's own estimate; otherwise the counter sums a shard at once.
+            line_tokens = estimator.body_tokens(endpoint, body) if max_tokens is not None else 0
             if requests and (
                 requests + 1 > limits.max_requests
                 or size + len(terminated) > limits.max_bytes
                 or inputs + count > limits.max_embedding_inputs
+                or (max_tokens is not None and tokens + line_tokens > max_tokens)
             ):
                 close()
-                start, requests, size, inputs, needs_copy = position, 0, 0, 0, False
+                start, requests, size, inputs, tokens, needs_copy = position, 0, 0, 0, 0, False
             if requests == 0:
                 first_line = line_no
+                found = body.get("model")
+                model = found if isinstance(found, str) else None
             requests += 1
             size += len(terminated)
             inputs += count
+            tokens += line_tokens
+            counter.add(endpoint, body)
             needs_copy = needs_copy or terminated is not raw
             position += len(raw)
     if requests:

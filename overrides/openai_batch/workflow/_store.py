@@ -36,7 +36,7 @@ logger = logging.getLogger("openai_batch.workflow")
 DEFAULT_STATE_PATH = Path(".openai-batch") / "jobs.sqlite"
 
 #: Bumped when the tables change; an older file is moved aside (it is only a cache).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -115,8 +115,16 @@ CREATE TABLE IF NOT EXISTS retried (
     job_id TEXT NOT NULL,
     custom_id TEXT NOT NULL,
     shard_index INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 2,
     PRIMARY KEY (job_id, custom_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS token_limits (
+    origin TEXT NOT NULL,
+    model TEXT NOT NULL,
+    token_limit INTEGER NOT NULL,
+    share REAL NOT NULL,
+    PRIMARY KEY (origin, model)
+);
 """
 
 
@@ -373,8 +381,11 @@ class JobStore:
         )
 
     def mark_retried(self, job_id: str, rows: Iterable[tuple[str, int]]) -> None:
+        """Move requests to the (new) shards that send them again; each move is one more attempt."""
         self._db.executemany(
-            "INSERT OR REPLACE INTO retried (job_id, custom_id, shard_index) VALUES (?, ?, ?)",
+            "INSERT INTO retried (job_id, custom_id, shard_index, attempts) VALUES (?, ?, ?, 2) "
+            "ON CONFLICT (job_id, custom_id) DO UPDATE SET shard_index = excluded.shard_index, "
+            "attempts = attempts + 1",
             ((job_id, *row) for row in rows),
         )
 
@@ -383,6 +394,30 @@ class JobStore:
             "SELECT shard_index FROM retried WHERE job_id = ? AND custom_id = ?", (job_id, custom_id)
         ).fetchone()
         return None if row is None else int(row[0])
+
+    def retried(self, job_id: str, custom_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """custom_id -> (shard now holding it, attempts so far) for those of these ids sent again."""
+        if not custom_ids:
+            return {}
+        marks = ", ".join("?" for _ in custom_ids)
+        rows = self._db.execute(
+            f"SELECT custom_id, shard_index, attempts FROM retried WHERE job_id = ? AND custom_id IN ({marks})",
+            [job_id, *custom_ids],
+        )
+        return {row[0]: (int(row[1]), int(row[2])) for row in rows}
+
+    # --- learnt queue limits ------------------------------------------------------------
+    def learnt_limit(self, origin: str, model: str) -> tuple[int, float] | None:
+        row = self._db.execute(
+            "SELECT token_limit, share FROM token_limits WHERE origin = ? AND model = ?", (origin, model)
+        ).fetchone()
+        return None if row is None else (int(row[0]), float(row[1]))
+
+    def learn_limit(self, origin: str, model: str, limit: int, share: float) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO token_limits (origin, model, token_limit, share) VALUES (?, ?, ?, ?)",
+            (origin, model, limit, share),
+        )
 
     def delete_job(self, job_id: str) -> None:
         """Forget a job and everything recorded about it (its files on disk are the caller's)."""

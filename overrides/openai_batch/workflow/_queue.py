@@ -1,0 +1,234 @@
+"""Submission that respects the account's queue: per-model enqueued-token budgets and an active-batch cap.
+
+The service limits the input tokens a model may have enqueued across the organisation; a
+batch over the limit is created and then fails with ``token_limit_exceeded``. No endpoint
+reports the remaining room, so the client keeps its own ledger, read from the service:
+
+* **The service is the shared ledger.** Every batch this client creates carries its
+  estimated input tokens in metadata (``TOKENS_TAG``: ``"<model>=<tokens>"``), so every
+  process and machine sees the organisation's enqueued total by listing the active
+  batches (validating, in_progress, finalizing), and so does a rerun with no state.
+* **Batches without the tag** (made by other tools) are counted conservatively: their
+  ``request_counts.total`` times the largest average tokens per request among the job's
+  shards for that model (:data:`UNTAGGED_TOKENS_PER_REQUEST` when the job has none), or,
+  while the service has not counted their requests yet, one whole shard of the job's
+  largest; a batch whose model is not known yet counts against every model.
+* **Budgets** come from the caller (``max_enqueued_tokens={"gpt-4o-mini": 2_000_000}``)
+  or are learnt: a ``token_limit_exceeded`` failure names the model and its limit; the shard
+  goes back to the queue (its failed attempt is not a failure of the job), and each later
+  failure against a known limit lowers the share of it the job relies on by 10 %, since the
+  service's count and the estimate may differ.
+* **With no budget known yet**, a model's shards start one at a time: the next only once
+  no batch of that model is still validating (the service checks the limit there), so at
+  most one batch fails before the limit is learnt.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+from openai_batch_api.models import Batch
+
+from .._batchinfo import batch_counts, batch_metadata
+from ._protocols import ClientLike
+from ._store import JobStore, ShardRow
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "TOKENS_TAG",
+    "UNTAGGED_TOKENS_PER_REQUEST",
+    "Admission",
+    "Ledger",
+    "QueuePolicy",
+    "is_token_limit_failure",
+    "parse_token_limit",
+    "read_ledger",
+    "tokens_tag",
+]
+
+logger = logging.getLogger("openai_batch.workflow")
+
+#: Batch metadata ``"<model>=<estimated input tokens>"``: this batch's share of the queue.
+TOKENS_TAG = "openai_batch_tokens"
+#: Statuses whose input tokens count against the queue.
+ACTIVE_STATUSES = frozenset({"validating", "in_progress", "finalizing"})
+#: Tokens per request assumed for an untagged batch when the job has no estimate of its own.
+UNTAGGED_TOKENS_PER_REQUEST = 1_000
+# Active batches are at most this old: the 24 h window plus the service's slack in expiring.
+_ACTIVE_WINDOW = 48 * 3600
+_SCAN_LIMIT = 10_000
+# Share of a learnt limit relied on after each further failure against it.
+_BACKOFF = 0.9
+
+_LIMIT_MESSAGE = re.compile(
+    r"Enqueued token limit reached for (?P<model>\S+?) in organization \S+?\.?\s+"
+    r"Limit:\s*(?P<limit>[\d,_ ]+)\s*enqueued tokens",
+    re.IGNORECASE,
+)
+
+
+def tokens_tag(model: str | None, tokens: int) -> str:
+    return f"{model or ''}={tokens}"
+
+
+def _parse_tag(value: object) -> tuple[str | None, int] | None:
+    if not isinstance(value, str) or "=" not in value:
+        return None
+    model, _, tokens = value.rpartition("=")
+    return (model or None, int(tokens)) if tokens.isdigit() else None
+
+
+def is_token_limit_failure(errors: Sequence[Mapping[str, Any]] | None) -> bool:
+    return any(error.get("code") == "token_limit_exceeded" for error in errors or ())
+
+
+def parse_token_limit(errors: Sequence[Mapping[str, Any]] | None) -> tuple[str, int] | None:
+    """(model, limit) from a ``token_limit_exceeded`` error's message, when it states them."""
+    for error in errors or ():
+        match = _LIMIT_MESSAGE.search(str(error.get("message") or ""))
+        if match:
+            digits = re.sub(r"[^\d]", "", match.group("limit"))
+            if digits:
+                return match.group("model"), int(digits)
+    return None
+
+
+@attrs.frozen
+class QueuePolicy:
+    """What a job may put in the queue: per-model token budgets (given) and an active-batch cap.
+
+    Example::
+
+        policy = QueuePolicy(max_enqueued_tokens={"gpt-4o-mini": 2_000_000}, max_active_batches=50)
+        Job.submit(client, "requests.jsonl", queue=policy)
+    """
+
+    max_enqueued_tokens: Mapping[str, int] = attrs.field(factory=dict)
+    max_active_batches: int | None = None
+
+
+@attrs.define
+class Ledger:
+    """The organisation's queue as the service lists it: estimated tokens per model and active batches."""
+
+    tokens: dict[str | None, int] = attrs.field(factory=dict)
+    validating: dict[str | None, int] = attrs.field(factory=dict)
+    active: int = 0
+
+    def enqueued(self, model: str | None) -> int:
+        # Tokens of batches whose model is unknown (None) count against every model.
+        return self.tokens.get(model, 0) + (self.tokens.get(None, 0) if model is not None else 0)
+
+    def validating_count(self, model: str | None) -> int:
+        return self.validating.get(model, 0) + (self.validating.get(None, 0) if model is not None else 0)
+
+    def add(self, model: str | None, tokens: int, *, validating: bool) -> None:
+        self.tokens[model] = self.tokens.get(model, 0) + tokens
+        self.active += 1
+        if validating:
+            self.validating[model] = self.validating.get(model, 0) + 1
+
+
+def _untagged_tokens(batch: Batch, per_request: Mapping[str | None, float], shard_tokens: int) -> int:
+    total, _, _ = batch_counts(batch)
+    model = batch.model if isinstance(batch.model, str) else None
+    rate = per_request.get(model) or max(per_request.values(), default=UNTAGGED_TOKENS_PER_REQUEST)
+    if total > 0:
+        return int(total * rate)
+    return shard_tokens or UNTAGGED_TOKENS_PER_REQUEST
+
+
+def read_ledger(client: ClientLike, shards: Sequence[ShardRow]) -> Ledger:
+    """List the active batches (newest first, at most 48 h old) and total their tokens per model."""
+    per_request: dict[str | None, float] = {}
+    for shard in shards:
+        if shard.request_count and shard.token_estimate:
+            rate = shard.token_estimate / shard.request_count
+            per_request[shard.model] = max(per_request.get(shard.model, 0.0), rate)
+    largest = max((s.token_estimate for s in shards), default=0)
+    ledger = Ledger()
+    since = time.time() - _ACTIVE_WINDOW
+    for seen, batch in enumerate(client.batches.list(limit=100)):
+        if seen >= _SCAN_LIMIT or batch.created_at < since:
+            break
+        if batch.status not in ACTIVE_STATUSES:
+            continue
+        tag = _parse_tag(batch_metadata(batch).get(TOKENS_TAG))
+        if tag is not None:
+            model, tokens = tag
+        else:
+            model = batch.model if isinstance(batch.model, str) else None
+            tokens = _untagged_tokens(batch, per_request, largest)
+        ledger.add(model, tokens, validating=batch.status == "validating")
+    return ledger
+
+
+class Admission:
+    """Decides, shard by shard, what may be created now; learns limits from failures.
+
+    Learnt limits live in the state file (per API origin and model), so every run of every
+    job using that state file starts from what was learnt.
+
+    Example::
+
+        admission = Admission(store, origin, policy, ledger)
+        if admission.admit(shard):
+            ...create its batch...
+    """
+
+    def __init__(self, store: JobStore, origin: str, policy: QueuePolicy, ledger: Ledger) -> None:
+        self._store = store
+        self._origin = origin
+        self._policy = policy
+        self._ledger = ledger
+
+    def budget(self, model: str | None) -> float | None:
+        """Tokens the job may have enqueued for ``model``: the caller's budget, else the learnt limit's share."""
+        if model is not None and model in self._policy.max_enqueued_tokens:
+            return float(self._policy.max_enqueued_tokens[model])
+        learnt = self._store.learnt_limit(self._origin, model or "")
+        if learnt is None:
+            return None
+        limit, share = learnt
+        return limit * share
+
+    def refusal(self, shard: ShardRow) -> str | None:
+        """Why ``shard`` may not start now (None: it may)."""
+        cap = self._policy.max_active_batches
+        if cap is not None and self._ledger.active >= cap:
+            return f"{self._ledger.active} active batches (cap {cap})"
+        budget = self.budget(shard.model)
+        enqueued = self._ledger.enqueued(shard.model)
+        if budget is None:
+            if self._ledger.validating_count(shard.model):
+                return f"no token budget known for {shard.model} yet; waiting for the batch in validation"
+            return None
+        if enqueued + shard.token_estimate > budget:
+            return f"{enqueued:,} of {budget:,.0f} estimated tokens enqueued for {shard.model}"
+        return None
+
+    def admit(self, shard: ShardRow) -> bool:
+        """Whether ``shard`` may start now; if so it is counted in the ledger as validating."""
+        if self.refusal(shard) is not None:
+            return False
+        self._ledger.add(shard.model, shard.token_estimate, validating=True)
+        return True
+
+    def learn(self, shard: ShardRow, errors: Sequence[Mapping[str, Any]] | None) -> None:
+        """A ``token_limit_exceeded`` failure of ``shard``: record the limit it states (or lower the share)."""
+        stated = parse_token_limit(errors)
+        model = (stated[0] if stated else shard.model) or ""
+        known = self._store.learnt_limit(self._origin, model)
+        if stated is not None and (known is None or known[0] != stated[1]):
+            self._store.learn_limit(self._origin, model, stated[1], 1.0)
+            logger.warning("learnt the enqueued-token limit of %s: %s tokens", model, f"{stated[1]:,}")
+        elif known is not None:
+            # Failed although the estimate said it fits: rely on less of the limit from now on.
+            self._store.learn_limit(self._origin, model, known[0], known[1] * _BACKOFF)
+        # A failure that states no limit teaches no number: with no budget known, the model's
+        # shards keep starting one validation apart.
