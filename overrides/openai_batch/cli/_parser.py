@@ -8,9 +8,9 @@ was already created and billed.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import NoReturn
 
+from ._errors import CommandLineError
 from ._exit import EXIT_CODES_HELP
 from ._values import (
     batch_endpoint,
@@ -30,11 +30,13 @@ from ._values import (
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An argument error is one line on stderr (naming the command and the flag), then exit 2."""
+    """An argument error is one line (naming the command and the flag), then exit 2.
+
+    The line is printed by ``main``: on stderr, or as the JSON document under ``--json``.
+    """
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-        raise SystemExit(2)
+        raise CommandLineError(self.prog, message)
 
 
 EXAMPLES = (
@@ -131,6 +133,15 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("openai-batch-client")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common(suppress=True)
     parser = OneLineParser(
@@ -140,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_common(suppress=False)],
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser)
 
     def command(name: str, help: str, epilog: str | None = None) -> argparse.ArgumentParser:
