@@ -518,21 +518,12 @@ def cmd_files(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     try:
-        from ..server import run
+        from ..server.arguments import serve_from_args
     except ImportError as exc:
         raise UsageError(
             f"the local server needs the `server` extra (pip install 'openai-batch-client[server]'): {exc}"
         ) from None
-    import logging
-
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    options: dict[str, Any] = {}
-    for name in ("throughput", "fail_custom_id_pattern", "fail_rate", "enqueued_token_limit"):
-        value = getattr(args, name)
-        if value is not None:
-            options[name] = value
-    run(host=args.host, port=args.port, data_dir=args.data_dir, speed=args.speed, log_level=args.log_level, **options)
-    return _exit.OK
+    return serve_from_args(args)
 
 
 COMMANDS: dict[str, Command] = {

@@ -15,7 +15,6 @@ from ._exit import EXIT_CODES_HELP
 from ._values import (
     batch_endpoint,
     completion_window,
-    fraction,
     job_id,
     max_bytes,
     max_embedding_inputs,
@@ -23,7 +22,6 @@ from ._values import (
     metadata_item,
     non_negative,
     output_expiry,
-    port,
     positive,
     positive_int,
 )
@@ -310,18 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
     delete = file_command("delete", "delete a file")
     delete.add_argument("file_id", metavar="FILE_ID")
 
-    serve = command(
+    # `serve` runs a server, not a job: its own flags only (no --state, --base-url or --json),
+    # defined once with `python -m openai_batch.server`.
+    from ..server.arguments import SERVE_EXAMPLES, add_server_arguments
+
+    serve = commands.add_parser(
         "serve",
-        "run the local Batch API server (needs the `server` extra)",
-        "example:\n  OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=sk-local openai-batch submit in.jsonl --wait",
+        help="run the local Batch API server (needs the `server` extra)",
+        description="Run the local Batch API server on this machine, in the foreground, until Ctrl-C.",
+        epilog=SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=port, default=8000)
-    serve.add_argument("--data-dir", default=None, help="state directory (default: a temporary one)")
-    serve.add_argument("--speed", type=positive, default=60.0, help="simulated seconds per real second (default 60)")
-    serve.add_argument("--throughput", type=positive, default=None, help="requests per simulated second")
-    serve.add_argument("--fail-custom-id-pattern", default=None, help="regex of custom_ids that fail")
-    serve.add_argument("--fail-rate", type=fraction, default=None, help="fraction of requests that fail (0 to 1)")
-    serve.add_argument("--enqueued-token-limit", type=positive_int, default=None)
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    add_server_arguments(serve)
     return parser
