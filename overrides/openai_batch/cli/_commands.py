@@ -17,7 +17,7 @@ import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
-from .._progress import ProgressOption
+from .._progress import LineProgress, ProgressOption
 from ..workflow import (
     DEFAULT_LIMITS,
     BatchLimits,
@@ -69,11 +69,12 @@ def _limits(args: argparse.Namespace) -> BatchLimits:
 
 
 def _progress(args: argparse.Namespace, out: Output) -> ProgressOption:
-    if args.progress == "always":
-        return True
-    if args.progress == "never" or out.as_json:
+    """A bar on a terminal; off one (a log, CI, or stdout holding --json) a line every --progress-interval."""
+    if args.progress == "never":
         return None
-    return "auto"
+    if args.progress == "always" or sys.stderr.isatty():
+        return True
+    return LineProgress(interval=args.progress_interval)
 
 
 def _when(timestamp: object) -> str:
@@ -155,14 +156,13 @@ def _show_job(out: Output, status: JobStatus, *, title: str | None = None) -> No
         f"{status.failed} failed  ({status.endpoint}, {len(status.shards)} batch(es))"
     )
     out.table(
-        ["shard", "batch", "status", "requests", "completed", "failed", "attempt", "errors"],
+        ["shard", "batch", "status", "done", "failed", "attempt", "errors"],
         (
             [
                 s.index,
                 s.batch_id or "-",
                 s.status,
-                s.request_count,
-                s.completed,
+                f"{s.completed + s.failed}/{s.request_count}",
                 s.failed,
                 s.attempt,
                 format_errors(list(s.errors)),

@@ -92,12 +92,15 @@ class Output:
         free = [i for i, name in enumerate(columns) if name in shorten]
         widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(columns)]
         terminal = self.is_terminal
+        room = PIPE_TEXT_WIDTH
+        if terminal:
+            fixed = sum(w for i, w in enumerate(widths) if i not in free) + 2 * (len(columns) - 1)
+            room = (shutil.get_terminal_size().columns - fixed) // max(len(free), 1)
+            if room < (12 if free else 0):
+                # The whole values alone do not fit the terminal: one record per block instead.
+                self._records(columns, cells, free)
+                return
         if free:
-            if terminal:
-                fixed = sum(w for i, w in enumerate(widths) if i not in free) + 2 * (len(columns) - 1)
-                room = max(8, (shutil.get_terminal_size().columns - fixed) // len(free))
-            else:
-                room = PIPE_TEXT_WIDTH
             for i in free:
                 widths[i] = min(widths[i], max(room, len(columns[i])))
                 for row in cells:
@@ -109,6 +112,18 @@ class Output:
             self.stream.write(
                 "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
             )
+        self.stream.flush()
+
+    def _records(self, columns: Sequence[str], cells: list[list[str]], free: list[int]) -> None:
+        # Each record as "name  value" lines, values whole, free text cut to the terminal's width.
+        width = max(len(name) for name in columns)
+        room = max(shutil.get_terminal_size().columns - width - 2, 12)
+        for number, row in enumerate(cells):
+            if number:
+                self.stream.write("\n")
+            for i, (name, cell) in enumerate(zip(columns, row, strict=True)):
+                if cell:
+                    self.stream.write(f"{name.ljust(width)}  {_cut(cell, room) if i in free else cell}\n")
         self.stream.flush()
 
 

@@ -103,7 +103,14 @@ def _wait_options(parser: argparse.ArgumentParser) -> None:
         "--progress",
         choices=["auto", "always", "never"],
         default="auto",
-        help="progress bar on stderr: auto = when stderr is a terminal and not --json (default)",
+        help="progress on stderr: auto = a bar on a terminal, else a line every --progress-interval (default)",
+    )
+    parser.add_argument(
+        "--progress-interval",
+        type=positive,
+        default=30.0,
+        metavar="S",
+        help="off a terminal, seconds between two progress lines (default 30)",
     )
 
 
