@@ -39,7 +39,7 @@ def plain_batch(batch: T) -> T:
     metadata = getattr(batch, "metadata", None)
     if metadata is not None and _is_map_model(metadata):
         # The attrs instance is mutable; the annotation still names the generated class.
-        cast(Any, batch).metadata = dict(metadata.additional_properties)
+        cast(Any, batch).metadata = metadata.additional_properties  # the parsed dict itself, not a copy
     return batch
 
 
