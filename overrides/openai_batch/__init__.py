@@ -34,6 +34,7 @@ from ._files_content import AsyncFileContent, FileContent
 from ._ids import file_id_or_none
 from ._pagination import AsyncPage, SyncPage
 from ._plain import to_data
+from ._progress import LineProgress
 from ._types import BatchStatus, ExpiresAfter, FileInput, FilePurpose
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ __all__ = [
     "Job",
     "JobError",
     "JobNotFoundError",
+    "LineProgress",
     "NotFoundError",
     "OpenAIBatchError",
     "Outcome",

@@ -179,3 +179,15 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("openai-batch 0.")
+
+
+def test_json_even_for_a_bug(
+    client: FakeClient, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(args: argparse.Namespace, out: Output) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(_commands.COMMANDS, "list", broken)
+    with pytest.raises(RuntimeError):
+        main(["list", "--json"])
+    assert json.loads(capsys.readouterr().out)["error"]["kind"] == "internal"

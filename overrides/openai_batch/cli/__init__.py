@@ -55,7 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args, out)
     except (KeyboardInterrupt, Exception) as exc:
-        failure = describe(exc, args)
+        try:
+            failure = describe(exc, args)
+        except Exception:
+            # A bug, not a user's error: the traceback follows; scripts still get their document.
+            if out.as_json:
+                out.emit({"error": {"kind": "internal", "message": f"{type(exc).__name__}: {exc}", "exit_code": 1}})
+            raise
         if out.as_json:
             out.emit(failure.to_dict())
         if isinstance(exc, KeyboardInterrupt):
