@@ -98,6 +98,10 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def _all_ended(progress: BatchProgress) -> bool:
+    return bool(progress.batch_ids) and progress.batches_done == len(progress.batch_ids)
+
+
 def progress_parts(progress: BatchProgress) -> list[tuple[int, str]]:
     """The pieces of a progress line as (priority, text), most important first (0 is never dropped).
 
@@ -108,7 +112,8 @@ def progress_parts(progress: BatchProgress) -> list[tuple[int, str]]:
         (0, f"{progress.done:,}/{progress.total:,}"),
         (1, f"{progress.failed:,} failed"),
         (1, f"elapsed {format_duration(progress.elapsed)}"),
-        (1, f"ETA {format_duration(progress.eta)}"),
+        # Once every batch has ended there is nothing left to estimate.
+        (1, "ETA 00:00" if _all_ended(progress) else f"ETA {format_duration(progress.eta)}"),
     ]
     if progress.queued:
         parts.append((2, f"{progress.queued} queued"))

@@ -150,10 +150,12 @@ def _summary_exit(summary: ResultSummary) -> int:
 
 # --- rendering --------------------------------------------------------------------------
 def _show_job(out: Output, status: JobStatus, *, title: str | None = None) -> None:
+    # One short line (it fits 80 columns): the job id whole, then where it stands.
     out.line(
         title
-        or f"{status.job_id}  {status.status}  {status.completed + status.failed}/{status.request_count} done, "
-        f"{status.failed} failed  ({status.endpoint}, {len(status.shards)} batch(es))"
+        or f"{status.job_id}  {status.status}  {status.completed + status.failed}/{status.request_count} done  "
+        f"{status.failed} failed  {len(status.shards)} {'batch' if len(status.shards) == 1 else 'batches'}  "
+        f"{status.endpoint}"
     )
     out.table(
         ["shard", "batch", "status", "done", "failed", "attempt", "errors"],
