@@ -33,6 +33,8 @@ from ._exceptions import (
 from ._files_content import AsyncFileContent, FileContent
 from ._ids import file_id_or_none
 from ._pagination import AsyncPage, SyncPage
+from ._plain import to_data
+from ._progress import LineProgress
 from ._types import BatchStatus, ExpiresAfter, FileInput, FilePurpose
 
 if TYPE_CHECKING:
@@ -45,7 +47,9 @@ if TYPE_CHECKING:
         InputValidationError,
         Job,
         JobError,
+        JobNotFoundError,
         Outcome,
+        WorkflowError,
         async_wait_for_batch,
         upload_batch_file,
         validate_input_file,
@@ -64,7 +68,9 @@ _WORKFLOW_EXPORTS = frozenset(
         "InputValidationError",
         "Job",
         "JobError",
+        "JobNotFoundError",
         "Outcome",
+        "WorkflowError",
         "async_wait_for_batch",
         "upload_batch_file",
         "validate_input_file",
@@ -109,6 +115,8 @@ __all__ = [
     "InternalServerError",
     "Job",
     "JobError",
+    "JobNotFoundError",
+    "LineProgress",
     "NotFoundError",
     "OpenAIBatchError",
     "Outcome",
@@ -116,8 +124,10 @@ __all__ = [
     "RateLimitError",
     "SyncPage",
     "UnprocessableEntityError",
+    "WorkflowError",
     "async_wait_for_batch",
     "file_id_or_none",
+    "to_data",
     "upload_batch_file",
     "validate_input_file",
     "wait_for_batch",

@@ -1,7 +1,7 @@
 """Streaming a file's content: bytes, lines, or an atomic write to disk.
 
 `files.content(file_id)` returns a `FileContent` (or `AsyncFileContent`) and sends
-nothing; each `iter_bytes()` / `iter_lines()` / `write_to()` opens one streamed GET of
+nothing; each `iter_bytes()` / `iter_lines()` (str) / `iter_byte_lines()` / `write_to()` opens one streamed GET of
 ``/files/{id}/content`` through the shared client (same auth, transport retries and
 timeout). Memory stays bounded by one chunk (plus the longest line, for lines).
 
@@ -17,6 +17,7 @@ never blocks on disk). A failed step is thrown back into its flow, which decides
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
@@ -244,8 +245,9 @@ class FileContent(_BaseContent):
     """The content of an uploaded or output file, streamed on demand.
 
     >>> content = client.files.content(batch.output_file_id)   # nothing fetched yet
-    >>> for line in content.iter_lines():                      # bytes, one JSONL record each
+    >>> for line in content.iter_lines():                      # str, one JSONL record each (as the SDK)
     ...     record = json.loads(line)
+    >>> for raw in content.iter_byte_lines():                  # the same lines as bytes, not decoded
     >>> content.write_to("results.jsonl")                       # atomic: temp file + rename
     """
 
@@ -257,9 +259,30 @@ class FileContent(_BaseContent):
         """The raw bytes, in chunks of at most `chunk_size` (one request per call)."""
         return self._steps.run(self._download.chunks(chunk_size))
 
-    def iter_lines(self) -> Iterator[bytes]:
+    def iter_byte_lines(self) -> Iterator[bytes]:
         """Each line as bytes, without its line ending (one request per call)."""
         return self._steps.run(self._download.lines())
+
+    def iter_lines(self) -> Iterator[str]:
+        """Each line as text (UTF-8), without its line ending, as the official SDK's ``iter_lines``."""
+        lines = self.iter_byte_lines()
+        try:
+            for line in lines:
+                yield line.decode("utf-8", "replace")
+        finally:
+            # Leaving the loop early closes the streamed response now, not when collected.
+            close = getattr(lines, "close", None)
+            if close is not None:
+                close()
+
+    def iter_text(self, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
+        """The content as text (UTF-8) in chunks, as the official SDK's ``iter_text``."""
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        for chunk in self.iter_bytes(chunk_size):
+            if text := decoder.decode(chunk):
+                yield text
+        if tail := decoder.decode(b"", final=True):
+            yield tail
 
     def read(self) -> bytes:
         """The whole content in memory; for small files only (prefer `write_to`/`iter_lines`)."""
@@ -298,9 +321,29 @@ class AsyncFileContent(_BaseContent):
         """The raw bytes, in chunks of at most `chunk_size` (one request per call)."""
         return self._steps.run(self._download.chunks(chunk_size))
 
-    def iter_lines(self) -> AsyncIterator[bytes]:
+    def iter_byte_lines(self) -> AsyncIterator[bytes]:
         """Each line as bytes, without its line ending (one request per call)."""
         return self._steps.run(self._download.lines())
+
+    async def iter_lines(self) -> AsyncIterator[str]:
+        """Each line as text (UTF-8), without its line ending, as the official SDK's ``iter_lines``."""
+        lines = self.iter_byte_lines()
+        try:
+            async for line in lines:
+                yield line.decode("utf-8", "replace")
+        finally:
+            aclose = getattr(lines, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    async def iter_text(self, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[str]:
+        """The content as text (UTF-8) in chunks, as the official SDK's ``iter_text``."""
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        async for chunk in self.iter_bytes(chunk_size):
+            if text := decoder.decode(chunk):
+                yield text
+        if tail := decoder.decode(b"", final=True):
+            yield tail
 
     async def read(self) -> bytes:
         """The whole content in memory; for small files only."""

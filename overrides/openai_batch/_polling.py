@@ -143,6 +143,9 @@ class PollSchedule:
             elapsed=now - self.started,
             eta=eta,
             batches_done=sum(1 for s in statuses if s in TERMINAL_STATUSES),
+            # A job's shard that has no batch yet is recorded as "pending".
+            queued=statuses.count("pending"),
+            finalizing=statuses.count("finalizing"),
         )
 
     def next_sleep(self, batch_ids: Sequence[str], status: str) -> float:

@@ -1,4 +1,5 @@
-"""Progress of one batch or of a job's batches: a record, a callback hook, and a rich bar.
+"""Progress of one batch or of a job's batches: a record, a callback hook, a bar for terminals
+and a plain line at a steady interval for logs.
 
 ``rich`` is imported only when a bar is actually drawn, so importing the package stays fast
 and the ``cli`` extra stays optional for library users.
@@ -6,17 +7,20 @@ and the ``cli`` extra stays optional for library users.
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Literal, Protocol
 
 import attrs
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
+    from rich.console import Console, ConsoleOptions, RenderResult
 
 __all__ = [
     "BatchProgress",
+    "LineProgress",
     "ProgressOption",
     "ProgressSink",
     "RichProgressBar",
@@ -31,7 +35,8 @@ class BatchProgress:
 
     ``status`` is the batch status (for several batches: the least advanced one still
     running, or the final mix); ``done`` counts completed plus failed requests; ``eta`` is
-    seconds left at the rate seen so far (``None`` until it can be estimated).
+    seconds left at the rate seen so far (``None`` until it can be estimated). For a job,
+    ``queued`` counts shards not sent yet and ``finalizing`` the batches in that phase.
 
     Example::
 
@@ -46,6 +51,8 @@ class BatchProgress:
     elapsed: float
     eta: float | None = None
     batches_done: int = 0
+    queued: int = 0
+    finalizing: int = 0
 
     @property
     def done(self) -> int:
@@ -91,8 +98,88 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def _all_ended(progress: BatchProgress) -> bool:
+    return bool(progress.batch_ids) and progress.batches_done == len(progress.batch_ids)
+
+
+def progress_parts(progress: BatchProgress) -> list[tuple[int, str]]:
+    """The pieces of a progress line as (priority, text), most important first (0 is never dropped).
+
+    Shared by the bar and the plain line, so both say the same thing.
+    """
+    parts = [
+        (0, progress.status.replace("_", " ")),
+        (0, f"{progress.done:,}/{progress.total:,}"),
+        (1, f"{progress.failed:,} failed"),
+        (1, f"elapsed {format_duration(progress.elapsed)}"),
+        # Once every batch has ended there is nothing left to estimate.
+        (1, "ETA 00:00" if _all_ended(progress) else f"ETA {format_duration(progress.eta)}"),
+    ]
+    if progress.queued:
+        parts.append((2, f"{progress.queued} queued"))
+    if progress.finalizing and progress.status != "finalizing":
+        parts.append((2, f"{progress.finalizing} finalizing"))
+    if len(progress.batch_ids) > 1:
+        parts.append((3, f"{progress.batches_done}/{len(progress.batch_ids)} batches"))
+    else:
+        parts.append((4, progress.label))
+    return parts
+
+
+def fit_parts(parts: list[tuple[int, str]], width: int, reserve: int = 0) -> list[str]:
+    """The parts that fit in ``width`` columns (two spaces apart) beside ``reserve`` columns, dropping the least important first."""
+    kept = list(parts)
+    while len(kept) > 1 and sum(len(t) for _, t in kept) + 2 * len(kept) + reserve > width:
+        worst = max(range(len(kept)), key=lambda i: (kept[i][0], i))
+        if kept[worst][0] == 0:
+            break
+        del kept[worst]
+    return [text for _, text in kept]
+
+
+#: The bar's narrowest useful width, in columns.
+MIN_BAR = 10
+
+
+class _ProgressLine:
+    """Phase, bar, done/total and failed; then elapsed, ETA, queued shards, finalizing batches and
+    the batch count on the same line when the console is wide enough, else on a second line."""
+
+    def __init__(self) -> None:
+        self.progress: BatchProgress | None = None
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+        from rich.text import Text
+
+        progress = self.progress
+        if progress is None:
+            return
+        width = options.max_width
+        parts = progress_parts(progress)
+        phase, counts, failed = (text for _, text in parts[:3])
+        extra = parts[3:]
+        head = f"{counts}  {failed}"
+        one_line = len(phase) + MIN_BAR + len(head) + sum(len(t) + 2 for _, t in extra) + 2 <= width
+        line = Table.grid(padding=(0, 1), expand=True)
+        line.add_column(no_wrap=True, style="bold")
+        line.add_column(no_wrap=True, min_width=MIN_BAR, ratio=1)
+        line.add_column(no_wrap=True, overflow="ellipsis")
+        bar = ProgressBar(total=max(progress.total, 1), completed=progress.done)
+        line.add_row(phase, bar, "  ".join([head, *(t for _, t in extra)]) if one_line else head)
+        yield line
+        if not one_line:
+            text = Text("  " + "  ".join(fit_parts(extra, width - 2)), no_wrap=True, overflow="ellipsis")
+            yield text
+
+
 class RichProgressBar:
-    """A rich progress bar on ``stream`` (stderr by default): phase, done/total, failed, elapsed, ETA.
+    """A progress bar on ``stream`` (stderr by default) that fits the terminal, 80 columns included.
+
+    The line shows the phase, a bar, done/total, failed, elapsed and ETA, and, as room allows,
+    queued shards, finalizing batches and the batch count. While it is live, log records
+    written to the same stream are printed above it instead of into it.
 
     Example::
 
@@ -102,56 +189,91 @@ class RichProgressBar:
 
     def __init__(self, stream: IO[str] | None = None, *, force_terminal: bool | None = None) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn
+        from rich.live import Live
 
-        console = Console(file=stream or sys.stderr, force_terminal=force_terminal)
-        self._progress: Progress = Progress(
-            TextColumn("{task.description}"),
-            TextColumn("[bold]{task.fields[status]}"),
-            BarColumn(),
-            TextColumn("{task.completed:.0f}/{task.total:.0f}"),
-            TextColumn("[red]{task.fields[failed]} failed"),
-            TextColumn("elapsed {task.fields[elapsed]}"),
-            TextColumn("ETA {task.fields[eta]}"),
-            console=console,
+        self._stream = stream or sys.stderr
+        self._console = Console(file=self._stream, force_terminal=force_terminal, highlight=False)
+        self._line = _ProgressLine()
+        self._live = Live(
+            self._line,
+            console=self._console,
+            refresh_per_second=4,
             transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
-        self._task: TaskID | None = None
         self._started = False
+        self._swapped: list[tuple[logging.StreamHandler[IO[str]], IO[str]]] = []
 
     def update(self, progress: BatchProgress) -> None:
+        self._line.progress = progress
         if not self._started:
-            self._progress.start()
+            self._live.start()
+            self._route_logging()
             self._started = True
-        status = progress.status.replace("_", " ")
-        elapsed, eta = format_duration(progress.elapsed), format_duration(progress.eta)
-        total = max(progress.total, 1)
-        if self._task is None:
-            self._task = self._progress.add_task(
-                progress.label,
-                total=total,
-                completed=progress.done,
-                status=status,
-                failed=progress.failed,
-                elapsed=elapsed,
-                eta=eta,
-            )
-        else:
-            self._progress.update(
-                self._task,
-                description=progress.label,
-                total=total,
-                completed=progress.done,
-                status=status,
-                failed=progress.failed,
-                elapsed=elapsed,
-                eta=eta,
-            )
+        self._live.refresh()
+
+    def _route_logging(self) -> None:
+        # A log record written straight to the stream would land inside the live line; through
+        # the console it is printed above the bar, which is then redrawn.
+        from rich.file_proxy import FileProxy
+
+        for logger in (logging.getLogger(), logging.getLogger("openai_batch")):
+            for handler in logger.handlers:
+                if isinstance(handler, logging.StreamHandler) and handler.stream is self._stream:
+                    self._swapped.append((handler, handler.stream))
+                    handler.setStream(FileProxy(self._console, self._stream))
 
     def close(self) -> None:
         if self._started:
-            self._progress.stop()
+            self._live.stop()
+            for handler, stream in self._swapped:
+                handler.setStream(stream)
+            self._swapped.clear()
             self._started = False
+
+
+class LineProgress:
+    """Progress off a terminal: one plain line on ``stream`` every ``interval`` seconds, and the last one at the end.
+
+    Example::
+
+        job.wait(progress=LineProgress(interval=60))   # a line a minute in a CI log
+    """
+
+    def __init__(
+        self,
+        interval: float = 30.0,
+        stream: IO[str] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        prefix: str = "openai-batch: ",
+    ) -> None:
+        self._interval = interval
+        self._stream = stream
+        self._clock = clock
+        self._prefix = prefix
+        self._last_time: float | None = None
+        self._last: BatchProgress | None = None
+        self._printed: BatchProgress | None = None
+
+    def update(self, progress: BatchProgress) -> None:
+        self._last = progress
+        now = self._clock()
+        if self._last_time is None or now - self._last_time >= self._interval:
+            self._last_time = now
+            self._print(progress)
+
+    def _print(self, progress: BatchProgress) -> None:
+        stream = self._stream or sys.stderr
+        parts = [text for _, text in progress_parts(progress)]
+        stream.write(f"{self._prefix}{parts[0]} {', '.join(parts[1:])}\n")
+        stream.flush()
+        self._printed = progress
+
+    def close(self) -> None:
+        if self._last is not None and self._last is not self._printed:
+            self._print(self._last)
 
 
 class _CallbackSink:
@@ -194,8 +316,8 @@ def make_progress_sink(
         try:
             sinks.append(RichProgressBar())
         except ImportError:
-            # The bar is a nicety of the `cli` extra; without rich, waiting works the same.
-            pass
+            # The bar is a nicety of the `cli` extra; without rich, plain lines say the same.
+            sinks.append(LineProgress())
     elif progress is not None and progress is not False and progress != "auto":
         sinks.append(progress)
     return _FanOut(sinks)

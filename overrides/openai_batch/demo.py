@@ -6,7 +6,10 @@ it, create the batch, wait with a progress bar, download the results, and print 
 with a few results joined to their inputs by custom_id. The server is stopped at the end,
 whatever happens.
 
-Run: python -m openai_batch.demo [--requests N] [--speed S]
+Run: python -m openai_batch.demo [--requests N] [--speed S] [--out PATH]
+
+Everything lives in a temporary folder removed at exit, unless ``--out PATH`` keeps the
+results file: the summary says which.
 """
 
 from __future__ import annotations
@@ -60,12 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--speed", type=float, default=120.0, help="simulated seconds per real second")
+    parser.add_argument("--out", type=Path, default=None, help="keep the results file here (default: not kept)")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="openai-batch-demo-") as tmp:
         work = Path(tmp)
-        input_path, results_path = work / "requests.jsonl", work / "results.jsonl"
+        input_path = work / "requests.jsonl"
+        results_path = args.out.resolve() if args.out is not None else work / "results.jsonl"
         # 2 % of requests fail on purpose (chosen by a hash of custom_id) so the error file is exercised.
         with LocalServer(work / "server", speed=args.speed, fail_rate=0.02) as server:
             print(f"local Batch API server on {server.base_url}")
@@ -88,7 +93,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"batch finished: {final.status}")
                     summary = job.write_results(results_path)
 
-        print(f"\nresults: {summary.total:,} written to {results_path.name}")
+        where = (
+            str(results_path)
+            if args.out is not None
+            else f"{results_path.name} in a temporary folder removed at exit (keep it with --out PATH)"
+        )
+        print(f"\nresults: {summary.total:,} written to {where}")
         for outcome, count in sorted(summary.counts.items()):
             print(f"  {outcome:<10} {count:>6,}")
 

@@ -219,7 +219,7 @@ class Harness:
         return [page.data for page in pager.iter_pages()]
 
     async def lines(self, content: Any) -> list[bytes]:
-        iterator = content.iter_lines()
+        iterator = content.iter_byte_lines()
         if hasattr(iterator, "__aiter__"):
             return [line async for line in iterator]
         return list(iterator)

@@ -120,7 +120,7 @@ class Rig:
         return list(pager)
 
     async def lines(self, content: Any) -> list[bytes]:
-        iterator = content.iter_lines()
+        iterator = content.iter_byte_lines()
         if hasattr(iterator, "__aiter__"):
             return [line async for line in iterator]
         return list(iterator)
@@ -436,7 +436,7 @@ async def _(rig: Rig) -> object:
 async def _(rig: Rig) -> object:
     clock = iter(range(0, 10_000, 100))
     client = rig.client("in-progress")
-    return client.batches.wait("batch_1", deadline=150, progress=None, sleep=lambda s: None, clock=lambda: next(clock))
+    return client.batches.wait("batch_1", timeout=150, progress=None, sleep=lambda s: None, clock=lambda: next(clock))
 
 
 @path("job: input breaks a rule", InputValidationError, says="line", modes=("sync",))
@@ -501,7 +501,7 @@ path("cli: list answered 403", PermissionDeniedError, status=403, request_id=Tru
     cli(3, "status-403", "list")  # a status the client does not retry: the command line sleeps for real
 )
 path("cli: download answered 404", NotFoundError, status=404, request_id=True, has_request=True, modes=("sync",))(
-    cli(3, "status-404", "files", "download", "file-1", "--out", "{tmp}/out.jsonl")
+    cli(2, "status-404", "files", "download", "file-1", "--out", "{tmp}/out.jsonl")  # an unknown id: exit 2
 )
 path("cli: key inside OPENAI_BASE_URL", ConfigurationError, says="contains the API key", modes=("sync",))(
     cli(2, "unused", "list", base_url=lambda rig: f"https://gw.example/v1?key={KEY}")

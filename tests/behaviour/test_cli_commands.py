@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from openai_batch._exceptions import NotFoundError
+from openai_batch._exceptions import InternalServerError, NotFoundError
 from openai_batch.cli import _commands, main
 
 from tests.behaviour.workflow_fakes import FakeClient, read_results, write_chat_input
@@ -214,13 +214,29 @@ def test_wait_timeout_exits_5(
     assert f"gave up waiting for batch {batch.id}" in capsys.readouterr().err
 
 
-def test_api_error_exits_3(client: FakeClient, state: str, capsys: pytest.CaptureFixture[str]) -> None:
-    response = httpx.Response(404, request=httpx.Request("GET", "http://127.0.0.1/v1/batches/batch_x"))
+def test_unknown_batch_exits_2_and_api_error_exits_3(
+    client: FakeClient, state: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = httpx.Request("GET", "http://127.0.0.1/v1/batches/batch_x")
     client.server.faults["batches.retrieve"].append(
-        NotFoundError("No batch found with id 'batch_x'.", operation="retrieveBatch", response=response, body=None)
+        NotFoundError(
+            "No batch found with id 'batch_x'.",
+            operation="retrieveBatch",
+            response=httpx.Response(404, request=request),
+            body=None,
+        )
+    )
+    assert main(["status", "batch_x", "--state", state]) == 2  # an unknown id: the README's exit 2
+    err = capsys.readouterr().err
+    assert "NotFoundError: No batch found with id 'batch_x'." in err
+    assert "http://127.0.0.1/v1/batches/batch_x" in err
+    client.server.faults["batches.retrieve"].append(
+        InternalServerError(
+            "Boom.", operation="retrieveBatch", response=httpx.Response(500, request=request), body=None
+        )
     )
     assert main(["status", "batch_x", "--state", state]) == 3
-    assert "NotFoundError: No batch found with id 'batch_x'." in capsys.readouterr().err
+    assert "InternalServerError: Boom." in capsys.readouterr().err
 
 
 def test_unknown_job_exits_2(client: FakeClient, state: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -417,19 +417,39 @@ class TrackedStream(ChunkStream):
 
 
 @pytest.mark.anyio
-async def test_leaving_iter_lines_early_closes_the_response(mode: str) -> None:
+@pytest.mark.parametrize(("method", "expected"), [("iter_lines", "a"), ("iter_byte_lines", b"a")])
+async def test_leaving_iter_lines_early_closes_the_response(mode: str, method: str, expected: object) -> None:
     stream = TrackedStream([b"a\n", b"b\n", b"c\n"])
     _, handler = serving(stream)
     async with harness(mode, handler) as h:  # type: ignore[arg-type]
-        iterator = h.client.files.content("file-out").iter_lines()
+        iterator = getattr(h.client.files.content("file-out"), method)()
         if hasattr(iterator, "__aiter__"):
             first = await iterator.__anext__()
             await iterator.aclose()
         else:
             first = next(iterator)
             iterator.close()
-        assert first == b"a"
+        assert first == expected  # iter_lines gives str, as the official SDK; iter_byte_lines bytes
         assert stream.closed
+
+
+@pytest.mark.anyio
+async def test_text_iteration_yields_str_like_the_sdk(mode: str) -> None:
+    data = 'première ligne\n{"k": "é"}\n'.encode()
+    # Chunks cut inside a two-byte character: the text still decodes whole.
+    _, handler = serving(*(TrackedStream([data[:5], data[5:20], data[20:]]) for _ in range(2)))
+
+    async def collect(iterator: Iterator[str] | AsyncIterator[str]) -> list[str]:
+        if isinstance(iterator, AsyncIterator):
+            return [item async for item in iterator]
+        return list(iterator)
+
+    async with harness(mode, handler) as h:  # type: ignore[arg-type]
+        content = h.client.files.content("file-out")
+        lines = await collect(content.iter_lines())
+        text = await collect(content.iter_text())
+    assert lines == ["première ligne", '{"k": "é"}']
+    assert "".join(text) == data.decode()
 
 
 @pytest.mark.anyio

@@ -73,7 +73,7 @@ async def test_wait_deadline_names_the_batch(mode: str) -> None:
                 h.client.batches.wait(
                     "batch_w",
                     poll_interval=5.0,
-                    deadline=12.0,
+                    timeout=12.0,
                     progress=None,
                     sleep=advance if mode == "sync" else aadvance,
                     clock=lambda: now[0],

@@ -33,3 +33,18 @@ def test_import_does_not_load_the_workflow_until_asked() -> None:
         "assert 'openai_batch.workflow' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_name_in_the_exception_tree_is_importable_from_the_package() -> None:
+    import re
+
+    from openai_batch import _exceptions
+
+    tree = (_exceptions.__doc__ or "").split("::", 1)[1].split("\n\n", 2)[1]
+    drawn = set(re.findall(r"\b([A-Z][A-Za-z]+(?:Error|Timeout))\b", tree))
+    assert {"WorkflowError", "JobNotFoundError", "BatchWaitTimeout", "APITimeoutError"} <= drawn
+    for name in drawn:
+        assert name in openai_batch.__all__, name
+        assert isinstance(getattr(openai_batch, name), type) and issubclass(
+            getattr(openai_batch, name), openai_batch.OpenAIBatchError
+        ), name

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openai_batch._exceptions import InternalServerError, NotFoundError, RateLimitError
 from openai_batch._polling import PollSchedule, combined_status
-from openai_batch._progress import format_duration, make_progress_sink
+from openai_batch._progress import LineProgress, format_duration, make_progress_sink
 from openai_batch.workflow import BatchProgress, BatchWaitTimeout, RichProgressBar, async_wait_for_batch, wait_for_batch
 from openai_batch_api.models import Batch
 
@@ -166,8 +166,8 @@ def test_rich_bar_shows_phase_counts_elapsed_and_eta() -> None:
     text = stream.getvalue()
     assert "batch_1" in text
     assert "finalizing" in text
-    assert "120000/120000" in text
-    assert "1000 failed" in text
+    assert "120,000/120,000" in text
+    assert "1,000 failed" in text
     assert "elapsed 10:00" in text
 
 
@@ -198,3 +198,29 @@ def test_accepts_the_batches_resource_itself(tmp_path: Path) -> None:
     batch = wait_for_batch(client.batches, batch_id, sleep=time.sleep, clock=time.clock)
     assert batch.status == "completed"
     assert client.server.retrieves == 3
+
+
+def test_line_progress_prints_at_a_steady_interval_and_the_last_state() -> None:
+    stream = io.StringIO()
+    now = [0.0]
+    sink = LineProgress(interval=30, stream=stream, clock=lambda: now[0])
+    for second, done in [(0, 0), (10, 2), (29, 3), (30, 5), (45, 6), (50, 8)]:
+        now[0] = second
+        sink.update(BatchProgress(("b1", "b2"), "in_progress", 8, done, 0, elapsed=second, queued=1))
+    sink.close()
+    lines = stream.getvalue().splitlines()
+    assert [line.split(", ")[0] for line in lines] == [
+        "openai-batch: in progress 0/8",
+        "openai-batch: in progress 5/8",
+        "openai-batch: in progress 8/8",
+    ]
+    assert "1 queued" in lines[0] and "0/2 batches" in lines[0]
+
+
+def test_the_bar_names_queued_shards_and_finalizing_batches() -> None:
+    stream = io.StringIO()
+    bar = RichProgressBar(stream, force_terminal=False)
+    bar.update(BatchProgress(("b1", "b2", "b3"), "in_progress", 30, 12, 1, elapsed=5, queued=1, finalizing=1))
+    bar.close()
+    text = stream.getvalue()
+    assert "13/30" in text and "1 queued" in text and "1 finalizing" in text and "0/3 batches" in text

@@ -74,7 +74,7 @@ def test_120k_requests_three_batches_kill_9_and_resume(
     assert report["resumed"] is True
     assert [s["request_count"] for s in report["job"]["shards"]] == [50_000, 50_000, 20_000]
     assert report["results"]["counts"] == {"succeeded": REQUESTS}
-    assert f"{REQUESTS}/{REQUESTS}" in resumed.stderr  # the progress bar reached the end
+    assert f"{REQUESTS:,}/{REQUESTS:,}" in resumed.stderr  # the progress bar reached the end
 
     with BatchClient(api_key="sk-local-large", base_url=server.base_url) as client:
         batches = list(client.batches.list(limit=100))

@@ -74,14 +74,18 @@ def test_submit_wait_out_with_progress_and_tables(
 def test_api_errors_exit_3_and_never_show_the_key(
     server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["status", "batch_does_not_exist", "--state", str(tmp_path / "s.sqlite")]) == 3
+    assert main(["status", "batch_does_not_exist", "--state", str(tmp_path / "s.sqlite")]) == 2  # unknown id
     captured = capsys.readouterr()
-    assert "NotFoundError" in captured.err
+    assert "NotFoundError" in captured.err and f"{server.base_url}/batches/batch_does_not_exist" in captured.err
+    root = server.base_url.removesuffix("/v1")
+    assert main(["list", "--base-url", root]) == 2
+    assert f"--base-url {root}/v1" in capsys.readouterr().err
     wrong = "sk-wrong-key-SHOULD-NOT-LEAK-42"
     monkeypatch.setenv("OPENAI_API_KEY", wrong)
     assert main(["list", "--json"]) == 3
     captured = capsys.readouterr()
-    assert "AuthenticationError" in captured.err
+    assert "AuthenticationError" in captured.err and "OPENAI_API_KEY" in captured.err
+    assert json.loads(captured.out)["error"]["kind"] == "api"
     assert wrong not in captured.out + captured.err
     assert KEY not in captured.out + captured.err
 

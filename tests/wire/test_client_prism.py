@@ -73,7 +73,7 @@ def test_files(client: BatchClient, jsonl: Path, tmp_path: Path) -> None:
     data = content.read()
     assert isinstance(data, bytes)
     assert content.write_to(tmp_path / "out.jsonl").read_bytes() == data
-    assert b"".join(content.iter_lines()) == data.replace(b"\r", b"").replace(b"\n", b"")
+    assert b"".join(content.iter_byte_lines()) == data.replace(b"\r", b"").replace(b"\n", b"")
 
 
 @pytest.mark.anyio
@@ -101,4 +101,4 @@ async def test_files_async(aclient: AsyncBatchClient, jsonl: Path, tmp_path: Pat
     data = await content.read()
     assert isinstance(data, bytes)
     assert (await content.write_to(tmp_path / "out.jsonl")).read_bytes() == data
-    assert [line async for line in content.iter_lines()] == data.splitlines()
+    assert [line async for line in content.iter_byte_lines()] == data.splitlines()

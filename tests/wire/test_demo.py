@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from openai_batch import demo
@@ -21,3 +22,12 @@ def test_demo_runs_end_to_end_and_stops_its_server(capsys: pytest.CaptureFixture
     assert re.search(r"request-\d{5}: '.+\?'", out) or re.search(r"request-\d{5}: '.+\.'", out)
     # The server thread is gone: nothing left running.
     assert {t for t in threading.enumerate() if t.is_alive()} <= threads_before
+
+
+def test_the_demo_says_where_its_results_went(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kept = tmp_path / "kept.jsonl"
+    assert demo.main(["--requests", "10", "--speed", "2000", "--out", str(kept)]) == 0
+    assert f"results: 10 written to {kept}" in capsys.readouterr().out
+    assert len(kept.read_bytes().splitlines()) == 10
+    assert demo.main(["--requests", "10", "--speed", "2000"]) == 0
+    assert "in a temporary folder removed at exit (keep it with --out PATH)" in capsys.readouterr().out

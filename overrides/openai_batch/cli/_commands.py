@@ -17,7 +17,7 @@ import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
-from .._progress import ProgressOption
+from .._progress import LineProgress, ProgressOption
 from ..workflow import (
     DEFAULT_LIMITS,
     BatchLimits,
@@ -37,7 +37,8 @@ from ..workflow._queue import QueuePolicy
 from ..workflow._status import ended_badly
 from ..workflow._store import DEFAULT_STATE_PATH
 from . import _exit
-from ._output import Output
+from ._errors import UsageError
+from ._output import PIPE_TEXT_WIDTH, Output, shorten
 from ._values import MAX_USER_METADATA_KEYS
 
 if TYPE_CHECKING:
@@ -74,11 +75,12 @@ def _queue(args: argparse.Namespace) -> QueuePolicy:
 
 
 def _progress(args: argparse.Namespace, out: Output) -> ProgressOption:
-    if args.progress == "always":
-        return True
-    if args.progress == "never" or out.as_json:
+    """A bar on a terminal; off one (a log, CI, or stdout holding --json) a line every --progress-interval."""
+    if args.progress == "never":
         return None
-    return "auto"
+    if args.progress == "always" or sys.stderr.isatty():
+        return True
+    return LineProgress(interval=args.progress_interval)
 
 
 def _when(timestamp: object) -> str:
@@ -154,27 +156,28 @@ def _summary_exit(summary: ResultSummary) -> int:
 
 # --- rendering --------------------------------------------------------------------------
 def _show_job(out: Output, status: JobStatus, *, title: str | None = None) -> None:
+    # One short line (it fits 80 columns): the job id whole, then where it stands.
     out.line(
         title
-        or f"[bold]{status.job_id}[/bold]  {status.status}  {status.completed + status.failed}/{status.request_count} done, "
-        f"{status.failed} failed  ({status.endpoint}, {len(status.shards)} batch(es))"
+        or f"{status.job_id}  {status.status}  {status.completed + status.failed}/{status.request_count} done  "
+        f"{status.failed} failed  {len(status.shards)} {'batch' if len(status.shards) == 1 else 'batches'}  "
+        f"{status.endpoint}"
     )
     out.table(
-        None,
-        ["shard", "batch", "status", "requests", "completed", "failed", "attempt", "errors"],
+        ["shard", "batch", "status", "done", "failed", "attempt", "errors"],
         (
             [
                 s.index,
                 s.batch_id or "-",
                 s.status,
-                s.request_count,
-                s.completed,
+                f"{s.completed + s.failed}/{s.request_count}",
                 s.failed,
                 s.attempt,
                 format_errors(list(s.errors)),
             ]
             for s in status.shards
         ),
+        shorten={"errors"},
     )
 
 
@@ -196,16 +199,16 @@ def _show_batch(out: Output, batch: Batch) -> None:
     ]
     errors = batch_errors(batch)
     if errors:
-        rows.append(["errors", format_errors(errors)])
+        rows.append(["errors", shorten(format_errors(errors), PIPE_TEXT_WIDTH)])
     metadata = batch_metadata(batch)
     if metadata:
-        rows.append(["metadata", ", ".join(f"{k}={v}" for k, v in metadata.items())])
-    out.table(None, ["field", "value"], rows)
+        rows.append(["metadata", shorten(", ".join(f"{k}={v}" for k, v in metadata.items()), PIPE_TEXT_WIDTH)])
+    out.table(["field", "value"], rows)
 
 
 def _show_summary(out: Output, summary: ResultSummary) -> None:
     out.line(f"wrote {summary.total} result(s) to {summary.path}")
-    out.table(None, ["outcome", "requests"], sorted(summary.counts.items()))
+    out.table(["outcome", "requests"], sorted(summary.counts.items()))
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -216,7 +219,7 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
     if out.as_json:
         out.emit(report.to_dict())
     elif report.ok:
-        out.line(f"[green]ok[/green]: {report.format()}")
+        out.line(f"ok: {report.format()}")
     else:
         sys.stderr.write(report.format() + "\n")
     return _exit.OK if report.ok else _exit.VALIDATION
@@ -253,12 +256,14 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
         )
         # From here on an interrupted run says how to resume this very job.
         args.resume_command = resume_command(list(args.argv), job.job_id)
+        args.job_id = job.job_id
         if args.new:
-            out.line(f"new job [bold]{job.job_id}[/bold]; resume it with: {args.resume_command}")
+            out.line(f"new job {job.job_id}; resume it with: {args.resume_command}")
         elif job.resumed:
-            out.line(f"resuming job [bold]{job.job_id}[/bold]: nothing already sent is sent again")
+            out.line(f"resuming job {job.job_id}: nothing already sent is sent again")
         job.start(deadline=args.timeout)
         status = job.status()
+        args.batch_ids = status.batch_ids
         result: dict[str, Any] = {"job_id": job.job_id, "resumed": job.resumed, "job": status.to_dict()}
         _show_job(out, status)
         if status.queued and not args.wait:
@@ -426,7 +431,7 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
     for b in batches:
         total, completed, failed = batch_counts(b)
         rows.append([b.id, b.status, b.endpoint, f"{completed + failed}/{total}", failed, _when(b.created_at)])
-    out.table(None, ["batch", "status", "endpoint", "done", "failed", "created"], rows)
+    out.table(["batch", "status", "endpoint", "done", "failed", "created"], rows)
     return _exit.OK
 
 
@@ -457,7 +462,7 @@ def cmd_jobs(args: argparse.Namespace, out: Output) -> int:
     if out.as_json:
         out.emit(records)
     else:
-        out.table(None, ["job", "input", "requests", "batches", "status", "created"], table)
+        out.table(["job", "input", "requests", "batches", "status", "created"], table)
     return _exit.OK
 
 
@@ -510,15 +515,13 @@ def cmd_files(args: argparse.Namespace, out: Output) -> int:
             if out.as_json:
                 out.emit([f.to_dict() for f in files])
             else:
-                out.table(None, ["file", "name", "purpose", "bytes", "created"], (_file_row(f) for f in files))
+                out.table(["file", "name", "purpose", "bytes", "created"], (_file_row(f) for f in files))
         elif action == "upload":
             if args.purpose == "batch" and not args.no_validate:
                 uploaded = upload_batch_file(client, args.file, endpoint=args.endpoint)
             else:
                 uploaded = client.files.create(file=Path(args.file), purpose=args.purpose)
-            out.emit(uploaded.to_dict()) if out.as_json else out.line(
-                f"uploaded {args.file} as [bold]{uploaded.id}[/bold]"
-            )
+            out.emit(uploaded.to_dict()) if out.as_json else out.line(f"uploaded {args.file} as {uploaded.id}")
         elif action == "download":
             written = client.files.content(args.file_id).write_to(args.out)
             out.emit({"file_id": args.file_id, "path": str(written)}) if out.as_json else out.line(
@@ -532,25 +535,12 @@ def cmd_files(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     try:
-        from ..server import run
+        from ..server.arguments import serve_from_args
     except ImportError as exc:
         raise UsageError(
             f"the local server needs the `server` extra (pip install 'openai-batch-client[server]'): {exc}"
         ) from None
-    import logging
-
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    options: dict[str, Any] = {}
-    for name in ("throughput", "fail_custom_id_pattern", "fail_rate", "enqueued_token_limit"):
-        value = getattr(args, name)
-        if value is not None:
-            options[name] = value
-    run(host=args.host, port=args.port, data_dir=args.data_dir, speed=args.speed, log_level=args.log_level, **options)
-    return _exit.OK
-
-
-class UsageError(Exception):
-    """A command was asked something it cannot do as given (exit 2)."""
+    return serve_from_args(args)
 
 
 COMMANDS: dict[str, Command] = {

@@ -8,15 +8,14 @@ was already created and billed.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import NoReturn
 
+from ._errors import CommandLineError
 from ._exit import EXIT_CODES_HELP
 from ._values import (
     attempts,
     batch_endpoint,
     completion_window,
-    fraction,
     job_id,
     max_bytes,
     max_embedding_inputs,
@@ -25,18 +24,19 @@ from ._values import (
     model_tokens,
     non_negative,
     output_expiry,
-    port,
     positive,
     positive_int,
 )
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An argument error is one line on stderr (naming the command and the flag), then exit 2."""
+    """An argument error is one line (naming the command and the flag), then exit 2.
+
+    The line is printed by ``main``: on stderr, or as the JSON document under ``--json``.
+    """
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-        raise SystemExit(2)
+        raise CommandLineError(self.prog, message)
 
 
 EXAMPLES = (
@@ -105,7 +105,14 @@ def _wait_options(parser: argparse.ArgumentParser) -> None:
         "--progress",
         choices=["auto", "always", "never"],
         default="auto",
-        help="progress bar on stderr: auto = when stderr is a terminal and not --json (default)",
+        help="progress on stderr: auto = a bar on a terminal, else a line every --progress-interval (default)",
+    )
+    parser.add_argument(
+        "--progress-interval",
+        type=positive,
+        default=30.0,
+        metavar="S",
+        help="off a terminal, seconds between two progress lines (default 30)",
     )
 
 
@@ -161,6 +168,15 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("openai-batch-client")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common(suppress=True)
     parser = OneLineParser(
@@ -170,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_common(suppress=False)],
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser)
 
     def command(name: str, help: str, epilog: str | None = None) -> argparse.ArgumentParser:
@@ -330,18 +347,16 @@ def build_parser() -> argparse.ArgumentParser:
     delete = file_command("delete", "delete a file")
     delete.add_argument("file_id", metavar="FILE_ID")
 
-    serve = command(
+    # `serve` runs a server, not a job: its own flags only (no --state, --base-url or --json),
+    # defined once with `python -m openai_batch.server`.
+    from ..server.arguments import SERVE_EXAMPLES, add_server_arguments
+
+    serve = commands.add_parser(
         "serve",
-        "run the local Batch API server (needs the `server` extra)",
-        "example:\n  OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=sk-local openai-batch submit in.jsonl --wait",
+        help="run the local Batch API server (needs the `server` extra)",
+        description="Run the local Batch API server on this machine, in the foreground, until Ctrl-C.",
+        epilog=SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=port, default=8000)
-    serve.add_argument("--data-dir", default=None, help="state directory (default: a temporary one)")
-    serve.add_argument("--speed", type=positive, default=60.0, help="simulated seconds per real second (default 60)")
-    serve.add_argument("--throughput", type=positive, default=None, help="requests per simulated second")
-    serve.add_argument("--fail-custom-id-pattern", default=None, help="regex of custom_ids that fail")
-    serve.add_argument("--fail-rate", type=fraction, default=None, help="fraction of requests that fail (0 to 1)")
-    serve.add_argument("--enqueued-token-limit", type=positive_int, default=None)
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    add_server_arguments(serve)
     return parser

@@ -2,7 +2,9 @@
 
 Each operation is one flow function (module level, shared); `Batches` and
 `AsyncBatches` only pick the runner. Every method takes per-call `timeout=` and
-`max_retries=` overrides.
+`max_retries=` overrides, except `wait`: its `timeout` is the wait's deadline (as the command
+line's ``--timeout``) and each poll's HTTP timeout is `request_timeout`. Every returned batch
+has its `metadata` as a plain dict, as the official SDK gives (see `_plain`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .._core import AsyncRuntime, HttpCall, SyncRuntime, generated_request
 from .._fast_models import builder
 from .._ids import require_id
 from .._pagination import AsyncPage, PageData, SyncPage, page_data
+from .._plain import plain_batch
 from .._types import TimeoutTypes
 
 if TYPE_CHECKING:
@@ -29,8 +32,19 @@ __all__ = ["AsyncBatches", "Batches"]
 
 # The generated parsers cost more CPU than the HTTP exchange itself: bodies are built by
 # `_fast_models` (the same generated model objects, see there).
-_build_batch = builder(Batch)
-_build_list = builder(ListBatchesResponse)
+_fast_batch = builder(Batch)
+_fast_list = builder(ListBatchesResponse)
+
+
+def _build_batch(data: Any) -> Batch:
+    return plain_batch(_fast_batch(data))
+
+
+def _build_list(data: Any) -> ListBatchesResponse:
+    page = _fast_list(data)
+    for batch in page.data:
+        plain_batch(batch)
+    return page
 
 
 def _create_payload(
@@ -106,7 +120,7 @@ class Batches:
         sent, token = _idempotency.tokenize_metadata(metadata)
         payload = _create_payload(input_file_id, endpoint, completion_window, sent, output_expires_after)
         flow = _idempotency.create_batch(payload, token, context.max_retries, self._runtime.policy)
-        return self._runtime.run("createBatch", flow, context)
+        return plain_batch(self._runtime.run("createBatch", flow, context))
 
     def retrieve(self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None) -> Batch:
         runtime = self._runtime
@@ -141,20 +155,25 @@ class Batches:
         *,
         poll_interval: float = 5.0,
         max_interval: float = 60.0,
-        deadline: float | None = None,
+        timeout: float | None = None,
         on_progress: Callable[[BatchProgress], None] | None = None,
         progress: ProgressOption = "auto",
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
-        timeout: TimeoutTypes | None = None,
+        request_timeout: TimeoutTypes | None = None,
         max_retries: int | None = None,
     ) -> Batch:
         """Poll until the batch is completed, failed, expired or cancelled, and return it.
 
         Backs off from `poll_interval` to `max_interval`, keeps polling through transient
-        errors, and raises `BatchWaitTimeout` after `deadline` seconds. A progress bar is
-        drawn when stderr is a terminal; `on_progress` is called on every poll either way.
-        `timeout` and `max_retries` apply to each poll.
+        errors, and raises `BatchWaitTimeout` after `timeout` seconds (the wait's deadline,
+        like the command line's ``--timeout``; ``None`` waits for as long as it takes). A
+        progress bar is drawn when stderr is a terminal; `on_progress` is called on every poll
+        either way. `request_timeout` and `max_retries` apply to each poll's HTTP request.
+
+        Example::
+
+            batch = client.batches.wait(batch.id, timeout=3600)   # BatchWaitTimeout after an hour
         """
         # Imported here: the poller and its progress display are not needed by callers who never wait.
         from .._polling import wait_for_batch
@@ -164,14 +183,14 @@ class Batches:
         class _Polls:
             # The poller calls retrieve(batch_id) only; this carries the per-call options.
             def retrieve(self, batch_id: str) -> Batch:
-                return batches.retrieve(batch_id, timeout=timeout, max_retries=max_retries)
+                return batches.retrieve(batch_id, timeout=request_timeout, max_retries=max_retries)
 
         return wait_for_batch(
             _Polls(),
             batch_id,
             poll_interval=poll_interval,
             max_interval=max_interval,
-            deadline=deadline,
+            deadline=timeout,
             on_progress=on_progress,
             progress=progress,
             sleep=sleep,
@@ -207,7 +226,7 @@ class AsyncBatches:
         sent, token = _idempotency.tokenize_metadata(metadata)
         payload = _create_payload(input_file_id, endpoint, completion_window, sent, output_expires_after)
         flow = _idempotency.create_batch(payload, token, context.max_retries, self._runtime.policy)
-        return await self._runtime.run("createBatch", flow, context)
+        return plain_batch(await self._runtime.run("createBatch", flow, context))
 
     async def retrieve(
         self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None
@@ -246,29 +265,29 @@ class AsyncBatches:
         *,
         poll_interval: float = 5.0,
         max_interval: float = 60.0,
-        deadline: float | None = None,
+        timeout: float | None = None,
         on_progress: Callable[[BatchProgress], None] | None = None,
         progress: ProgressOption = "auto",
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] | None = None,
-        timeout: TimeoutTypes | None = None,
+        request_timeout: TimeoutTypes | None = None,
         max_retries: int | None = None,
     ) -> Batch:
-        """The async twin of `Batches.wait`."""
+        """The async twin of `Batches.wait`: `timeout` is the wait's deadline, `request_timeout` each poll's."""
         from .._polling import async_wait_for_batch
 
         batches = self
 
         class _Polls:
             async def retrieve(self, batch_id: str) -> Batch:
-                return await batches.retrieve(batch_id, timeout=timeout, max_retries=max_retries)
+                return await batches.retrieve(batch_id, timeout=request_timeout, max_retries=max_retries)
 
         return await async_wait_for_batch(
             _Polls(),
             batch_id,
             poll_interval=poll_interval,
             max_interval=max_interval,
-            deadline=deadline,
+            deadline=timeout,
             on_progress=on_progress,
             progress=progress,
             sleep=sleep,

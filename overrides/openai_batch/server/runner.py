@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import socket
 import tempfile
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 import uvicorn
@@ -209,6 +211,14 @@ class LocalServer:
         self.stop()
 
 
+class _Terminated(Exception):
+    """SIGTERM, turned into an exception so the data directory is cleaned up on the way out."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
 def run(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -220,10 +230,28 @@ def run(
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C / SIGTERM): the `openai-batch serve` command.
 
-    Without `data_dir`, state lives in a temporary directory removed on exit.
-    Options are those of ServerOptions.
+    Without `data_dir`, state lives in a temporary directory removed on exit, whether the
+    server stops on Ctrl-C or SIGTERM. Options are those of ServerOptions; without
+    ``required_api_key`` the key in ``OPENAI_BATCH_SERVER_API_KEY`` (when set) is the only
+    one accepted.
     """
+    if "required_api_key" not in options:
+        options["required_api_key"] = os.environ.get("OPENAI_BATCH_SERVER_API_KEY") or None
     server_options = build_options(speed=speed, **options)
+    # uvicorn stops gracefully on SIGTERM and then re-raises it; the default action would end the
+    # process on the spot and leave the temporary directory behind, so it becomes an exception.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    try:
+        _serve(host, port, data_dir, server_options, log_level)
+    except (KeyboardInterrupt, _Terminated):
+        logger.info("local Batch API server stopped")
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(host: str, port: int, data_dir: str | Path | None, server_options: ServerOptions, log_level: str) -> None:
     with tempfile.TemporaryDirectory(prefix="openai-batch-server-") as temp:
         directory = Path(data_dir) if data_dir is not None else Path(temp)
         state = build_state(directory, server_options)
@@ -231,11 +259,13 @@ def run(
         processor.start()
         try:
             logger.info(
-                "local Batch API server: base URL http://%s:%d/v1, data in %s, speed x%g",
+                "local Batch API server: base URL http://%s:%d/v1, data in %s%s, speed x%g, %s",
                 host,
                 port,
                 directory,
+                "" if data_dir is not None else " (temporary: removed when the server stops)",
                 server_options.speed,
+                "accepting only the configured key" if server_options.required_api_key else "accepting any key",
             )
             uvicorn.Server(_config(state, log_level=log_level, in_thread=False, host=host, port=port)).run()
         finally:
