@@ -12,7 +12,7 @@ from openai_batch import AsyncBatchClient, BatchClient
 from openai_batch.server import LocalServer
 from openai_batch.workflow import BatchLimits, BatchProgress, Job
 
-from tests.fixtures.local_server import input_file
+from tests.fixtures.local_server import ROOMY_QUEUE, input_file
 
 pytestmark = pytest.mark.wire
 
@@ -38,7 +38,9 @@ async def test_sharded_job_sent_sync_is_waited_on_async_and_every_result_joined(
     progress: list[BatchProgress] = []
     with (
         BatchClient(api_key="sk-local-test", base_url=local_server.base_url) as client,
-        Job.submit(client, src, state=tmp_path / "jobs.sqlite", limits=BatchLimits(max_requests=10)) as job,
+        Job.submit(
+            client, src, state=tmp_path / "jobs.sqlite", limits=BatchLimits(max_requests=10), queue=ROOMY_QUEUE
+        ) as job,
     ):
         assert len(job.status().batch_ids) == 3
         async with AsyncBatchClient(api_key="sk-local-test", base_url=local_server.base_url) as aclient:

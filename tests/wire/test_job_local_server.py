@@ -13,7 +13,7 @@ from openai_batch import AsyncBatchClient, BatchClient
 from openai_batch.server import LocalServer, ManualClock
 from openai_batch.workflow import JOB_METADATA_KEY, BatchLimits, Job, Outcome, async_wait_for_batch, wait_for_batch
 
-from tests.fixtures.local_server import input_file
+from tests.fixtures.local_server import ROOMY_QUEUE, input_file
 
 pytestmark = pytest.mark.wire
 
@@ -75,7 +75,15 @@ def test_expired_batches_keep_finished_results_and_the_rest_is_resubmitted(
     client = make_client(server)
     engine = server.state.engine
     src = write_input(tmp_path / "in.jsonl", 10)
-    with Job.submit(client, src, state=tmp_path / "jobs.sqlite", limits=BatchLimits(max_requests=4)) as job:
+    # One attempt: the expired requests are resubmitted by hand here (automatic retries: test_job_queue).
+    with Job.submit(
+        client,
+        src,
+        state=tmp_path / "jobs.sqlite",
+        limits=BatchLimits(max_requests=4),
+        queue=ROOMY_QUEUE,
+        max_attempts=1,
+    ) as job:
         first, second, third = job.status().batch_ids
         clock.advance(1)
         engine.tick()  # validating -> in_progress
@@ -112,7 +120,9 @@ def test_cancel_harvests_what_finished(
     server = local_server_factory(clock=clock, validating_seconds=1, cancelling_seconds=1, throughput=1.0)
     client = make_client(server)
     src = write_input(tmp_path / "in.jsonl", 6)
-    with Job.submit(client, src, state=tmp_path / "jobs.sqlite", limits=BatchLimits(max_requests=3)) as job:
+    with Job.submit(
+        client, src, state=tmp_path / "jobs.sqlite", limits=BatchLimits(max_requests=3), queue=ROOMY_QUEUE
+    ) as job:
         clock.advance(1)
         server.state.engine.tick()
         clock.advance(1)
@@ -128,22 +138,19 @@ def test_cancel_harvests_what_finished(
     assert outcomes.count(Outcome.CANCELLED) == 4
 
 
-def test_token_limit_failure_is_reported_and_retried_after_a_delay(
+def test_a_token_limit_failure_is_queued_again_and_succeeds(
     local_server_factory: Callable[..., LocalServer], make_client: Callable[..., BatchClient], tmp_path: Path
 ) -> None:
     server = local_server_factory(throughput=1000.0, token_limit_batches=1)
     client = make_client(server)
     src = write_input(tmp_path / "in.jsonl", 4)
     with Job.submit(client, src, state=tmp_path / "jobs.sqlite") as job:
-        status = job.wait(**FAST_POLL)
-        (shard,) = status.shards
-        assert shard.status == "failed"
-        assert shard.errors[0]["code"] == "token_limit_exceeded"
-        slept: list[float] = []
-        assert job.retry_failed(delay=60, sleep=slept.append) == [0]
-        assert slept == [60]
         final = job.wait(**FAST_POLL)
-        assert final.succeeded
+        (shard,) = final.shards
+        assert final.succeeded and shard.status == "completed" and shard.attempt == 2
+        history = job.store.attempts(job.job_id)
+        assert [(attempt, status) for _, attempt, _, status, _ in history] == [(1, "failed"), (2, "completed")]
+        assert history[0][4][0]["code"] == "token_limit_exceeded"
         assert job.write_results(tmp_path / "out.jsonl").counts == {"succeeded": 4}
     assert len(list(client.files.list(purpose="batch"))) == 1  # the upload was reused
 
