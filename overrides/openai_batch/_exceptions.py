@@ -7,7 +7,9 @@ Our exception hierarchy::
     ├── WorkflowError                   a job-level problem (openai_batch.workflow)
     │   ├── InputValidationError        the input file breaks a Batch API rule (lists each line)
     │   ├── BatchWaitTimeout            waiting passed its deadline (names the batches)
-    │   └── JobError                    a recorded job cannot go on (JobNotFoundError: unknown id)
+    │   └── JobError                    a recorded job cannot go on
+    │       ├── JobNotFoundError        no job or batch with this id in the state file
+    │       └── JobConflictError        resuming with other options, origin or input than the job's
     └── APIError                        a call to the API failed (.operation, .request)
         ├── APIConnectionError          no usable response: refused, reset, DNS, TLS ...
         │   └── APITimeoutError         connect/read/write/pool timeout

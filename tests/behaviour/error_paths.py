@@ -50,7 +50,15 @@ from openai_batch import (
     UnprocessableEntityError,
 )
 from openai_batch._secret import Secret
-from openai_batch.workflow import BatchWaitTimeout, InputValidationError, Job, JobError, JobNotFoundError
+from openai_batch.workflow import (
+    BatchLimits,
+    BatchWaitTimeout,
+    InputValidationError,
+    Job,
+    JobConflictError,
+    JobError,
+    JobNotFoundError,
+)
 
 KEY = "sk-proj-ECHOKEY-7d41c9a2b8e0f3"
 KEY_BYTES = KEY.encode()
@@ -454,6 +462,15 @@ async def _(rig: Rig) -> object:
 @path("job: input file missing", JobError, says="does not exist", modes=("sync",))
 async def _(rig: Rig) -> object:
     return Job.submit(rig.client("status-500"), rig.tmp / "missing.jsonl", state=rig.tmp / "jobs.sqlite")
+
+
+@path("job: resumed with other options", JobConflictError, says="other options", modes=("sync",))
+async def _(rig: Rig) -> object:
+    good = rig.input_file([chat_line("a"), chat_line("b")])
+    client = rig.client("status-500")
+    # Recorded (nothing sent), then asked for again with another shard limit.
+    Job.prepare(client, good, state=rig.tmp / "jobs.sqlite").close()
+    return Job.prepare(client, good, state=rig.tmp / "jobs.sqlite", limits=BatchLimits(max_requests=1))
 
 
 @path("job: unknown job id", JobNotFoundError, says="no job", modes=("sync",))
