@@ -511,18 +511,22 @@ def _plain_chat(body: Mapping[str, Any]) -> tuple[int | None, list[str] | None]:
     The common case, counted exactly as ``_walk_chat`` would, without its general walk.
     """
     messages = body.get("messages")
-    if type(messages) is not list or any(key in body for key in _CHAT_EXTRAS):
+    if type(messages) is not list or "tools" in body or "functions" in body:
+        return None, None
+    if "response_format" in body or "prediction" in body:
         return None, None
     texts: list[str] = []
+    append = texts.append
     for message in messages:
         if type(message) is not dict or len(message) != 2:
             return None, None
-        role, content = message.get("role"), message.get("content")
+        role = message.get("role")
+        content = message.get("content")
         if type(role) is not str or type(content) is not str:
             return None, None
-        texts.append(role)
+        append(role)
         if content:
-            texts.append(content)
+            append(content)
     return REQUEST_OVERHEAD + MESSAGE_OVERHEAD * len(messages), texts
 
 
@@ -543,14 +547,14 @@ class TokenCounter:
         counter.totals()    # {"gpt-4o-mini": 1234567}
     """
 
-    # Characters of text held before a block is counted: bounds memory, amortises the passes.
-    _BLOCK = 1 << 22
+    # Texts held before a block is counted: bounds memory (a few MB), amortises the passes.
+    _BLOCK_TEXTS = 20_000
 
     def __init__(self, estimator: TokenEstimator | None = None) -> None:
         self._estimator = estimator or TokenEstimator()
         self._totals: dict[str | None, int] = {}
         self._pending: dict[tuple[str | None, str], list[str]] = {}
-        self._pending_size = 0
+        self._pending_count = 0
         self._encoders: dict[str, Encoder | None] = {}
         self._encodings: dict[str | None, str] = {}
 
@@ -561,7 +565,7 @@ class TokenCounter:
     def add(self, endpoint: str, body: Mapping[str, Any]) -> None:
         """Count one request ``body`` sent to ``endpoint``."""
         model = body.get("model")
-        model_name = model if isinstance(model, str) else _default_model(endpoint)
+        model_name = model if type(model) is str else _default_model(endpoint)
         encoding = self._encodings.get(model_name)
         if encoding is None:
             encoding = self._encodings[model_name] = encoding_for_model(model_name)
@@ -572,23 +576,32 @@ class TokenCounter:
             tally = _Tally()
             _WALKERS.get(endpoint, _walk_other)(self._estimator, body, tally)
             fixed, texts = tally.fixed, [text for text in tally.texts if text]
-        self._totals[model_name] = self._totals.get(model_name, 0) + fixed
+        totals = self._totals
+        totals[model_name] = totals.get(model_name, 0) + fixed
         encoder = self._encoders[encoding]
         if encoder is not None:
-            self._totals[model_name] += sum(len(encoder.encode_ordinary(text)) for text in texts)
+            totals[model_name] += sum(len(encoder.encode_ordinary(text)) for text in texts)
             return
-        self._pending.setdefault((model_name, encoding), []).extend(texts)
-        self._pending_size += sum(map(len, texts))
-        if self._pending_size >= self._BLOCK:
+        key = (model_name, encoding)
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = []
+        pending += texts
+        self._pending_count += len(texts)
+        if self._pending_count >= self._BLOCK_TEXTS:
             self._flush()
 
     def _flush(self) -> None:
         for (key, encoding), texts in self._pending.items():
+            ascii_texts = [text for text in texts if text.isascii()]
+            # Non-ASCII weights are rounded up per text (as each would be alone): count those one by one.
+            others = sum(rule_tokens(text, encoding) for text in texts if not text.isascii())
             # Counted alone, a single space or tab is 1 token (the rule's minimum); joined, 0.
-            lone = sum(1 for text in texts if len(text) == 1 and text in " \t")
-            self._totals[key] = self._totals.get(key, 0) + rule_tokens(TEXT_SEPARATOR.join(texts), encoding) + lone
+            lone = sum(1 for text in ascii_texts if len(text) == 1 and text in " \t")
+            joined = rule_tokens(TEXT_SEPARATOR.join(ascii_texts), encoding) if ascii_texts else 0
+            self._totals[key] = self._totals.get(key, 0) + joined + lone + others
         self._pending.clear()
-        self._pending_size = 0
+        self._pending_count = 0
 
     def totals(self) -> dict[str | None, int]:
         """Tokens so far per model (``None`` for requests without one)."""

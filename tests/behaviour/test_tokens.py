@@ -302,3 +302,34 @@ def test_the_rule_stays_within_its_stated_margin_of_real_tokens() -> None:
                 assert guess >= STATED_MARGIN * actual, (row["category"], encoding, sample["text"][:60])
             # What a shard adds up is never under the real total.
             assert sum(estimated) >= sum(real), (row["category"], encoding)
+
+
+def test_the_counter_sums_exactly_what_each_request_would_count_alone() -> None:
+    from openai_batch._tokens import TEXT_SEPARATOR, TokenCounter
+
+    estimator = TokenEstimator(use_tiktoken=False)
+    texts = ["hello  world\n\n  x", "  ", " ", "\t", "Ünïcödé 漢字 😀", "123 456", "a.b,c", "\n", "end.", "", "x" * 9]
+    bodies: list[tuple[str, dict[str, object]]] = []
+    for text in texts:
+        bodies.append(("/v1/chat/completions", {"model": "gpt-4o", "messages": [{"role": "user", "content": text}]}))
+        bodies.append(
+            ("/v1/chat/completions", {"model": "gpt-4", "messages": [{"role": "system", "content": text, "name": "n"}]})
+        )
+        bodies.append(("/v1/embeddings", {"model": "text-embedding-3-small", "input": [text, text]}))
+        bodies.append(("/v1/responses", {"model": "gpt-4o", "input": text, "instructions": "be brief"}))
+        bodies.append(
+            (
+                "/v1/chat/completions",
+                {"model": "gpt-4o", "messages": [{"role": "user", "content": text}], "tools": [{"type": "function"}]},
+            )
+        )
+    expected: dict[str | None, int] = {}
+    counter = TokenCounter(estimator)
+    for endpoint, body in bodies:
+        model = body["model"]
+        assert isinstance(model, str)
+        expected[model] = expected.get(model, 0) + estimator.body_tokens(endpoint, body)
+        counter.add(endpoint, body)
+    assert counter.totals() == expected
+    # The separator splits runs and counts nothing of its own.
+    assert rule_tokens(TEXT_SEPARATOR.join(["abcd", "efgh"])) == rule_tokens("abcd") + rule_tokens("efgh")
