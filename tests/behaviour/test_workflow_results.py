@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from openai_batch.workflow import Outcome, RequestError, parse_result_line
@@ -51,3 +52,26 @@ def test_bad_lines_name_their_source() -> None:
         parse_result_line(b"{", source="out.jsonl")
     with pytest.raises(ValueError, match="no custom_id"):
         parse_result_line(b'{"response": null}')
+
+
+def test_stored_lines_read_back_exactly_in_any_order(tmp_path: Path) -> None:
+    import random
+
+    from openai_batch.workflow import JobStore
+    from openai_batch.workflow._join import _ResultReader
+
+    lines = [(f'{{"custom_id": "r{i}", "pad": "{"x" * (i % 300)}"}}\n').encode() for i in range(5_000)]
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b"".join(lines))
+    offsets, position = [], 0
+    for line in lines:
+        offsets.append((position, len(line)))
+        position += len(line)
+    with JobStore(tmp_path / "jobs.sqlite") as store:
+        key = store.add_result_file("job_x", 0, "file-1", str(path), len(lines))
+        for order in (list(range(len(lines))), random.Random(7).sample(range(len(lines)), len(lines))):
+            reader = _ResultReader(store, "job_x")
+            try:
+                assert all(reader.read(key, *offsets[i]) == lines[i] for i in order)
+            finally:
+                reader.close()

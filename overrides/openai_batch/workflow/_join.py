@@ -59,22 +59,40 @@ def _input_lines(shards: Sequence[ShardRow]) -> Iterator[tuple[str, bytes, Shard
 
 
 class _ResultReader:
-    """Reads stored result lines from the job's result files, keeping each file open once."""
+    """Reads stored result lines from the job's result files, keeping each file open once.
+
+    The service usually writes results in about the order of the input, so lines are
+    mostly asked for in file order: a window of the file is read ahead once and lines are
+    sliced from it; a line far from the window is read on its own (one positioned read).
+    """
+
+    _WINDOW = 1 << 20
+    # How far past the window's end a line may start and still count as "next".
+    _NEAR = 1 << 16
 
     def __init__(self, store: JobStore, job_id: str) -> None:
         self._files = store.result_files(job_id)
         self._open: dict[int, int] = {}
+        self._window: dict[int, tuple[int, bytes]] = {}
 
     def read(self, file_key: int, offset: int, length: int) -> bytes:
         fd = self._open.get(file_key)
         if fd is None:
             fd = self._open[file_key] = os.open(self._files[file_key][1], os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        # One positioned read per line: no seek, no buffer to refill.
+        start, data = self._window.get(file_key, (0, b""))
+        end = start + len(data)
+        if start <= offset and offset + length <= end:
+            return data[offset - start : offset - start + length]
+        if end <= offset < end + self._NEAR:
+            data = os.pread(fd, max(self._WINDOW, length), offset)
+            self._window[file_key] = (offset, data)
+            return data[:length]
         return os.pread(fd, length, offset)
 
     def close(self) -> None:
         for fd in self._open.values():
             os.close(fd)
+        self._window.clear()
 
 
 def _not_stored(custom_id: str, owner: ShardRow) -> BatchResult:
