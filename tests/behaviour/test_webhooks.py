@@ -255,3 +255,11 @@ def test_settings_are_checked() -> None:
         WebhookReceiver(SECRET, tolerance=-1)
     with pytest.raises(ValueError, match="remember"):
         WebhookReceiver(SECRET, remember=0)
+
+
+def test_without_the_extra_the_error_says_which_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "standardwebhooks", None)  # what an absent package looks like to import
+    with pytest.raises(ImportError, match=r"openai-batch-client\[webhooks\]"):
+        WebhookReceiver(SECRET)
