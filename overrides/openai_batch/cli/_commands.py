@@ -543,6 +543,49 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     return serve_from_args(args)
 
 
+def _usd(value: float | None) -> str:
+    # Cents for whole dollars; small files' fractions of a cent still show their figure.
+    if value is None:
+        return "unbounded"
+    return f"${value:,.2f}" if value >= 1 else f"${value:.6f}"
+
+
+def cmd_estimate(args: argparse.Namespace, out: Output) -> int:
+    from ..pricing import PriceTableError, estimate_file_cost, load_prices
+
+    try:
+        prices = load_prices(args.prices)
+    except PriceTableError as exc:
+        raise UsageError(f"{exc} (fix the file given to --prices)") from None
+    estimate = estimate_file_cost(args.file, prices)
+    if out.as_json:
+        out.emit(estimate.to_dict())
+        return _exit.OK
+    rows = [
+        [
+            row.model or "(none)",
+            row.requests,
+            row.input_tokens,
+            row.max_output_tokens if row.bounded else f"unbounded ({row.unbounded_requests} req.)",
+            _usd(row.low_usd) if row.known else "unknown model",
+            _usd(row.high_usd) if row.known else "unknown model",
+        ]
+        for row in estimate.models
+    ]
+    out.table(["model", "requests", "input tokens", "max output tokens", "low", "high"], rows)
+    if estimate.unknown_models:
+        out.line("total: not known (a model is not priced)")
+    elif estimate.models:
+        out.line(f"total: {_usd(estimate.total_low_usd)} to {_usd(estimate.total_high_usd)}")
+    if estimate.unknown_models:
+        names = ", ".join(str(name) for name in estimate.unknown_models)
+        out.line(f"not priced (not in the price table; give one with --prices): {names}")
+    if estimate.invalid_lines:
+        out.line(f"{estimate.invalid_lines} line(s) are not requests and were left out (see `openai-batch validate`)")
+    out.line(f"batch prices as of {prices.as_of}, verify: {prices.source or 'your own table'}")
+    return _exit.OK
+
+
 COMMANDS: dict[str, Command] = {
     "validate": cmd_validate,
     "submit": cmd_submit,
@@ -557,6 +600,7 @@ COMMANDS: dict[str, Command] = {
     "prune": cmd_prune,
     "files": cmd_files,
     "serve": cmd_serve,
+    "estimate": cmd_estimate,
 }
 
 __all__ = ["COMMANDS", "InputValidationError", "UsageError", "make_client"]

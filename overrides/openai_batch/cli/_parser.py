@@ -315,6 +315,16 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--sharded", action="store_true", help="check lines only: the file will be sharded")
     _limit_options(validate)
 
+    estimate = command(
+        "estimate",
+        "estimate FILE's input tokens, output bounds and cost per model at batch prices (nothing is sent)",
+        "examples:\n  openai-batch estimate requests.jsonl\n  openai-batch estimate requests.jsonl --prices my-prices.json --json",
+    )
+    estimate.add_argument("file", metavar="FILE", help="JSONL input file, one request per line")
+    estimate.add_argument(
+        "--prices", default=None, metavar="FILE", help="a price table of your own (JSON, as the shipped one)"
+    )
+
     files = command(
         "files",
         "manage files: list, upload, download, delete",
