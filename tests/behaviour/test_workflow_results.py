@@ -75,3 +75,28 @@ def test_stored_lines_read_back_exactly_in_any_order(tmp_path: Path) -> None:
                 assert all(reader.read(key, *offsets[i]) == lines[i] for i in order)
             finally:
                 reader.close()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # compact, as the local server writes it; spaced, as the service does; other layouts take the slow path
+        b'{"id":"batch_req_1","custom_id":"a-1","response":{"status_code":200,"request_id":"r1",'
+        b'"body":{"id":"c","choices":[{"message":{"content":"}, \\"error\\": null}"}}]}},"error":null}\n',
+        b'{"id": "batch_req_2", "custom_id": "a-2", "response": {"status_code": 201, "request_id": "r2", '
+        b'"body": {"x": [1, 2, {"y": null}]}}, "error": null}',
+        b'{"custom_id": "a-3", "id": "batch_req_3", "response": {"status_code": 200, "request_id": "r3", '
+        b'"body": {}}, "error": null}\n',
+        b'{"id": "b", "custom_id": "a-4", "response": {"status_code": 500, "request_id": "r4", '
+        b'"body": {"error": {"message": "boom"}}}, "error": null}\n',
+    ],
+)
+def test_written_records_equal_the_parsed_results_whatever_the_path(line: bytes) -> None:
+    from openai_batch.workflow._results import fast_success_record
+
+    expected = parse_result_line(line, batch_id="batch_9", attempts=2).to_dict()
+    fast = fast_success_record(line, "batch_9", 2)
+    if fast is not None:
+        assert json.loads(fast) == expected
+    # The first two are the service's layout: they take the fast path.
+    assert (fast is not None) == (b'"id":"batch_req_1"' in line or b'"id": "batch_req_2"' in line)

@@ -17,8 +17,7 @@ from .._batchinfo import TERMINAL_STATUSES
 from .._files_content import write_atomically
 from ._crash import crash_point
 from ._download import ShortDownload, async_store_result_file, store_result_file
-from ._join import join_results, unfinished_outcomes
-from ._json import dumps
+from ._join import join_records, join_results, unfinished_outcomes
 from ._patience import is_transient
 from ._protocols import AsyncJobClient, ClientLike
 from ._results import BatchResult
@@ -162,10 +161,9 @@ def write_results(store: JobStore, job_id: str, path: str | os.PathLike[str]) ->
     counts: dict[str, int] = {}
 
     def lines() -> Iterator[bytes]:
-        for result, _ in joined(store, job_id):
-            outcome = result.outcome.value
+        for outcome, line in join_records(store, job_id, store.shards(job_id)):
             counts[outcome] = counts.get(outcome, 0) + 1
-            yield dumps(result.to_dict()) + b"\n"
+            yield line
 
     write_atomically(target, _blocks(lines()))
     return ResultSummary(target, counts)

@@ -16,11 +16,12 @@ from collections.abc import Iterator, Sequence
 import attrs
 
 from .._batchinfo import format_errors, optional_str
+from ._json import dumps
 from ._ranges import iter_range_lines
-from ._results import BatchResult, Outcome, RequestError, parse_result_line
+from ._results import BatchResult, Outcome, RequestError, fast_success_record, parse_result_line
 from ._store import JobStore, ShardRow, iter_chunks
 
-__all__ = ["UNFINISHED", "join_results", "unfinished_outcomes"]
+__all__ = ["UNFINISHED", "join_records", "join_results", "unfinished_outcomes"]
 
 #: Outcomes of requests that never ran (and may be sent again without paying twice).
 UNFINISHED = frozenset({Outcome.EXPIRED, Outcome.CANCELLED, Outcome.MISSING})
@@ -124,8 +125,42 @@ def _not_stored(custom_id: str, owner: ShardRow) -> BatchResult:
 
 def join_results(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> Iterator[tuple[BatchResult, bytes]]:
     """(result, raw input line) for every input request of the job, in input order."""
-    by_index = {s.shard_index: s for s in shards}
     source = f"job {job_id}"
+    for custom_id, raw, line, batch_id, owner, attempts in _joined_lines(store, job_id, shards):
+        if line is not None:
+            yield parse_result_line(line, batch_id=batch_id, source=source, attempts=attempts), raw
+        else:
+            result = _not_stored(custom_id, owner)
+            yield (attrs.evolve(result, attempts=attempts) if attempts != 1 else result), raw
+
+
+def join_records(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> Iterator[tuple[str, bytes]]:
+    """(outcome, JSON line of :meth:`BatchResult.to_dict`) for every input request, in input order.
+
+    What ``write_results`` writes. A success line in the service's own layout has its body
+    copied as it came, not parsed and encoded again (most of a large job's CPU otherwise);
+    any other line goes through :func:`parse_result_line`.
+    """
+    source = f"job {job_id}"
+    for custom_id, _, line, batch_id, owner, attempts in _joined_lines(store, job_id, shards):
+        if line is not None:
+            fast = fast_success_record(line, batch_id, attempts)
+            if fast is not None:
+                yield "succeeded", fast
+                continue
+            result = parse_result_line(line, batch_id=batch_id, source=source, attempts=attempts)
+        else:
+            result = _not_stored(custom_id, owner)
+            if attempts != 1:
+                result = attrs.evolve(result, attempts=attempts)
+        yield result.outcome.value, dumps(result.to_dict()) + b"\n"
+
+
+def _joined_lines(
+    store: JobStore, job_id: str, shards: Sequence[ShardRow]
+) -> Iterator[tuple[str, bytes, bytes | None, str | None, ShardRow, int]]:
+    """(custom_id, raw input, stored result line or None, its batch id, owner shard, attempts), in input order."""
+    by_index = {s.shard_index: s for s in shards}
     reader = _ResultReader(store, job_id)
     # Requests sent again live in resubmission shards; only a job that has some looks them up.
     any_retried = any(s.retry_of_status is not None for s in shards)
@@ -141,9 +176,8 @@ def join_results(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> It
                     line = reader.read(found.file_key, found.offset, found.length)
                     owner = by_index.get(found.shard_index)
                     batch_id = owner.batch_id if owner is not None else None
-                    yield parse_result_line(line, batch_id=batch_id, source=source, attempts=attempts), raw
+                    yield custom_id, raw, line, batch_id, by_index[owner_index], attempts
                 else:
-                    result = _not_stored(custom_id, by_index[owner_index])
-                    yield (attrs.evolve(result, attempts=attempts) if attempts != 1 else result), raw
+                    yield custom_id, raw, None, None, by_index[owner_index], attempts
     finally:
         reader.close()

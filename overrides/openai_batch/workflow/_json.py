@@ -11,10 +11,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["dumps", "loads"]
+__all__ = ["Fragment", "dumps", "loads"]
 
 loads: Callable[[bytes | str], Any]
 dumps: Callable[[Any], bytes]
+#: orjson's pre-encoded JSON (embedded as it is by dumps); None with the standard library.
+Fragment: Callable[[bytes], Any] | None
 
 try:
     import orjson
@@ -28,7 +30,8 @@ except ImportError:  # pragma: no cover - orjson is a dependency; kept working w
     def _dumps(value: Any) -> bytes:
         return _encode(value).encode()
 
-    loads, dumps = _loads, _dumps
+    loads, dumps, Fragment = _loads, _dumps, None
 else:
     loads = orjson.loads
     dumps = orjson.dumps
+    Fragment = orjson.Fragment
