@@ -15,21 +15,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import TypeVar
 
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_metadata
-from .._files_content import write_atomically
-from ._download import split_lines
 from ._identity import INPUT_TAG, JOB_TAG, JobConflictError, JobDefinition, parse_job_tag, shard_file_name
+from ._join import custom_id_of
+from ._opening import download_lines
 from ._patience import Patience
 from ._protocols import ClientLike
+from ._ranges import iter_range_lines
 from ._recording import record_batch
 from ._store import JobRow, JobStore, ShardRow
 
-__all__ = ["LOOKUP_WINDOW", "discover", "lookup_since"]
+__all__ = ["LOOKUP_WINDOW", "discover", "lookup_since", "recent"]
 
 logger = logging.getLogger("openai_batch.workflow")
 
@@ -37,7 +37,7 @@ logger = logging.getLogger("openai_batch.workflow")
 LOOKUP_WINDOW = 31 * 24 * 3600
 # Clock slack between this machine and the service, for "created since" cut-offs.
 _CLOCK_SLACK = 300.0
-# At most this many batches and files are walked (newest first) per search.
+# At most this many batches or files are walked (newest first) per search or look-up.
 _SCAN_LIMIT = 10_000
 
 
@@ -49,9 +49,14 @@ def lookup_since(started_at: float) -> float:
 Item = TypeVar("Item", Batch, OpenAIFile)
 
 
-def _recent(items: Iterable[Item], since: float) -> Iterator[Item]:
+def recent(items: Iterable[Item], since: float | None) -> Iterator[Item]:
+    """The items of a newest-first list created at ``since`` (Unix seconds) or later, at most 10,000.
+
+    Every walk of the service's batch and file lists (search, look-up, queue) stops the
+    same way: at the first item too old to matter, or after the cap.
+    """
     for seen, item in enumerate(items):
-        if seen >= _SCAN_LIMIT or item.created_at < since:
+        if seen >= _SCAN_LIMIT or (since is not None and item.created_at < since):
             return
         yield item
 
@@ -67,7 +72,7 @@ def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
     definition = JobDefinition.from_dict(row.definition)
     ours: dict[int, tuple[int, Batch]] = {}
     others: dict[str, str] = {}
-    for batch in _recent(client.batches.list(limit=100), since):
+    for batch in recent(client.batches.list(limit=100), since):
         metadata = batch_metadata(batch)
         tag = parse_job_tag(metadata.get(JOB_TAG))
         if tag is None:
@@ -106,7 +111,7 @@ def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
 
 def _find_uploads(client: ClientLike, store: JobStore, missing: list[ShardRow], since: float) -> None:
     wanted = {(s.token, s.byte_size): s for s in missing}
-    for item in _recent(client.files.list(purpose="batch", order="desc"), since):
+    for item in recent(client.files.list(purpose="batch", order="desc"), since):
         shard = wanted.pop((item.filename, item.bytes_), None)
         if shard is not None:
             logger.info("job %s shard %d: found upload %s on the service", shard.job_id, shard.shard_index, item.id)
@@ -117,20 +122,11 @@ def _find_uploads(client: ClientLike, store: JobStore, missing: list[ShardRow], 
 
 def _adopt_resubmission(client: ClientLike, store: JobStore, row: JobRow, index: int, batch: Batch) -> ShardRow:
     """A resubmission shard an earlier run sent: its input comes back from the service."""
-    import json
-
     directory = store.work_dir / row.job_id
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / shard_file_name(row.job_id, index)
-    ids: list[str] = []
-
-    def lines() -> Iterator[bytes]:
-        for raw in split_lines(client.files.content(batch.input_file_id).iter_bytes()):
-            if raw.strip():
-                ids.append(json.loads(raw)["custom_id"])
-                yield raw if raw.endswith(b"\n") else raw + b"\n"
-
-    write_atomically(Path(path), lines())
+    download_lines(client, batch.input_file_id, path)
+    ids = [custom_id_of(raw) for raw in iter_range_lines(path, 0, path.stat().st_size)]
     shard = ShardRow(
         job_id=row.job_id,
         shard_index=index,

@@ -17,7 +17,6 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from pathlib import Path
 
 from .._download_flow import temp_path_for, unlink_quietly
 from ._crash import crash_point
@@ -25,7 +24,7 @@ from ._errors import JobError, WorkflowError
 from ._protocols import AsyncContentClient, ClientLike
 from ._store import JobStore, ShardRow
 
-__all__ = ["ShortDownload", "async_store_result_file", "split_lines", "store_result_file"]
+__all__ = ["ShortDownload", "async_store_result_file", "store_result_file", "whole_line_blocks"]
 
 # The service writes {"id": "...", "custom_id": "...", ...}: read the id without parsing the line.
 _FAST_ID = re.compile(rb'\{\s*(?:"id"\s*:\s*"[^"\\]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\]*)"')
@@ -39,44 +38,41 @@ class ShortDownload(WorkflowError):
     """A result file came back shorter than its batch says (a cut download); fetch it again."""
 
 
+class _LineCutter:
+    """Re-cuts a byte stream at newlines: each chunk in gives the whole lines it completes."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self._pending:
+            chunk = self._pending + chunk
+        end = chunk.rfind(b"\n") + 1
+        self._pending = chunk[end:]
+        return chunk[:end]
+
+    def rest(self) -> bytes:
+        """What followed the last newline (the end of a stream whose last line has none)."""
+        return self._pending
+
+
 def whole_line_blocks(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
     """The stream re-cut at newlines: (block, whole) pairs; only the very last may lack its newline."""
-    pending = b""
+    cutter = _LineCutter()
     for chunk in chunks:
-        if pending:
-            chunk = pending + chunk
-        end = chunk.rfind(b"\n") + 1
-        pending = chunk[end:]
-        if end:
-            yield chunk[:end], True
-    if pending:
-        yield pending, False
+        if block := cutter.feed(chunk):
+            yield block, True
+    if rest := cutter.rest():
+        yield rest, False
 
 
 async def _async_whole_line_blocks(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[bytes, bool]]:
-    pending = b""
+    cutter = _LineCutter()
     async for chunk in chunks:
-        if pending:
-            chunk = pending + chunk
-        end = chunk.rfind(b"\n") + 1
-        pending = chunk[end:]
-        if end:
-            yield chunk[:end], True
-    if pending:
-        yield pending, False
-
-
-def split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The lines of a byte stream, each with its ``\\n``; the last one may lack it."""
-    pending = b""
-    for chunk in chunks:
-        if pending:
-            chunk = pending + chunk
-        lines = chunk.splitlines(keepends=True)
-        pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
-        yield from lines
-    if pending:
-        yield pending
+        if block := cutter.feed(chunk):
+            yield block, True
+    if rest := cutter.rest():
+        yield rest, False
 
 
 class _ResultFile:
@@ -197,9 +193,3 @@ async def async_store_result_file(client: AsyncContentClient, store: JobStore, s
         return result.finish()
     finally:
         result.discard()
-
-
-def read_line(path: str | Path, offset: int, length: int) -> bytes:
-    with open(path, "rb") as handle:
-        handle.seek(offset)
-        return handle.read(length)

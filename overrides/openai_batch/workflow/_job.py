@@ -408,7 +408,7 @@ class Job:
             progress=progress,
         ) as watch:
             while True:
-                self.refresh()
+                poll_running(self._client, self._store, self.job_id)
                 downloaded = not download or download_tolerant(self._client, self._store, self.job_id)
                 if self._sendable():
                     self.start(deadline=deadline, sleep=sleep, clock=clock)
@@ -525,8 +525,7 @@ class Job:
         job again through the API and downloads them anew. Raises :class:`JobError` while
         batches still run or results are not downloaded.
         """
-        report = prune_job(self._client if remote else None, self._store, self._row)
-        return report
+        return prune_job(self._client if remote else None, self._store, self._row)
 
     # --- results ------------------------------------------------------------------------
     def download_results(self) -> int:

@@ -16,7 +16,7 @@ import attrs
 from openai_batch_api.models import Batch
 
 from .._files_content import write_atomically
-from ._download import split_lines
+from ._download import whole_line_blocks
 from ._errors import InputValidationError
 from ._identity import JobConflictError, JobDefinition, client_origin
 from ._limits import DEFAULT_LIMITS, BatchLimits
@@ -25,7 +25,7 @@ from ._store import DEFAULT_STATE_PATH, JobRow, JobStore, ShardRow
 from ._upload import file_sha256
 from ._validate import validate_input_file
 
-__all__ = ["find_or_create", "new_job_row", "open_store", "record_adopted_batch"]
+__all__ = ["download_lines", "find_or_create", "new_job_row", "open_store", "record_adopted_batch"]
 
 
 def open_store(state: str | os.PathLike[str] | JobStore | None) -> tuple[JobStore, bool]:
@@ -106,7 +106,7 @@ def record_adopted_batch(client: ClientLike, store: JobStore, batch: Batch) -> t
     directory = store.work_dir / job_id
     directory.mkdir(parents=True, exist_ok=True)
     shard_path = directory / f"{job_id}-shard00000.jsonl"
-    _download(client, batch.input_file_id, shard_path)
+    download_lines(client, batch.input_file_id, shard_path)
     report = validate_input_file(shard_path, endpoint=batch.endpoint, check_file_limits=False)
     digest = file_sha256(shard_path)
     definition = JobDefinition(
@@ -155,7 +155,8 @@ def record_adopted_batch(client: ClientLike, store: JobStore, batch: Batch) -> t
     return row, shard
 
 
-def _download(client: ClientLike, file_id: str, path: Path) -> None:
-    lines = split_lines(client.files.content(file_id).iter_bytes())
-    # Every line newline-terminated, so the shard reads back line by line like a cut one.
-    write_atomically(path, (line if line.endswith(b"\n") else line + b"\n" for line in lines))
+def download_lines(client: ClientLike, file_id: str, path: Path) -> None:
+    """Download file ``file_id`` to ``path`` (atomically), every line ending in a newline."""
+    blocks = whole_line_blocks(client.files.content(file_id).iter_bytes())
+    # Every line newline-terminated (only the last can lack it), so the file reads back line by line.
+    write_atomically(path, (block if whole else block + b"\n" for block, whole in blocks))

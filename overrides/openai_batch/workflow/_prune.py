@@ -12,6 +12,7 @@ import shutil
 import attrs
 
 from .._batchinfo import TERMINAL_STATUSES
+from ._discovery import recent
 from ._errors import JobError
 from ._protocols import ClientLike
 from ._store import JobRow, JobStore
@@ -72,7 +73,7 @@ def _delete_remote(client: ClientLike, store: JobStore, row: JobRow) -> list[str
         ids.extend(f for f in (shard.file_id, shard.output_file_id, shard.error_file_id) if f)
     # Uploads of interrupted runs that never got a batch are found by their names.
     prefix = f"{row.job_id}-shard"
-    for item in client.files.list(purpose="batch", order="desc"):
+    for item in recent(client.files.list(purpose="batch", order="desc"), None):
         if item.filename.startswith(prefix) and item.id not in ids:
             ids.append(item.id)
     deleted = []

@@ -35,6 +35,7 @@ import attrs
 from openai_batch_api.models import Batch
 
 from .._batchinfo import batch_counts, batch_metadata
+from ._discovery import recent
 from ._protocols import ClientLike
 from ._store import JobStore, ShardRow
 
@@ -46,6 +47,7 @@ __all__ = [
     "Ledger",
     "QueuePolicy",
     "is_token_limit_failure",
+    "learn_limit",
     "parse_token_limit",
     "read_ledger",
     "tokens_tag",
@@ -61,7 +63,6 @@ ACTIVE_STATUSES = frozenset({"validating", "in_progress", "finalizing"})
 UNTAGGED_TOKENS_PER_REQUEST = 1_000
 # Active batches are at most this old: the 24 h window plus the service's slack in expiring.
 _ACTIVE_WINDOW = 48 * 3600
-_SCAN_LIMIT = 10_000
 # Share of a learnt limit relied on after each further failure against it.
 _BACKOFF = 0.9
 
@@ -153,9 +154,7 @@ def read_ledger(client: ClientLike, shards: Sequence[ShardRow]) -> Ledger:
     largest = max((s.token_estimate for s in shards), default=0)
     ledger = Ledger()
     since = time.time() - _ACTIVE_WINDOW
-    for seen, batch in enumerate(client.batches.list(limit=100)):
-        if seen >= _SCAN_LIMIT or batch.created_at < since:
-            break
+    for batch in recent(client.batches.list(limit=100), since):
         if batch.status not in ACTIVE_STATUSES:
             continue
         tag = _parse_tag(batch_metadata(batch).get(TOKENS_TAG))
@@ -169,15 +168,15 @@ def read_ledger(client: ClientLike, shards: Sequence[ShardRow]) -> Ledger:
 
 
 class Admission:
-    """Decides, shard by shard, what may be created now; learns limits from failures.
+    """Decides, shard by shard, what may be created now, from the ledger and the budgets.
 
-    Learnt limits live in the state file (per API origin and model), so every run of every
-    job using that state file starts from what was learnt.
+    Budgets are the caller's, else the limits :func:`learn_limit` recorded in the state file.
 
     Example::
 
         admission = Admission(store, origin, policy, ledger)
-        if admission.admit(shard):
+        if admission.refusal(shard) is None:
+            admission.admit(shard)
             ...create its batch...
     """
 
@@ -212,23 +211,25 @@ class Admission:
             return f"{enqueued:,} of {budget:,.0f} estimated tokens enqueued for {shard.model}"
         return None
 
-    def admit(self, shard: ShardRow) -> bool:
-        """Whether ``shard`` may start now; if so it is counted in the ledger as validating."""
-        if self.refusal(shard) is not None:
-            return False
+    def admit(self, shard: ShardRow) -> None:
+        """Count ``shard`` in the ledger as validating (once :meth:`refusal` let it start)."""
         self._ledger.add(shard.model, shard.token_estimate, validating=True)
-        return True
 
-    def learn(self, shard: ShardRow, errors: Sequence[Mapping[str, Any]] | None) -> None:
-        """A ``token_limit_exceeded`` failure of ``shard``: record the limit it states (or lower the share)."""
-        stated = parse_token_limit(errors)
-        model = (stated[0] if stated else shard.model) or ""
-        known = self._store.learnt_limit(self._origin, model)
-        if stated is not None and (known is None or known[0] != stated[1]):
-            self._store.learn_limit(self._origin, model, stated[1], 1.0)
-            logger.warning("learnt the enqueued-token limit of %s: %s tokens", model, f"{stated[1]:,}")
-        elif known is not None:
-            # Failed although the estimate said it fits: rely on less of the limit from now on.
-            self._store.learn_limit(self._origin, model, known[0], known[1] * _BACKOFF)
-        # A failure that states no limit teaches no number: with no budget known, the model's
-        # shards keep starting one validation apart.
+
+def learn_limit(store: JobStore, origin: str, shard: ShardRow) -> None:
+    """A ``token_limit_exceeded`` failure of ``shard``: record the limit it states (or lower the share).
+
+    Learnt limits live in the state file per API origin and model, so every later run of
+    every job using that state file starts from them (see :meth:`Admission.budget`).
+    """
+    stated = parse_token_limit(shard.errors)
+    model = (stated[0] if stated else shard.model) or ""
+    known = store.learnt_limit(origin, model)
+    if stated is not None and (known is None or known[0] != stated[1]):
+        store.learn_limit(origin, model, stated[1], 1.0)
+        logger.warning("learnt the enqueued-token limit of %s: %s tokens", model, f"{stated[1]:,}")
+    elif known is not None:
+        # Failed although the estimate said it fits: rely on less of the limit from now on.
+        store.learn_limit(origin, model, known[0], known[1] * _BACKOFF)
+    # A failure that states no limit teaches no number: with no budget known, the model's
+    # shards keep starting one validation apart.

@@ -28,13 +28,13 @@ from .._batchinfo import batch_metadata
 from .._files_content import write_atomically
 from .._idempotency import TOKEN_KEY
 from ._crash import crash_point
-from ._discovery import discover, lookup_since
+from ._discovery import discover, lookup_since, recent
 from ._errors import JobError
 from ._identity import INPUT_TAG, JOB_TAG, JobDefinition, shard_file_name
 from ._limits import BatchLimits
 from ._patience import Patience, is_transient
 from ._protocols import ClientLike
-from ._queue import TOKENS_TAG, Admission, Ledger, QueuePolicy, is_token_limit_failure, read_ledger, tokens_tag
+from ._queue import TOKENS_TAG, Admission, QueuePolicy, is_token_limit_failure, learn_limit, read_ledger, tokens_tag
 from ._ranges import iter_range_lines, open_range
 from ._recording import record_batch
 from ._shard import plan_shards
@@ -56,9 +56,6 @@ logger = logging.getLogger("openai_batch.workflow")
 #: Metadata key on every batch a job creates: ``<job id>:<shard>:<attempt>``.
 JOB_METADATA_KEY = JOB_TAG
 
-# How far back (newest first) a look-up walks the service's lists at most.
-_LOOKUP_LIMIT = 10_000
-
 
 def send_unsent(
     client: ClientLike, store: JobStore, row: JobRow, patience: Patience, policy: QueuePolicy | None = None
@@ -77,7 +74,8 @@ def send_unsent(
     origin = origin_key(row)
     for shard in store.shards(row.job_id):
         if shard.status == "failed" and is_token_limit_failure(shard.errors):
-            learn_from_failure(store, origin, shard)
+            learn_limit(store, origin, shard)
+            logger.info("job %s: shard %d hit the enqueued-token limit; queued again", row.job_id, shard.shard_index)
             new_attempt(store, shard)
     shards = store.shards(row.job_id)
     pending = [s for s in shards if s.batch_id is None and s.status == "pending"]
@@ -88,8 +86,13 @@ def send_unsent(
     ledger = patience.call("reading the batch queue", partial(read_ledger, client, shards))
     admission = Admission(store, origin, policy or QueuePolicy(), ledger)
     for shard in pending:
-        if shard.batch_started_at is not None and _found_earlier(client, store, row, shard, patience):
-            continue
+        # A batch an interrupted run began creating may exist: if the service has it, record it.
+        looked_up = shard.batch_started_at is not None and shard.file_id is not None
+        if looked_up:
+            found = _look_up_batch(client, row, shard, patience)
+            if found is not None:
+                record_batch(store, shard, found)
+                continue
         _check_fits_alone(admission, shard)
         reason = admission.refusal(shard)
         if reason is not None:
@@ -97,7 +100,7 @@ def send_unsent(
             break
         admission.admit(shard)
         _ensure_uploaded(client, store, row, shard, patience)
-        _ensure_batch(client, store, row, shard, patience)
+        _ensure_batch(client, store, row, shard, patience, looked_up=looked_up)
     return row
 
 
@@ -117,25 +120,14 @@ def _check_fits_alone(admission: Admission, shard: ShardRow) -> None:
         )
 
 
-def _found_earlier(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience) -> bool:
-    """A batch an interrupted run began creating may exist: if the service has it, record it."""
-    if shard.file_id is None:
-        return False
+def _look_up_batch(client: ClientLike, row: JobRow, shard: ShardRow, patience: Patience) -> Batch | None:
+    """The batch of ``shard``'s current attempt, if an earlier try (or run) created it."""
     key = batch_key(shard)
-    found = patience.call(
-        f"looking up batch {key}", partial(find_batch, client, key, lookup_since(shard.batch_started_at or 0))
-    )
-    if found is None:
-        return False
-    logger.info("job %s shard %d: found batch %s", row.job_id, shard.shard_index, found.id)
-    record_batch(store, shard, found)
-    return True
-
-
-def learn_from_failure(store: JobStore, origin: str, shard: ShardRow) -> None:
-    """Record what a ``token_limit_exceeded`` failure says about the queue's limit (see ``_queue``)."""
-    Admission(store, origin, QueuePolicy(), Ledger()).learn(shard, shard.errors)
-    logger.info("job %s: shard %d hit the enqueued-token limit; queued again", shard.job_id, shard.shard_index)
+    since = lookup_since(shard.batch_started_at or 0)
+    found = patience.call(f"looking up batch {key}", partial(find_batch, client, key, since))
+    if found is not None:
+        logger.info("job %s shard %d: found batch %s", row.job_id, shard.shard_index, found.id)
+    return found
 
 
 def _reload(store: JobStore, row: JobRow) -> JobRow:
@@ -168,11 +160,9 @@ def find_batch(client: ClientLike, key: str, since: float | None = None) -> Batc
 
     ``since`` (Unix seconds) ends the walk at batches created before it.
     """
-    for seen, batch in enumerate(client.batches.list(limit=100)):
+    for batch in recent(client.batches.list(limit=100), since):
         if batch_metadata(batch).get(JOB_TAG) == key:
             return batch
-        if seen >= _LOOKUP_LIMIT or (since is not None and batch.created_at < since):
-            break
     return None
 
 
@@ -292,27 +282,29 @@ def _ensure_uploaded(client: ClientLike, store: JobStore, row: JobRow, shard: Sh
 
 def _find_upload(client: ClientLike, shard: ShardRow, since: float) -> OpenAIFile | None:
     # The name is unique to this job's shard (see shard_file_name); the size must match as well.
-    for seen, item in enumerate(client.files.list(purpose="batch", order="desc")):
+    for item in recent(client.files.list(purpose="batch", order="desc"), since):
         if item.filename == shard.token and item.bytes_ == shard.byte_size:
             return item
-        if seen >= _LOOKUP_LIMIT or item.created_at < since:
-            break
     return None
 
 
-def _ensure_batch(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience) -> None:
+def _ensure_batch(
+    client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience, *, looked_up: bool
+) -> None:
+    """Create the shard's batch; after a failed try, look it up before trying again.
+
+    ``looked_up``: the caller already looked for a batch an earlier run may have created.
+    """
     if shard.batch_id is not None:
         return
     assert shard.file_id is not None
-    key = batch_key(shard)
     what = f"creating the batch of shard {shard.shard_index} of job {row.job_id}"
     attempt = 0
+    look = shard.batch_started_at is not None and not looked_up
     while True:
-        if shard.batch_started_at is not None:
-            since = lookup_since(shard.batch_started_at)
-            found = patience.call(f"looking up batch {key}", partial(find_batch, client, key, since))
+        if look:
+            found = _look_up_batch(client, row, shard, patience)
             if found is not None:
-                logger.info("job %s shard %d: found batch %s", row.job_id, shard.shard_index, found.id)
                 batch = found
                 break
         started = time.time()
@@ -328,6 +320,7 @@ def _ensure_batch(client: ClientLike, store: JobStore, row: JobRow, shard: Shard
             # Outcome unknown (or refused for now): look it up next round, never resubmit blindly.
             patience.pause(what, exc, attempt)
             attempt += 1
+            look = True
     crash_point("after_batch_create")
     record_batch(store, shard, batch)
     crash_point("after_batch_record")
