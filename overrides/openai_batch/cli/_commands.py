@@ -135,6 +135,19 @@ def _check_out(path: str | None) -> None:
         raise UsageError(f"--out {path}: directory {parent} is not writable")
 
 
+def _after_wait(job: Job, status: JobStatus, args: argparse.Namespace, out: Output, result: dict[str, Any]) -> int:
+    """Write the results if ``--out`` asks (else count the outcomes), record both in ``result``; the exit code."""
+    if args.out:
+        summary = job.write_results(args.out)
+        result["results"] = summary.to_dict()
+        _show_summary(out, summary)
+        counts: Mapping[str, int] = summary.counts
+    else:
+        counts = job.outcome_counts()
+    result["job"] = attrs.evolve(status, outcomes=dict(counts)).to_dict()
+    return _outcome_exit(counts)
+
+
 def resume_command(argv: list[str], job_id: str) -> str:
     """The exact command that resumes a run: the same one, with ``--new`` replaced by ``--job ID``."""
     args = [a for a in argv if a != "--new"]
@@ -280,16 +293,7 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
                 progress=_progress(args, out),
             )
             _show_job(out, status)
-            if args.out:
-                summary = job.write_results(args.out)
-                result["results"] = summary.to_dict()
-                _show_summary(out, summary)
-                counts: Mapping[str, int] = summary.counts
-            else:
-                counts = job.outcome_counts()
-            status = attrs.evolve(status, outcomes=dict(counts))
-            result["job"] = status.to_dict()
-            code = _outcome_exit(counts)
+            code = _after_wait(job, status, args, out, result)
         if out.as_json:
             out.emit(result)
         return code
@@ -338,17 +342,10 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
             status = job.wait(**options)
             _show_job(out, status)
             result: dict[str, Any] = {"job_id": job.job_id}
-            if args.out:
-                summary = job.write_results(args.out)
-                result["results"] = summary.to_dict()
-                _show_summary(out, summary)
-                counts: Mapping[str, int] = summary.counts
-            else:
-                counts = job.outcome_counts()
-            result["job"] = attrs.evolve(status, outcomes=dict(counts)).to_dict()
+            code = _after_wait(job, status, args, out, result)
             if out.as_json:
                 out.emit(result)
-            return _outcome_exit(counts)
+            return code
         batch = wait_for_batch(client, args.id, **options)
         out.emit(_batch_dict(batch)) if out.as_json else _show_batch(out, batch)
         return _batch_exit(batch)
