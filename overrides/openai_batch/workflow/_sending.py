@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from openai_batch_api.models import Batch, OpenAIFile
 
@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger("openai_batch.workflow")
+
+T = TypeVar("T")
 
 #: Metadata key on every batch a job creates: ``<job id>:<shard>:<attempt>``.
 JOB_METADATA_KEY = JOB_TAG
@@ -248,35 +250,71 @@ def _ensure_shards(store: JobStore, row: JobRow) -> JobRow:
     return _reload(store, row)
 
 
-def _ensure_uploaded(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience) -> None:
-    if shard.file_id is not None:
-        return
-    what = f"uploading shard {shard.shard_index} of job {row.job_id}"
+def _send_once(
+    patience: Patience,
+    what: str,
+    *,
+    look_first: bool,
+    look_up: Callable[[], T | None],
+    mark_intent: Callable[[], None],
+    send: Callable[[], T],
+) -> T:
+    """Send something that bills (an upload, a batch) at most once, through transient faults.
+
+    Before each try the intent is recorded (``mark_intent``); after a transient fault, whose
+    outcome is unknown, the next round first looks the object up (``look_up``, itself
+    retried within the deadline) and sends again only if the service does not have it.
+    ``look_first`` looks before the first try too (an earlier run recorded an intent).
+    """
     attempt = 0
+    look = look_first
     while True:
-        if shard.upload_started_at is not None:
-            since = lookup_since(shard.upload_started_at)
-            found = patience.call(f"looking up {shard.token}", partial(_find_upload, client, shard, since))
+        if look:
+            found = look_up()
             if found is not None:
-                logger.info("job %s shard %d: found upload %s", row.job_id, shard.shard_index, found.id)
-                break
-        started = time.time()
-        store.update_shard(row.job_id, shard.shard_index, upload_started_at=started)
-        shard.upload_started_at = started
-        crash_point("before_upload")
+                return found
+        mark_intent()
         try:
-            with open_range(shard.path, shard.byte_offset, shard.byte_size) as part:
-                found = client.files.create(file=part, filename=shard.token, purpose="batch")
-            break
+            return send()
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            # The upload may have landed: the next round looks it up before sending again.
             patience.pause(what, exc, attempt)
             attempt += 1
+            look = True
+
+
+def _ensure_uploaded(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience) -> None:
+    if shard.file_id is not None:
+        return
+
+    def look_up() -> OpenAIFile | None:
+        since = lookup_since(shard.upload_started_at or 0)
+        found = patience.call(f"looking up {shard.token}", partial(_find_upload, client, shard, since))
+        if found is not None:
+            logger.info("job %s shard %d: found upload %s", row.job_id, shard.shard_index, found.id)
+        return found
+
+    def mark_intent() -> None:
+        shard.upload_started_at = time.time()
+        store.update_shard(row.job_id, shard.shard_index, upload_started_at=shard.upload_started_at)
+        crash_point("before_upload")
+
+    def send() -> OpenAIFile:
+        with open_range(shard.path, shard.byte_offset, shard.byte_size) as part:
+            return client.files.create(file=part, filename=shard.token, purpose="batch")
+
+    uploaded = _send_once(
+        patience,
+        f"uploading shard {shard.shard_index} of job {row.job_id}",
+        look_first=shard.upload_started_at is not None,
+        look_up=look_up,
+        mark_intent=mark_intent,
+        send=send,
+    )
     crash_point("after_upload")
-    store.update_shard(row.job_id, shard.shard_index, file_id=found.id)
-    shard.file_id = found.id
+    store.update_shard(row.job_id, shard.shard_index, file_id=uploaded.id)
+    shard.file_id = uploaded.id
     crash_point("after_upload_record")
 
 
@@ -298,29 +336,20 @@ def _ensure_batch(
     if shard.batch_id is not None:
         return
     assert shard.file_id is not None
-    what = f"creating the batch of shard {shard.shard_index} of job {row.job_id}"
-    attempt = 0
-    look = shard.batch_started_at is not None and not looked_up
-    while True:
-        if look:
-            found = _look_up_batch(client, row, shard, patience)
-            if found is not None:
-                batch = found
-                break
-        started = time.time()
-        store.update_shard(row.job_id, shard.shard_index, batch_started_at=started)
-        shard.batch_started_at = started
+
+    def mark_intent() -> None:
+        shard.batch_started_at = time.time()
+        store.update_shard(row.job_id, shard.shard_index, batch_started_at=shard.batch_started_at)
         crash_point("before_batch_create")
-        try:
-            batch = _create(client, row, shard)
-            break
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            # Outcome unknown (or refused for now): look it up next round, never resubmit blindly.
-            patience.pause(what, exc, attempt)
-            attempt += 1
-            look = True
+
+    batch = _send_once(
+        patience,
+        f"creating the batch of shard {shard.shard_index} of job {row.job_id}",
+        look_first=shard.batch_started_at is not None and not looked_up,
+        look_up=partial(_look_up_batch, client, row, shard, patience),
+        mark_intent=mark_intent,
+        send=partial(_create, client, row, shard),
+    )
     crash_point("after_batch_create")
     record_batch(store, shard, batch)
     crash_point("after_batch_record")
