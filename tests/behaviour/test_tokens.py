@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import random
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -278,6 +280,28 @@ def test_the_rule_counts_what_the_encodings_cannot_merge() -> None:
     # An indented line: the newline and its indentation are one token.
     assert rule_tokens("a\n        b") == 3
     assert rule_tokens("a        b") == 3
+
+
+def _reference_rule(text: str) -> int:
+    """The rule for ASCII letters, digits, marks, spaces and newlines, written out the obvious way."""
+    chunks = 0
+    for run in re.findall(r"[A-Za-z]+|[0-9]+|[^A-Za-z0-9 \n]+", text):
+        size = 4 if run[0].isalpha() else 3 if run[0].isdigit() else 2
+        chunks += -(-len(run) // size)
+    newline_runs = len(re.findall(r"\n+", text))
+    # Two or more spaces are a token, except indentation right after newlines (counted with them).
+    space_runs = len(re.findall(r"  +", text)) - len(re.findall(r"\n  ", text))
+    before_digit = len(re.findall(r" [0-9]", text))
+    return max(chunks + newline_runs + space_runs + before_digit, 1)
+
+
+def test_the_rule_matches_a_run_by_run_count_on_random_ascii() -> None:
+    """The byte-level counting (one marker per chunk, counted remainders) against the obvious count."""
+    rng = random.Random(7)
+    alphabet = "aZ0 9.,\n  -x"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60)))
+        assert rule_tokens(text) == _reference_rule(text), repr(text)
 
 
 def test_the_rule_charges_more_for_scripts_cl100k_base_splits_finely() -> None:

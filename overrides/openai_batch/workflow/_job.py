@@ -46,6 +46,7 @@ from ._recording import apply_batch, record_batch
 from ._resubmit import DEFAULT_MAX_ATTEMPTS, add_retry_shards, add_unfinished_shards, needs_line_retries
 from ._results import BatchResult
 from ._sending import JOB_METADATA_KEY, batch_key, find_batch, new_attempt, send_unsent
+from ._shard import ShardPlan
 from ._status import JobStatus, ResultSummary, build_status
 from ._store import JobRow, JobStore, ShardRow
 from ._upload import file_sha256, peek_endpoint
@@ -103,6 +104,8 @@ class Job:
         self._owns_store = owns_store
         #: True when this handle picked up a job an earlier run had started.
         self.resumed = False
+        # Shards planned while a new job's input was validated, until start() records them.
+        self._plans: list[ShardPlan] | None = None
 
     # --- opening ------------------------------------------------------------------------
     @classmethod
@@ -207,9 +210,10 @@ class Job:
             # Held while looking for the job and recording it: two runs started together
             # must end up with one job, not two.
             with job_lock(store.send_lock):
-                row, resumed = find_or_create(store, path, definition, job_id, limits or DEFAULT_LIMITS)
+                row, resumed, plans = find_or_create(store, path, definition, job_id, limits or DEFAULT_LIMITS)
             job = cls(client, store, row, owns_store=owns, queue=queue, max_attempts=max_attempts)
             job.resumed = resumed
+            job._plans = plans
         except BaseException:
             if owns:
                 store.close()
@@ -315,7 +319,8 @@ class Job:
             if self._row.cancel_requested:
                 return
             found_before = sum(1 for s in self._shards() if s.batch_id is not None)
-            self._row = send_unsent(self._client, self._store, self._row, patience, self.queue)
+            self._row = send_unsent(self._client, self._store, self._row, patience, self.queue, plans=self._plans)
+            self._plans = None  # recorded as the job's shards by now
             if not self.resumed and found_before == 0 and self._row.discovered:
                 # Batches found on the service (state deleted, or another machine): a resume.
                 self.resumed = any(s.batch_id is not None and s.batch_started_at is None for s in self._shards())

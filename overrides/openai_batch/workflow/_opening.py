@@ -21,6 +21,7 @@ from ._errors import InputValidationError
 from ._identity import JobConflictError, JobDefinition, client_origin
 from ._limits import DEFAULT_LIMITS, BatchLimits
 from ._protocols import ClientLike
+from ._shard import ShardPlan, ShardPlanner
 from ._store import DEFAULT_STATE_PATH, JobRow, JobStore, ShardRow
 from ._upload import file_sha256
 from ._validate import validate_input_file
@@ -37,8 +38,8 @@ def open_store(state: str | os.PathLike[str] | JobStore | None) -> tuple[JobStor
 
 def find_or_create(
     store: JobStore, path: Path, definition: JobDefinition, job_id: str | None, limits: BatchLimits
-) -> tuple[JobRow, bool]:
-    """The recorded job this submit resumes, or a new one; and whether it was recorded already.
+) -> tuple[JobRow, bool, list[ShardPlan] | None]:
+    """The recorded job this submit resumes, or a new one; whether it was recorded already; a new one's shards.
 
     Refuses (:class:`JobConflictError`, naming what differs) to resume a job with other
     options, and to start a second plain job for an input already submitted with other
@@ -53,15 +54,15 @@ def find_or_create(
                     f"job {job_id} was started with other options: {'; '.join(diffs)}; "
                     "rerun with the same options to resume it"
                 )
-            return row, True
+            return row, True, None
         # Not recorded here (state deleted, or another machine): the service holds the rest.
         definition = attrs.evolve(definition, nonce=f"job:{job_id}")
-        row = new_job_row(path, definition, job_id, limits)
+        row, plans = new_job_row(path, definition, job_id, limits)
         store.create_job(row)
-        return row, False
+        return row, False, plans
     row = store.get_job(definition.job_id)
     if row is not None:
-        return row, True
+        return row, True, None
     if definition.nonce is None:
         for other in store.jobs_for_input(definition.input_sha256):
             recorded = JobDefinition.from_dict(other.definition)
@@ -72,18 +73,27 @@ def find_or_create(
                 f"{path.name} was submitted before as job {other.job_id} with other options ({differs}); "
                 "rerun with those options to resume it, or add --new to start another job (billed again)"
             )
-    row = new_job_row(path, definition, definition.job_id, limits)
+    row, plans = new_job_row(path, definition, definition.job_id, limits)
     store.create_job(row)
-    return row, False
+    return row, False, plans
 
 
-def new_job_row(path: Path, definition: JobDefinition, job_id: str, limits: BatchLimits) -> JobRow:
-    """Validate the input (lines only: shards will fit the limits) and describe a new job."""
-    report = validate_input_file(path, endpoint=definition.endpoint, limits=limits, check_file_limits=False)
+def new_job_row(
+    path: Path, definition: JobDefinition, job_id: str, limits: BatchLimits
+) -> tuple[JobRow, list[ShardPlan]]:
+    """Validate the input (lines only: shards will fit the limits), describe a new job and plan its shards.
+
+    One pass over the input does both: the validator hands each line it parsed to the
+    planner, so a large input is read and parsed once, not twice.
+    """
+    planner = ShardPlanner(endpoint=definition.endpoint, limits=limits)
+    report = validate_input_file(
+        path, endpoint=definition.endpoint, limits=limits, check_file_limits=False, observe=planner.add
+    )
     if not report.ok or report.endpoint is None:
         raise InputValidationError(report)
     stat = path.stat()
-    return JobRow(
+    row = JobRow(
         job_id=job_id,
         input_path=str(path),
         input_digest=definition.input_sha256,
@@ -97,6 +107,7 @@ def new_job_row(path: Path, definition: JobDefinition, job_id: str, limits: Batc
         input_mtime_ns=stat.st_mtime_ns,
         created_at=time.time(),
     )
+    return row, planner.finish()
 
 
 def record_adopted_batch(client: ClientLike, store: JobStore, batch: Batch) -> tuple[JobRow, ShardRow]:

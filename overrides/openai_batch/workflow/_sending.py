@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,7 +37,7 @@ from ._protocols import ClientLike
 from ._queue import TOKENS_TAG, Admission, QueuePolicy, is_token_limit_failure, learn_limit, read_ledger, tokens_tag
 from ._ranges import iter_range_lines, open_range
 from ._recording import record_batch
-from ._shard import plan_shards
+from ._shard import ShardPlan, plan_shards
 from ._store import JobRow, JobStore, ShardRow
 from ._upload import file_sha256
 
@@ -60,16 +60,24 @@ JOB_METADATA_KEY = JOB_TAG
 
 
 def send_unsent(
-    client: ClientLike, store: JobStore, row: JobRow, patience: Patience, policy: QueuePolicy | None = None
+    client: ClientLike,
+    store: JobStore,
+    row: JobRow,
+    patience: Patience,
+    policy: QueuePolicy | None = None,
+    *,
+    plans: Sequence[ShardPlan] | None = None,
 ) -> JobRow:
     """Plan the shards if not done yet, find what the service already has, then send what the queue admits.
 
     Shards go out in order while the account's queue has room for them (see ``_queue``);
     the rest stay queued locally for the next call (``Job.wait`` makes it as batches
     finish). A shard whose batch failed with ``token_limit_exceeded`` is queued again.
-    Returns the job's row as stored afterwards.
+    Returns the job's row as stored afterwards. ``plans`` are the shards planned while
+    the input was validated (a job created in this process); without them the input is
+    planned again.
     """
-    row = _ensure_shards(store, row)
+    row = _ensure_shards(store, row, plans)
     if not row.discovered:
         discover(client, store, row, patience)
         row = _reload(store, row)
@@ -213,10 +221,11 @@ def _compact_lines(row: JobRow, plan_offset: int, plan_size: int) -> Iterator[by
         yield raw if raw.endswith(b"\n") else raw + b"\n"
 
 
-def _ensure_shards(store: JobStore, row: JobRow) -> JobRow:
+def _ensure_shards(store: JobStore, row: JobRow, plans: Sequence[ShardPlan] | None) -> JobRow:
     if row.sharded:
         return row
-    plans = plan_shards(row.input_path, endpoint=row.endpoint, limits=BatchLimits.from_dict(row.limits))
+    if plans is None:
+        plans = plan_shards(row.input_path, endpoint=row.endpoint, limits=BatchLimits.from_dict(row.limits))
     crash_point("after_shard")
     directory = store.work_dir / row.job_id
     rows = []

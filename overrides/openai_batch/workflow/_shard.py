@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import attrs
 
@@ -14,7 +14,7 @@ from .._tokens import TokenCounter
 from ._json import loads
 from ._limits import EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
 
-__all__ = ["ShardPlan", "ShardSpec", "plan_shards", "shard_input_file"]
+__all__ = ["ShardPlan", "ShardPlanner", "ShardSpec", "plan_shards", "shard_input_file"]
 
 
 @attrs.frozen
@@ -94,79 +94,112 @@ class ShardPlan:
     token_estimate: int = 0
 
 
+class ShardPlanner:
+    """Cuts input lines, fed one at a time in file order, into byte ranges within ``limits``.
+
+    A range closes when the next line would pass any limit (requests, bytes, embedding
+    inputs or estimated tokens), counted over the request lines as they would be uploaded.
+    Each range records its requests' model and estimated input tokens (``counter``, default
+    a fresh :class:`~openai_batch._tokens.TokenCounter`). Fed by :func:`plan_shards`, or by
+    the validator while it reads the file anyway (a new job's one pass over its input).
+
+    Example::
+
+        planner = ShardPlanner(endpoint="/v1/chat/completions", limits=BatchLimits())
+        with open("requests.jsonl", "rb") as handle:
+            for raw in handle:
+                planner.add(raw, json.loads(raw) if raw.strip() else None)
+        plans = planner.finish()
+    """
+
+    def __init__(self, *, endpoint: str, limits: BatchLimits, counter: TokenCounter | None = None) -> None:
+        self._endpoint = endpoint
+        self._limits = limits
+        self._count_inputs = endpoint == EMBEDDINGS_ENDPOINT
+        self._counter = counter or TokenCounter()
+        self._plans: list[ShardPlan] = []
+        self._start = self._position = 0
+        self._requests = self._size = self._inputs = self._tokens = 0
+        self._line_no = 0
+        self._first_line = 1
+        self._needs_copy = False
+        self._model: str | None = None
+
+    def add(self, raw: bytes, item: object) -> None:
+        """The next line of the file, as read (``raw``) and parsed (``item``; None if blank)."""
+        self._line_no += 1
+        if not raw.strip():
+            self._position += len(raw)
+            self._needs_copy = self._needs_copy or self._requests > 0
+            if self._requests == 0:
+                self._start = self._position  # leading blank lines stay out of the range
+            return
+        terminated = raw if raw.endswith(b"\n") else raw + b"\n"
+        found = item.get("body") if isinstance(item, dict) else None
+        body: dict[str, Any] = found if isinstance(found, dict) else {}
+        limits = self._limits
+        count = embedding_input_count(body) if self._count_inputs else 0
+        # Only a cap needs each request's own estimate; otherwise the counter sums a shard at once.
+        max_tokens = limits.max_tokens
+        line_tokens = self._counter.estimator.body_tokens(self._endpoint, body) if max_tokens is not None else 0
+        if self._requests and (
+            self._requests + 1 > limits.max_requests
+            or self._size + len(terminated) > limits.max_bytes
+            or self._inputs + count > limits.max_embedding_inputs
+            or (max_tokens is not None and self._tokens + line_tokens > max_tokens)
+        ):
+            self._close()
+            self._start = self._position
+            self._requests = self._size = self._inputs = self._tokens = 0
+            self._needs_copy = False
+        if self._requests == 0:
+            self._first_line = self._line_no
+            model = body.get("model")
+            self._model = model if isinstance(model, str) else None
+        self._requests += 1
+        self._size += len(terminated)
+        self._inputs += count
+        self._tokens += line_tokens
+        self._counter.add(self._endpoint, body)
+        self._needs_copy = self._needs_copy or terminated is not raw
+        self._position += len(raw)
+
+    def _close(self) -> None:
+        totals = self._counter.reset()
+        self._plans.append(
+            ShardPlan(
+                len(self._plans),
+                self._start,
+                self._position - self._start,
+                self._requests,
+                self._inputs,
+                self._first_line,
+                self._needs_copy,
+                self._model,
+                sum(totals.values()),
+            )
+        )
+
+    def finish(self) -> list[ShardPlan]:
+        """The ranges, in input order (the last one closed here)."""
+        if self._requests:
+            self._close()
+            self._requests = 0
+        return self._plans
+
+
 def plan_shards(
     path: str | os.PathLike[str], *, endpoint: str, limits: BatchLimits, counter: TokenCounter | None = None
 ) -> list[ShardPlan]:
     """Cut ``path`` (already validated) into consecutive byte ranges within ``limits``, in input order.
 
-    A range closes when the next line would pass any limit (requests, bytes, embedding
-    inputs or estimated tokens), counted over the request lines as they would be uploaded.
-    Each range records its requests' model and estimated input tokens (``counter``, default
-    a fresh :class:`~openai_batch._tokens.TokenCounter`).
+    See :class:`ShardPlanner` for the rules.
     """
-    count_inputs = endpoint == EMBEDDINGS_ENDPOINT
-    counter = counter or TokenCounter()
-    estimator = counter.estimator
-    max_tokens = limits.max_tokens
-    plans: list[ShardPlan] = []
-    start = position = 0
-    requests = size = inputs = tokens = 0
-    first_line = 1
-    needs_copy = False
-    model: str | None = None
-
-    def close() -> None:
-        totals = counter.reset()
-        plans.append(
-            ShardPlan(
-                len(plans),
-                start,
-                position - start,
-                requests,
-                inputs,
-                first_line,
-                needs_copy,
-                model,
-                sum(totals.values()),
-            )
-        )
-
+    planner = ShardPlanner(endpoint=endpoint, limits=limits, counter=counter)
     with open(path, "rb") as handle:
-        for line_no, raw in enumerate(handle, 1):
-            if not raw.strip():
-                position += len(raw)
-                needs_copy = needs_copy or requests > 0
-                if requests == 0:
-                    start = position  # leading blank lines stay out of the range
-                continue
-            terminated = raw if raw.endswith(b"\n") else raw + b"\n"
-            body = loads(raw).get("body")
-            body = body if isinstance(body, dict) else {}
-            count = embedding_input_count(body) if count_inputs else 0
-            # Only a cap needs each request's own estimate; otherwise the counter sums a shard at once.
-            line_tokens = estimator.body_tokens(endpoint, body) if max_tokens is not None else 0
-            if requests and (
-                requests + 1 > limits.max_requests
-                or size + len(terminated) > limits.max_bytes
-                or inputs + count > limits.max_embedding_inputs
-                or (max_tokens is not None and tokens + line_tokens > max_tokens)
-            ):
-                close()
-                start, requests, size, inputs, tokens, needs_copy = position, 0, 0, 0, 0, False
-            if requests == 0:
-                first_line = line_no
-                found = body.get("model")
-                model = found if isinstance(found, str) else None
-            requests += 1
-            size += len(terminated)
-            inputs += count
-            tokens += line_tokens
-            counter.add(endpoint, body)
-            needs_copy = needs_copy or terminated is not raw
-            position += len(raw)
-    if requests:
-        close()
-    return plans
+        for raw in handle:
+            planner.add(raw, loads(raw) if raw.strip() else None)
+    return planner.finish()
 
 
 def shard_input_file(

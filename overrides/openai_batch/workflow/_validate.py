@@ -7,7 +7,7 @@ state that grows is one machine-word hash per ``custom_id`` (to find duplicates)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,7 @@ def validate_input_file(
     limits: BatchLimits = DEFAULT_LIMITS,
     check_file_limits: bool = True,
     max_problems: int = 100,
+    observe: Callable[[bytes, object], None] | None = None,
 ) -> ValidationReport:
     """Check every line of a JSONL batch input file; never raises for bad content, reports it.
 
@@ -160,6 +161,8 @@ def validate_input_file(
                     line_no, "line_too_large", f"this line alone is {len(raw)} bytes, over {max_bytes} per batch"
                 )
             if not raw.strip():
+                if observe is not None:
+                    observe(raw, None)
                 problems.add(line_no, "empty_line", "empty line (each line must hold one request)")
                 continue
             requests += 1
@@ -171,8 +174,12 @@ def validate_input_file(
             try:
                 item = loads(raw)
             except (ValueError, UnicodeDecodeError) as exc:
+                if observe is not None:
+                    observe(raw, None)
                 problems.add(line_no, "invalid_json", f"not valid JSON: {exc}")
                 continue
+            if observe is not None:
+                observe(raw, item)
             if type(item) is not dict:
                 problems.add(line_no, "not_an_object", f"expected a JSON object, got {type(item).__name__}")
                 continue
