@@ -24,6 +24,17 @@ from typing import Any
 from .._batchinfo import TERMINAL_STATUSES, format_errors
 from .._progress import BatchProgress, ProgressOption
 from ._errors import JobError, JobNotFoundError
+from ._events import (
+    DEFAULT_FALLBACK_POLL,
+    AsyncEventQueue,
+    EventQueue,
+    EventSchedule,
+    drain,
+    next_event,
+    next_event_async,
+    route,
+    running_batches,
+)
 from ._harvest import (
     download_results,
     download_results_async,
@@ -49,7 +60,16 @@ from ._sending import JOB_METADATA_KEY, batch_key, find_batch, new_attempt, send
 from ._status import JobStatus, ResultSummary, build_status
 from ._store import JobRow, JobStore, ShardRow
 from ._upload import file_sha256, peek_endpoint
-from ._watching import poll_running, poll_running_async, require_sent, unsent, watch_job
+from ._watching import (
+    JobWatch,
+    poll_running,
+    poll_running_async,
+    refresh_batches,
+    refresh_batches_async,
+    require_sent,
+    unsent,
+    watch_job,
+)
 
 __all__ = ["JOB_METADATA_KEY", "Job"]
 
@@ -382,6 +402,8 @@ class Job:
         on_progress: Callable[[BatchProgress], None] | None = None,
         progress: ProgressOption = None,
         download: bool = True,
+        events: EventQueue | None = None,
+        fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
     ) -> JobStatus:
         """Poll all of the job's batches until each is final, with one combined progress.
 
@@ -392,6 +414,19 @@ class Job:
         (the default) each batch's result files are stored as soon as it finishes. Options
         as for :func:`~openai_batch.workflow.wait_for_batch`; on timeout
         :class:`BatchWaitTimeout` names the batches still running.
+
+        With ``events`` (a ``queue.Queue`` of :class:`~openai_batch.webhooks.BatchEvent` that
+        your webhook endpoint feeds) the wait waits in ``events.get`` instead of polling: an
+        event for one of the job's running batches retrieves that batch once, events for any
+        other batch are dropped, and every ``fallback_poll`` seconds (None: never) all running
+        batches are polled in case an event was lost; ``poll_interval`` is then the delay
+        before a retrieve that met a transient fault is tried again. ``deadline`` holds
+        either way.
+
+        Example::
+
+            events: queue.Queue[BatchEvent] = queue.Queue()   # your endpoint: events.put(receiver.receive(...))
+            job.wait(events=events, fallback_poll=600, deadline=24 * 3600)
         """
         sleep = sleep or time.sleep
         if unsent(self._row, self._shards()):
@@ -407,18 +442,63 @@ class Job:
             on_progress=on_progress,
             progress=progress,
         ) as watch:
+            if events is not None:
+                schedule = EventSchedule(
+                    fallback_poll=fallback_poll,
+                    retry_interval=poll_interval,
+                    deadline=deadline,
+                    clock=clock or time.monotonic,
+                )
+                return self._wait_on_events(
+                    events, watch, schedule, download=download, deadline=deadline, sleep=sleep, clock=clock
+                )
             while True:
                 poll_running(self._client, self._store, self.job_id)
-                downloaded = not download or download_tolerant(self._client, self._store, self.job_id)
-                if self._sendable():
-                    self.start(deadline=deadline, sleep=sleep, clock=clock)
-                elif download and downloaded and self._retry_lines():
-                    self.start(deadline=deadline, sleep=sleep, clock=clock)
-                status = self.status()
+                status, downloaded = self._settle(download=download, deadline=deadline, sleep=sleep, clock=clock)
                 delay = watch.after_poll(status, downloaded)
                 if delay is None:
                     return status
                 sleep(delay)
+
+    def _settle(
+        self,
+        *,
+        download: bool,
+        deadline: float | None,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float] | None,
+    ) -> tuple[JobStatus, bool]:
+        """After batches were refreshed: store finished results, send what now has room, and say where the job stands."""
+        downloaded = not download or download_tolerant(self._client, self._store, self.job_id)
+        if self._sendable():
+            self.start(deadline=deadline, sleep=sleep, clock=clock)
+        elif download and downloaded and self._retry_lines():
+            self.start(deadline=deadline, sleep=sleep, clock=clock)
+        return self.status(), downloaded
+
+    def _wait_on_events(
+        self,
+        events: EventQueue,
+        watch: JobWatch,
+        schedule: EventSchedule,
+        *,
+        download: bool,
+        deadline: float | None,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float] | None,
+    ) -> JobStatus:
+        """:meth:`wait` driven by webhook events, polling only as the fallback (see ``_events``)."""
+        while True:
+            status, downloaded = self._settle(download=download, deadline=deadline, sleep=sleep, clock=clock)
+            if watch.report(status, downloaded):
+                return status
+            # Everything queued is taken before any retrieve, so a retrieve always follows its event.
+            taken = drain(events, next_event(events, schedule.timeout(running_batches(status), status.status)))
+            if schedule.poll_due():
+                poll_running(self._client, self._store, self.job_id)
+                continue
+            wanted = route(self._store, self.job_id, taken) | schedule.due_retries()
+            schedule.retry_later(refresh_batches(self._client, self._store, self.job_id, wanted))
 
     async def wait_async(
         self,
@@ -433,6 +513,8 @@ class Job:
         on_progress: Callable[[BatchProgress], None] | None = None,
         progress: ProgressOption = None,
         download: bool = True,
+        events: AsyncEventQueue | None = None,
+        fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
     ) -> JobStatus:
         """:meth:`wait`, polling and downloading with an :class:`~openai_batch.AsyncBatchClient`.
 
@@ -440,7 +522,9 @@ class Job:
         ``anyio.sleep``). Unlike :meth:`wait` it sends nothing: shards not sent yet raise
         :class:`JobError` (send them with :meth:`submit` or :meth:`start`, which take the
         sync client, then wait here). Call it from the thread that opened the job: the
-        state file is used on that thread only.
+        state file is used on that thread only. ``events`` is an ``asyncio.Queue`` of
+        :class:`~openai_batch.webhooks.BatchEvent`, used as in :meth:`wait`; the time to
+        wait for the next one is measured with ``sleep``.
 
         Example::
 
@@ -468,6 +552,14 @@ class Job:
             on_progress=on_progress,
             progress=progress,
         ) as watch:
+            if events is not None:
+                schedule = EventSchedule(
+                    fallback_poll=fallback_poll,
+                    retry_interval=poll_interval,
+                    deadline=deadline,
+                    clock=clock or time.monotonic,
+                )
+                return await self._wait_on_events_async(client, events, watch, schedule, download=download, sleep=sleep)
             while True:
                 status = await self.refresh_async(client)
                 downloaded = not download or await download_tolerant_async(client, self._store, self.job_id)
@@ -475,6 +567,30 @@ class Job:
                 if delay is None:
                     return self.status()
                 await sleep(delay)
+
+    async def _wait_on_events_async(
+        self,
+        client: AsyncJobClient,
+        events: AsyncEventQueue,
+        watch: JobWatch,
+        schedule: EventSchedule,
+        *,
+        download: bool,
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> JobStatus:
+        """:meth:`_wait_on_events` with an :class:`~openai_batch.AsyncBatchClient` (it sends nothing)."""
+        while True:
+            downloaded = not download or await download_tolerant_async(client, self._store, self.job_id)
+            status = self.status()
+            if watch.report(status, downloaded):
+                return status
+            timeout = schedule.timeout(running_batches(status), status.status)
+            taken = await next_event_async(events, timeout, sleep)
+            if schedule.poll_due():
+                await poll_running_async(client, self._store, self.job_id)
+                continue
+            wanted = route(self._store, self.job_id, taken) | schedule.due_retries()
+            schedule.retry_later(await refresh_batches_async(client, self._store, self.job_id, wanted))
 
     def cancel(self) -> JobStatus:
         """Cancel every running batch and send no further shard; finished results stay available."""
