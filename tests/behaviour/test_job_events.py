@@ -1,4 +1,4 @@
-"""Job.wait(events=...): batch webhook events trigger one retrieve each, polling is only a fallback.
+"""Waits driven by batch webhook events (Job.wait, Job.wait_async, wait_for_batch): one retrieve per event, polling only as a fallback.
 
 Time is fake throughout: the queue's ``get(timeout=...)`` advances the fake clock instead of
 blocking, and runs the next scripted step (the service finishing batches and "delivering"
@@ -8,16 +8,17 @@ their events) when the wait would block.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import queue
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from openai_batch._event_wait import EventSchedule
 from openai_batch._exceptions import RateLimitError
 from openai_batch.webhooks import BatchEvent
-from openai_batch.workflow import BatchLimits, BatchWaitTimeout, Job
-from openai_batch.workflow._events import EventSchedule
+from openai_batch.workflow import BatchLimits, BatchWaitTimeout, Job, wait_for_batch
 
 from tests.behaviour.test_workflow_job_async import AsyncFakeClient
 from tests.behaviour.workflow_fakes import ROOMY, FakeClient, read_results, status_error, write_chat_input
@@ -279,3 +280,48 @@ async def test_wait_async_falls_back_to_polling(client: FakeClient, tmp_path: Pa
             aclient, events=events, fallback_poll=120, sleep=time.async_sleep, clock=time.clock
         )
     assert status.done and time.sleeps == [120] and client.server.retrieves - before == 3
+
+
+# --- one batch: wait_for_batch / client.batches.wait ------------------------------------
+def one_batch(client: FakeClient, tmp_path: Path) -> str:
+    uploaded = client.files.create(file=write_chat_input(tmp_path / "one.jsonl", 3), purpose="batch")
+    return client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions").id
+
+
+def test_a_single_batch_wait_retrieves_on_start_and_once_per_event_naming_it(
+    client: FakeClient, tmp_path: Path
+) -> None:
+    time = FakeTime()
+    batch_id = one_batch(client, tmp_path)
+
+    def others(q: ScriptedQueue) -> None:
+        q.put(event("batch_of_someone_else"))
+
+    def done(q: ScriptedQueue) -> None:
+        client.server.finish(batch_id)
+        q.put(event(batch_id))
+
+    events = ScriptedQueue(time, [others, done])
+    batch = wait_for_batch(client, batch_id, events=events, fallback_poll=None, sleep=time.sleep, clock=time.clock)
+    assert batch.status == "completed"
+    assert client.server.retrieves == 2  # on start, then for its event; the foreign one cost nothing
+    assert events.waits == [None, None] and time.now == 0
+
+
+def test_a_single_batch_wait_falls_back_to_polling_and_honours_its_deadline(client: FakeClient, tmp_path: Path) -> None:
+    time = FakeTime()
+    batch_id = one_batch(client, tmp_path)
+    events = ScriptedQueue(time, [])
+    with pytest.raises(BatchWaitTimeout) as raised:
+        wait_for_batch(client, batch_id, events=events, fallback_poll=50, deadline=120, clock=time.clock)
+    assert raised.value.batch_ids == [batch_id] and time.now == 120
+    assert events.waits == [50, 50, 20]  # two fallback polls, then what was left of the deadline
+    assert client.server.retrieves == 3  # on start and at 50 s and 100 s
+
+
+def test_the_clients_wait_offers_the_same_fallback_default() -> None:
+    from openai_batch._polling import DEFAULT_FALLBACK_POLL
+    from openai_batch.resources.batches import Batches
+
+    default = inspect.signature(Batches.wait).parameters["fallback_poll"].default
+    assert default == DEFAULT_FALLBACK_POLL == inspect.signature(wait_for_batch).parameters["fallback_poll"].default

@@ -1,32 +1,31 @@
 """Wait on a job's batches by their webhook events, polling only as a slow fallback.
 
-The user's web framework verifies each delivery (``openai_batch.webhooks``) and puts the
-:class:`~openai_batch.webhooks.BatchEvent` on a queue; the wait takes events from it. An event
-is a trigger, not a record: for an event naming one of the job's running batches the wait
-retrieves that batch once and records what the service says, so a forged or stale event
-can at worst cost one retrieve. Events for batches that are not the job's running ones
-(another job's, an earlier attempt's, or a batch already final here) are dropped and logged at
-debug level: give each waiting job its own queue, or route events by batch id before them.
-
-Polling stays as a safety net for events that never come (an endpoint down, a delivery given
-up): every ``fallback_poll`` seconds every running batch is retrieved, the first time
-``fallback_poll`` seconds into the wait (events already queued count at once, so nothing is
-polled on start). ``fallback_poll=None`` disables it; the deadline still holds. A retrieve
-that meets a transient fault is tried again ``retry_interval`` seconds later, and a job with
-nothing running (shards waiting for room in the queue) looks again at that interval too:
-no event can come for a batch not created yet.
+The generic part (queues, timeouts, the fallback poll) is ``openai_batch._event_wait``; here
+is what a job adds. An event for one of the job's running batches retrieves that batch once;
+events for batches that are not the job's running ones (another job's, an earlier attempt's,
+or a batch already final here) are dropped and logged at debug level: give each waiting job its
+own queue, or route events by batch id before them. Nothing is polled on start: the state file
+already says where each batch stood, and events that came before the wait are in the queue.
+A job with nothing running (shards waiting for room in the queue) looks again every
+``retry_interval``: no event can come for a batch not created yet.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Protocol
+from collections.abc import Iterable
 
 from .._batchinfo import TERMINAL_STATUSES
+from .._event_wait import (
+    DEFAULT_FALLBACK_POLL,
+    AsyncEventQueue,
+    EventQueue,
+    EventSchedule,
+    drain,
+    next_event,
+    next_event_async,
+)
 from ..webhooks import BatchEvent
-from ._errors import BatchWaitTimeout
 from ._status import JobStatus
 from ._store import JobStore
 
@@ -43,97 +42,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("openai_batch.workflow")
-
-#: Seconds between two fallback polls of a wait driven by events (five minutes).
-DEFAULT_FALLBACK_POLL = 300.0
-
-
-class EventQueue(Protocol):
-    """Where a sync wait takes events from: a ``queue.Queue[BatchEvent]`` fits (``get`` raises ``queue.Empty``)."""
-
-    def get(self, block: bool = True, timeout: float | None = None) -> BatchEvent: ...
-
-
-class AsyncEventQueue(Protocol):
-    """Where an async wait takes events from: an ``asyncio.Queue[BatchEvent]`` fits."""
-
-    def get(self) -> Awaitable[BatchEvent]: ...
-
-    def get_nowait(self) -> BatchEvent: ...
-
-
-class EventSchedule:
-    """The clock of one event-driven wait: when the next fallback poll and retried refreshes
-    are due, and how long to wait for an event meanwhile.
-
-    Example::
-
-        schedule = EventSchedule(fallback_poll=300, retry_interval=5, deadline=3600, clock=time.monotonic)
-        timeout = schedule.timeout(["batch_abc"], "in_progress")   # seconds, or None: wait for ever
-    """
-
-    def __init__(
-        self,
-        *,
-        fallback_poll: float | None,
-        retry_interval: float,
-        deadline: float | None,
-        clock: Callable[[], float],
-    ) -> None:
-        if fallback_poll is not None and fallback_poll <= 0:
-            raise ValueError(f"fallback_poll must be > 0 seconds, or None for no polling; got {fallback_poll}")
-        if retry_interval <= 0:
-            raise ValueError(f"retry_interval must be > 0 seconds, got {retry_interval}")
-        self._fallback_poll = fallback_poll
-        self._retry_interval = retry_interval
-        self._deadline = deadline
-        self._clock = clock
-        self.started = clock()
-        self._next_poll = None if fallback_poll is None else self.started + fallback_poll
-        # Batches whose refresh met a transient fault, by when to try again.
-        self._retries: dict[str, float] = {}
-
-    def retry_later(self, batch_ids: Iterable[str]) -> None:
-        due = self._clock() + self._retry_interval
-        for batch_id in batch_ids:
-            self._retries.setdefault(batch_id, due)
-
-    def poll_due(self) -> bool:
-        """Whether the fallback poll is due now; if so the next one is scheduled."""
-        if self._next_poll is None or self._clock() < self._next_poll:
-            return False
-        assert self._fallback_poll is not None
-        self._next_poll = self._clock() + self._fallback_poll
-        self._retries.clear()  # the poll retrieves those batches too
-        return True
-
-    def due_retries(self) -> set[str]:
-        """The batches whose refresh is to be tried again now (forgotten here once returned)."""
-        now = self._clock()
-        due = {batch_id for batch_id, when in self._retries.items() if when <= now}
-        for batch_id in due:
-            del self._retries[batch_id]
-        return due
-
-    def timeout(self, running: list[str], status: str) -> float | None:
-        """Seconds to wait for an event (None: until one comes); :class:`BatchWaitTimeout` past the deadline.
-
-        ``running`` names the batches still running, empty when none is (shards waiting for
-        room in the queue): then the wait looks again after ``retry_interval``.
-        """
-        now = self._clock()
-        elapsed = now - self.started
-        candidates = [when - now for when in self._retries.values()]
-        if self._next_poll is not None:
-            candidates.append(self._next_poll - now)
-        if not running:
-            candidates.append(self._retry_interval)
-        if self._deadline is not None:
-            remaining = self._deadline - elapsed
-            if remaining <= 0:
-                raise BatchWaitTimeout(running or ["(waiting to send)"], status, elapsed)
-            candidates.append(remaining)
-        return max(0.0, min(candidates)) if candidates else None
 
 
 def route(store: JobStore, job_id: str, events: Iterable[BatchEvent]) -> set[str]:
@@ -152,67 +60,6 @@ def route(store: JobStore, job_id: str, events: Iterable[BatchEvent]) -> set[str
 
 def _final(status: str) -> bool:
     return status in TERMINAL_STATUSES
-
-
-def drain(events: EventQueue, first: BatchEvent | None) -> list[BatchEvent]:
-    """``first`` and every event already queued behind it, without waiting."""
-    taken = [] if first is None else [first]
-    while True:
-        try:
-            taken.append(events.get(block=False))
-        except queue.Empty:
-            return taken
-
-
-def next_event(events: EventQueue, timeout: float | None) -> BatchEvent | None:
-    """The next event, waiting up to ``timeout`` seconds (None: until one comes); None if none came."""
-    try:
-        return events.get(block=True, timeout=timeout)
-    except queue.Empty:
-        return None
-
-
-async def next_event_async(
-    events: AsyncEventQueue, timeout: float | None, sleep: Callable[[float], Awaitable[None]]
-) -> list[BatchEvent]:
-    """Every event queued now, or else the next one within ``timeout`` seconds (timed by ``sleep``).
-
-    The event and the timer race in one task group; whichever ends first cancels the other. A
-    ``get`` cancelled after an item was put leaves the item queued (asyncio.Queue takes it only
-    when the getter resumes), so no event is lost to the race.
-    """
-    import anyio
-
-    taken = _drain_async(events)
-    if taken or timeout == 0:
-        return taken
-    if timeout is None:
-        return [await events.get(), *_drain_async(events)]
-    got: list[BatchEvent] = []
-    async with anyio.create_task_group() as group:
-
-        async def take() -> None:
-            got.append(await events.get())
-            group.cancel_scope.cancel()
-
-        async def timer() -> None:
-            await sleep(timeout)
-            group.cancel_scope.cancel()
-
-        group.start_soon(take)
-        group.start_soon(timer)
-    return [*got, *_drain_async(events)]
-
-
-def _drain_async(events: AsyncEventQueue) -> list[BatchEvent]:
-    import asyncio
-
-    taken: list[BatchEvent] = []
-    while True:
-        try:
-            taken.append(events.get_nowait())
-        except asyncio.QueueEmpty:
-            return taken
 
 
 def running_batches(status: JobStatus) -> list[str]:
