@@ -1,4 +1,4 @@
-"""Waits driven by batch webhook events (Job.wait, Job.wait_async, wait_for_batch): one retrieve per event, polling only as a fallback.
+"""Waits driven by batch webhook events (Job.wait, wait_async, wait_for_batch): one retrieve per event.
 
 Time is fake throughout: the queue's ``get(timeout=...)`` advances the fake clock instead of
 blocking, and runs the next scripted step (the service finishing batches and "delivering"
