@@ -42,17 +42,20 @@ logger = logging.getLogger("openai_batch.workflow")
 
 
 class EventQueue(Protocol):
-    """Where a sync wait takes events from: a ``queue.Queue[BatchEvent]`` fits (``get`` raises ``queue.Empty``)."""
+    """Where a sync wait takes events from: a ``queue.Queue[BatchEvent]`` fits (``get`` raises ``queue.Empty``).
 
-    def get(self, block: bool = True, timeout: float | None = None) -> BatchEvent: ...
+    A ``None`` in it (what ``WebhookReceiver.receive`` answers for a repeat) is skipped.
+    """
+
+    def get(self, block: bool = True, timeout: float | None = None) -> BatchEvent | None: ...
 
 
 class AsyncEventQueue(Protocol):
-    """Where an async wait takes events from: an ``asyncio.Queue[BatchEvent]`` fits."""
+    """Where an async wait takes events from: an ``asyncio.Queue[BatchEvent]`` fits; ``None`` is skipped."""
 
-    def get(self) -> Awaitable[BatchEvent]: ...
+    def get(self) -> Awaitable[BatchEvent | None]: ...
 
-    def get_nowait(self) -> BatchEvent: ...
+    def get_nowait(self) -> BatchEvent | None: ...
 
 
 class EventSchedule:
@@ -134,9 +137,11 @@ def drain(events: EventQueue, first: BatchEvent | None) -> list[BatchEvent]:
     taken = [] if first is None else [first]
     while True:
         try:
-            taken.append(events.get(block=False))
+            event = events.get(block=False)
         except queue.Empty:
             return taken
+        if event is not None:
+            taken.append(event)
 
 
 def next_event(events: EventQueue, timeout: float | None) -> BatchEvent | None:
@@ -162,8 +167,9 @@ async def next_event_async(
     if taken or timeout == 0:
         return taken
     if timeout is None:
-        return [await events.get(), *_drain_async(events)]
-    got: list[BatchEvent] = []
+        first = await events.get()
+        return [*([] if first is None else [first]), *_drain_async(events)]
+    got: list[BatchEvent | None] = []
     async with anyio.create_task_group() as group:
 
         async def take() -> None:
@@ -176,7 +182,7 @@ async def next_event_async(
 
         group.start_soon(take)
         group.start_soon(timer)
-    return [*got, *_drain_async(events)]
+    return [*(event for event in got if event is not None), *_drain_async(events)]
 
 
 def _drain_async(events: AsyncEventQueue) -> list[BatchEvent]:
@@ -185,9 +191,11 @@ def _drain_async(events: AsyncEventQueue) -> list[BatchEvent]:
     taken: list[BatchEvent] = []
     while True:
         try:
-            taken.append(events.get_nowait())
+            event = events.get_nowait()
         except asyncio.QueueEmpty:
             return taken
+        if event is not None:
+            taken.append(event)
 
 
 class _Retriever(Protocol):

@@ -175,6 +175,22 @@ def test_serve_refuses_bad_webhook_flags_in_one_line(
     assert len(err) == 1 and expected in err[0] and SECRET not in err[0]
 
 
+def test_serve_reads_the_secret_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from openai_batch.server.arguments import WEBHOOK_SECRET_ENV, add_server_arguments, options_from_args
+
+    parser = argparse.ArgumentParser()
+    add_server_arguments(parser)
+    monkeypatch.setenv(WEBHOOK_SECRET_ENV, SECRET)
+    options = options_from_args(parser.parse_args(["--webhook-url", "http://127.0.0.1:9/h"]))
+    assert (options["webhook_url"], options["webhook_secret"]) == ("http://127.0.0.1:9/h", SECRET)
+    assert ServerOptions(**options).webhook_secret == SECRET
+    given = options_from_args(parser.parse_args(["--webhook-url", "http://h/x", "--webhook-secret", "whsec_AAAA"]))
+    assert given["webhook_secret"] == "whsec_AAAA"  # the flag wins over the environment
+    assert options_from_args(parser.parse_args([]))["webhook_secret"] is None  # no URL: no secret
+
+
 # --- the engine tells of each final status ------------------------------------------------
 class Engine:
     def __init__(self, data_dir: Path) -> None:
