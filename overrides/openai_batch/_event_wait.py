@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
@@ -70,11 +71,10 @@ class EventSchedule:
 
     def __init__(
         self,
-        *,
         fallback_poll: float | None,
         retry_interval: float,
         deadline: float | None,
-        clock: Callable[[], float],
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if fallback_poll is not None and fallback_poll <= 0:
             raise ValueError(f"fallback_poll must be > 0 seconds, or None for no polling; got {fallback_poll}")
@@ -83,8 +83,8 @@ class EventSchedule:
         self._fallback_poll = fallback_poll
         self._retry_interval = retry_interval
         self._deadline = deadline
-        self._clock = clock
-        self.started = clock()
+        self._clock = clock or time.monotonic
+        self.started = self._clock()
         self._next_poll = None if fallback_poll is None else self.started + fallback_poll
         # Batches whose refresh met a transient fault, by when to try again.
         self._retries: dict[str, float] = {}

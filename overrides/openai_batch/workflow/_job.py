@@ -29,11 +29,8 @@ from ._events import (
     AsyncEventQueue,
     EventQueue,
     EventSchedule,
-    drain,
-    next_event,
-    next_event_async,
-    route,
-    running_batches,
+    wait_on_events,
+    wait_on_events_async,
 )
 from ._harvest import (
     download_results,
@@ -60,16 +57,7 @@ from ._sending import JOB_METADATA_KEY, batch_key, find_batch, new_attempt, send
 from ._status import JobStatus, ResultSummary, build_status
 from ._store import JobRow, JobStore, ShardRow
 from ._upload import file_sha256, peek_endpoint
-from ._watching import (
-    JobWatch,
-    poll_running,
-    poll_running_async,
-    refresh_batches,
-    refresh_batches_async,
-    require_sent,
-    unsent,
-    watch_job,
-)
+from ._watching import poll_running, poll_running_async, require_sent, unsent, watch_job
 
 __all__ = ["JOB_METADATA_KEY", "Job"]
 
@@ -443,14 +431,14 @@ class Job:
             progress=progress,
         ) as watch:
             if events is not None:
-                schedule = EventSchedule(
-                    fallback_poll=fallback_poll,
-                    retry_interval=poll_interval,
-                    deadline=deadline,
-                    clock=clock or time.monotonic,
-                )
-                return self._wait_on_events(
-                    events, watch, schedule, download=download, deadline=deadline, sleep=sleep, clock=clock
+                return wait_on_events(
+                    self._client,
+                    self._store,
+                    self.job_id,
+                    events,
+                    watch=watch,
+                    schedule=EventSchedule(fallback_poll, poll_interval, deadline, clock),
+                    settle=lambda: self._settle(download=download, deadline=deadline, sleep=sleep, clock=clock),
                 )
             while True:
                 poll_running(self._client, self._store, self.job_id)
@@ -475,30 +463,6 @@ class Job:
         elif download and downloaded and self._retry_lines():
             self.start(deadline=deadline, sleep=sleep, clock=clock)
         return self.status(), downloaded
-
-    def _wait_on_events(
-        self,
-        events: EventQueue,
-        watch: JobWatch,
-        schedule: EventSchedule,
-        *,
-        download: bool,
-        deadline: float | None,
-        sleep: Callable[[float], None],
-        clock: Callable[[], float] | None,
-    ) -> JobStatus:
-        """:meth:`wait` driven by webhook events, polling only as the fallback (see ``_events``)."""
-        while True:
-            status, downloaded = self._settle(download=download, deadline=deadline, sleep=sleep, clock=clock)
-            if watch.report(status, downloaded):
-                return status
-            # Everything queued is taken before any retrieve, so a retrieve always follows its event.
-            taken = drain(events, next_event(events, schedule.timeout(running_batches(status), status.status)))
-            if schedule.poll_due():
-                poll_running(self._client, self._store, self.job_id)
-                continue
-            wanted = route(self._store, self.job_id, taken) | schedule.due_retries()
-            schedule.retry_later(refresh_batches(self._client, self._store, self.job_id, wanted))
 
     async def wait_async(
         self,
@@ -553,13 +517,17 @@ class Job:
             progress=progress,
         ) as watch:
             if events is not None:
-                schedule = EventSchedule(
-                    fallback_poll=fallback_poll,
-                    retry_interval=poll_interval,
-                    deadline=deadline,
-                    clock=clock or time.monotonic,
+                return await wait_on_events_async(
+                    client,
+                    self._store,
+                    self.job_id,
+                    events,
+                    watch=watch,
+                    schedule=EventSchedule(fallback_poll, poll_interval, deadline, clock),
+                    download=download,
+                    status_of=self.status,
+                    sleep=sleep,
                 )
-                return await self._wait_on_events_async(client, events, watch, schedule, download=download, sleep=sleep)
             while True:
                 status = await self.refresh_async(client)
                 downloaded = not download or await download_tolerant_async(client, self._store, self.job_id)
@@ -567,30 +535,6 @@ class Job:
                 if delay is None:
                     return self.status()
                 await sleep(delay)
-
-    async def _wait_on_events_async(
-        self,
-        client: AsyncJobClient,
-        events: AsyncEventQueue,
-        watch: JobWatch,
-        schedule: EventSchedule,
-        *,
-        download: bool,
-        sleep: Callable[[float], Awaitable[None]],
-    ) -> JobStatus:
-        """:meth:`_wait_on_events` with an :class:`~openai_batch.AsyncBatchClient` (it sends nothing)."""
-        while True:
-            downloaded = not download or await download_tolerant_async(client, self._store, self.job_id)
-            status = self.status()
-            if watch.report(status, downloaded):
-                return status
-            timeout = schedule.timeout(running_batches(status), status.status)
-            taken = await next_event_async(events, timeout, sleep)
-            if schedule.poll_due():
-                await poll_running_async(client, self._store, self.job_id)
-                continue
-            wanted = route(self._store, self.job_id, taken) | schedule.due_retries()
-            schedule.retry_later(await refresh_batches_async(client, self._store, self.job_id, wanted))
 
     def cancel(self) -> JobStatus:
         """Cancel every running batch and send no further shard; finished results stay available."""
