@@ -229,6 +229,8 @@ def wait_for_batch_events(
                     return batch
         taken = drain(events, next_event(events, schedule.timeout([batch_id], status)))
         named = any(event.batch_id == batch_id for event in taken)
-        if len(taken) > named:
-            logger.debug("ignoring %d event(s) for batches other than %s", len(taken) - named, batch_id)
+        others = sum(event.batch_id != batch_id for event in taken)
+        if others:
+            logger.debug("ignoring %d event(s) for batches other than %s", others, batch_id)
+        # Not short-circuited: each call also moves the schedule on.
         due = schedule.poll_due() | bool(schedule.due_retries()) | named
