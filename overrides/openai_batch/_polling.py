@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from openai_batch_api.models import Batch
 
@@ -18,7 +18,11 @@ from ._exceptions import APIConnectionError, InternalServerError, RateLimitError
 from ._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
 from ._workflow_errors import BatchWaitTimeout
 
+if TYPE_CHECKING:
+    from ._event_wait import EventQueue
+
 __all__ = [
+    "DEFAULT_FALLBACK_POLL",
     "TRANSIENT_ERRORS",
     "AsyncBatchRetriever",
     "AsyncWaitClient",
@@ -56,6 +60,9 @@ class AsyncWaitClient(Protocol):
     @property
     def batches(self) -> AsyncBatchRetriever: ...
 
+
+#: Seconds between two fallback polls of a wait driven by webhook events (five minutes; see ``_event_wait``).
+DEFAULT_FALLBACK_POLL = 300.0
 
 #: Errors after which polling simply goes on: the batch keeps running whatever our network does.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (APIConnectionError, RateLimitError, InternalServerError)
@@ -188,6 +195,8 @@ def wait_for_batch(
     clock: Callable[[], float] | None = None,
     on_progress: Callable[[BatchProgress], None] | None = None,
     progress: ProgressOption = None,
+    events: EventQueue | None = None,
+    fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
 ) -> Batch:
     """Poll ``batch_id`` until it is completed, failed, expired or cancelled, and return it.
 
@@ -198,6 +207,13 @@ def wait_for_batch(
     goes on). Connection errors, 429s and 5xx while polling are logged and polling goes on.
     ``on_progress`` gets a :class:`BatchProgress` at every poll; ``progress="auto"`` also
     draws a rich bar when stderr is a terminal.
+
+    With ``events`` (a ``queue.Queue`` of :class:`~openai_batch.webhooks.BatchEvent` your
+    webhook endpoint feeds) the wait retrieves the batch once on start and then once per
+    event naming it, instead of polling; events for other batches are dropped. Every
+    ``fallback_poll`` seconds (None: never) it retrieves anyway, in case an event was lost;
+    ``poll_interval`` is then the delay before a retrieve that met a transient fault is
+    tried again. The wait waits in ``events.get(timeout=...)``, not in ``sleep``.
 
     Example::
 
@@ -213,6 +229,16 @@ def wait_for_batch(
     )
     sink = make_progress_sink(progress, on_progress)
     status = "unknown"
+    if events is not None:
+        from ._event_wait import EventSchedule, wait_for_batch_events
+
+        timing = EventSchedule(
+            fallback_poll=fallback_poll, retry_interval=poll_interval, deadline=deadline, clock=clock
+        )
+        try:
+            return wait_for_batch_events(batches, batch_id, events, schedule=timing, progress=schedule, sink=sink)
+        finally:
+            sink.close()
     try:
         while True:
             try:

@@ -26,6 +26,7 @@ from .._types import TimeoutTypes
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from .._event_wait import EventQueue
     from .._progress import BatchProgress, ProgressOption
 
 __all__ = ["AsyncBatches", "Batches"]
@@ -162,6 +163,8 @@ class Batches:
         clock: Callable[[], float] | None = None,
         request_timeout: TimeoutTypes | None = None,
         max_retries: int | None = None,
+        events: EventQueue | None = None,
+        fallback_poll: float | None = 300.0,  # _polling.DEFAULT_FALLBACK_POLL, not imported until a wait
     ) -> Batch:
         """Poll until the batch is completed, failed, expired or cancelled, and return it.
 
@@ -170,6 +173,9 @@ class Batches:
         like the command line's ``--timeout``; ``None`` waits for as long as it takes). A
         progress bar is drawn when stderr is a terminal; `on_progress` is called on every poll
         either way. `request_timeout` and `max_retries` apply to each poll's HTTP request.
+        With `events` (a queue of webhook `BatchEvent`s) it retrieves on start and per event
+        instead of polling, falling back to a poll every `fallback_poll` seconds (None: never);
+        see `wait_for_batch`.
 
         Example::
 
@@ -195,6 +201,8 @@ class Batches:
             progress=progress,
             sleep=sleep,
             clock=clock,
+            events=events,
+            fallback_poll=fallback_poll,
         )
 
 

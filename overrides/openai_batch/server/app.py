@@ -47,6 +47,7 @@ from .limits import LINE_FAILURE_FIELDS, TOKEN_LIMIT_FIELDS
 from .options import ServerOptions
 from .params import parse_expires_after, parse_limit, parse_order
 from .store import Store
+from .webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,14 @@ class ServerState:
     files: FileService
     engine: BatchEngine
     faults: FaultInjector
+    # Sends the signed batch events when the server was given a webhook URL.
+    webhooks: WebhookSender | None = None
+
+    def close(self) -> None:
+        """Stop the webhook sender (what is due goes out first), then close the store."""
+        if self.webhooks is not None:
+            self.webhooks.close()
+        self.store.close()
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:

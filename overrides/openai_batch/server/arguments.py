@@ -20,14 +20,25 @@ import os
 import sys
 from typing import Any
 
+from .._exceptions import OpenAIBatchError
 from ..cli._values import fraction, non_negative, port, positive, positive_int
 from .limits import TOKEN_LIMIT_MODES
-from .options import ServerOptions
+from .options import ServerOptions, build_options
 
-__all__ = ["API_KEY_ENV", "SERVE_EXAMPLES", "add_server_arguments", "options_from_args", "serve_from_args"]
+__all__ = [
+    "API_KEY_ENV",
+    "SERVE_EXAMPLES",
+    "WEBHOOK_SECRET_ENV",
+    "add_server_arguments",
+    "options_from_args",
+    "serve_from_args",
+]
 
 #: Where the accepted key is read from unless ``--api-key-env`` names another variable.
 API_KEY_ENV = "OPENAI_BATCH_SERVER_API_KEY"
+
+#: Where the webhook signing secret is read from when ``--webhook-secret`` is not given.
+WEBHOOK_SECRET_ENV = "OPENAI_BATCH_WEBHOOK_SECRET"
 
 _DEFAULTS = ServerOptions()
 
@@ -36,6 +47,7 @@ SERVE_EXAMPLES = """examples:
   OPENAI_BATCH_SERVER_API_KEY=sk-local openai-batch serve    # accept only this key
   openai-batch serve --enqueued-token-limits gpt-4o-mini=2000000 --token-limit-mode reject
   openai-batch serve --fail-custom-id-pattern '-bad$' --fail-status-code 500 --fail-times 1
+  OPENAI_BATCH_WEBHOOK_SECRET=whsec_... openai-batch serve --webhook-url http://127.0.0.1:9000/hooks
 
 then, in another shell:
   export OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=sk-local
@@ -130,6 +142,19 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
         default=_DEFAULTS.token_limit_mode,
         help="fail: batches over the limit are created and then fail (the service); reject: create answers 400",
     )
+    hooks = parser.add_argument_group("webhooks")
+    hooks.add_argument(
+        "--webhook-url",
+        default=None,
+        metavar="URL",
+        help="POST signed batch.completed/failed/expired/cancelled events here (Standard Webhooks)",
+    )
+    hooks.add_argument(
+        "--webhook-secret",
+        default=None,
+        metavar="SECRET",
+        help=f"the 'whsec_...' signing secret (default: ${WEBHOOK_SECRET_ENV}, which keeps it off the command line)",
+    )
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
 
 
@@ -150,6 +175,10 @@ def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "enqueued_token_limits": dict(args.enqueued_token_limits),
         "token_limit_mode": args.token_limit_mode,
         "required_api_key": os.environ.get(args.api_key_env) or None,
+        "webhook_url": args.webhook_url,
+        "webhook_secret": (args.webhook_secret or os.environ.get(WEBHOOK_SECRET_ENV) or None)
+        if args.webhook_url
+        else args.webhook_secret,
     }
 
 
@@ -162,6 +191,15 @@ def serve_from_args(args: argparse.Namespace) -> int:
     if options["required_api_key"] is None and args.api_key_env != API_KEY_ENV:
         # A variable named on purpose but empty would silently accept every key.
         sys.stderr.write(f"openai-batch serve: error: --api-key-env {args.api_key_env}: that variable is not set\n")
+        return 2
+    try:
+        build_options(speed=args.speed, **options)
+    except (ValueError, OpenAIBatchError, ImportError) as exc:
+        # Checked before the port is taken: a bad webhook setting names itself, with no traceback.
+        problem = str(exc)
+        if options["webhook_url"] and options["webhook_secret"] is None:
+            problem = f"--webhook-url needs --webhook-secret or ${WEBHOOK_SECRET_ENV}"
+        sys.stderr.write(f"openai-batch serve: error: {problem}\n")
         return 2
     run(host=args.host, port=args.port, data_dir=args.data_dir, speed=args.speed, log_level=args.log_level, **options)
     sys.stderr.write("openai-batch serve: server stopped\n")

@@ -27,6 +27,7 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -113,7 +114,17 @@ class BatchEngine:
         clock.advance(3600); engine.tick()
     """
 
-    def __init__(self, store: Store, clock: Clock, options: ServerOptions, faults: FaultInjector | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        options: ServerOptions,
+        faults: FaultInjector | None = None,
+        *,
+        on_final: Callable[[BatchRecord], None] | None = None,
+    ) -> None:
+        # Told of each batch once its final status is committed (the webhook sender queues an event).
+        self._on_final = on_final
         self._store = store
         self._clock = clock
         self._options = options
@@ -277,6 +288,7 @@ class BatchEngine:
                     record.errors = errors
                     self._store.save_batch(record)
                     shutil.rmtree(self._store.batch_dir(batch_id), ignore_errors=True)
+                    self._final(record)
                     return
                 record.status = "in_progress"
                 record.validated = True
@@ -544,6 +556,16 @@ class BatchEngine:
                     self._store.insert_file(file, conn)
             self._store.save_batch(record, conn)
         shutil.rmtree(directory, ignore_errors=True)
+        self._final(record)
+
+    def _final(self, record: BatchRecord) -> None:
+        if self._on_final is None:
+            return
+        try:
+            self._on_final(record)
+        except Exception:
+            # A notification is a courtesy: it must never undo or stall the batch's processing.
+            logger.exception("notifying the end of batch %s failed", record.id)
 
 
 class Processor:

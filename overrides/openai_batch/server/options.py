@@ -69,6 +69,10 @@ class ServerOptions:
     faults: tuple[Mapping[str, Any], ...] = ()
     # The next N batches fail validation with token_limit_exceeded.
     token_limit_batches: int = 0
+    # Where signed batch.completed/failed/expired/cancelled events are POSTed (see webhooks.py),
+    # with the endpoint's "whsec_..." signing secret; both or neither. The secret stays out of repr.
+    webhook_url: str | None = None
+    webhook_secret: str | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -85,6 +89,18 @@ class ServerOptions:
         limits = TokenLimits.build(self.enqueued_token_limit, self.enqueued_token_limits, self.token_limit_mode)
         object.__setattr__(self, "enqueued_token_limits", limits.per_model)
         LineFailures.build(self.fail_custom_id_pattern, self.fail_rate, self.fail_status_code, self.fail_times)
+        self._check_webhook()
+
+    def _check_webhook(self) -> None:
+        if (self.webhook_url is None) != (self.webhook_secret is None):
+            raise ValueError("webhook_url and webhook_secret go together: give both or neither")
+        if self.webhook_url is None or self.webhook_secret is None:
+            return
+        from ..webhooks import _signer
+        from .webhooks import check_webhook_url
+
+        check_webhook_url(self.webhook_url)
+        _signer(self.webhook_secret)  # a malformed secret (or no `webhooks` extra) fails at start, not per event
 
     @property
     def token_limits(self) -> TokenLimits:

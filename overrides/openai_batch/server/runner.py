@@ -10,6 +10,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
@@ -23,7 +24,8 @@ from .faults import ABORT_CONNECTION_KEY, FaultInjector
 from .files import FileService
 from .lifecycle import BatchEngine, Processor
 from .options import ServerOptions, build_options
-from .store import Store
+from .store import BatchRecord, Store
+from .webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +65,31 @@ def build_state(data_dir: Path, options: ServerOptions, clock: Clock | None = No
     if clock is None:
         clock = ScaledClock(options.speed, start=max(time.time(), store.saved_clock() or 0.0))
     faults = FaultInjector(options.faults, token_limit_batches=options.token_limit_batches)
+    webhooks = _webhook_sender(options)
     return ServerState(
         store=store,
         clock=clock,
         options=options,
         files=FileService(store, clock, options),
-        engine=BatchEngine(store, clock, options, faults),
+        engine=BatchEngine(store, clock, options, faults, on_final=None if webhooks is None else _notifier(webhooks)),
         faults=faults,
+        webhooks=webhooks,
     )
+
+
+def _webhook_sender(options: ServerOptions) -> WebhookSender | None:
+    if options.webhook_url is None or options.webhook_secret is None:
+        return None
+    return WebhookSender(options.webhook_url, options.webhook_secret).start()
+
+
+def _notifier(sender: WebhookSender) -> Callable[[BatchRecord], None]:
+    def notify(record: BatchRecord) -> None:
+        # created_at is when the batch reached the state, in the server's (simulated) time.
+        stamp = getattr(record, f"{record.status}_at", None)
+        sender.send(f"batch.{record.status}", record.id, created_at=int(stamp if stamp is not None else 0))
+
+    return notify
 
 
 def _config(state: ServerState, *, log_level: str, in_thread: bool, **kwargs: Any) -> uvicorn.Config:
@@ -195,7 +214,7 @@ class LocalServer:
             self._socket.close()
             self._socket = None
         if self._state is not None:
-            self._state.store.close()
+            self._state.close()
             self._state = None
         if self._temp is not None:
             self._temp.cleanup()
@@ -270,4 +289,4 @@ def _serve(host: str, port: int, data_dir: str | Path | None, server_options: Se
             uvicorn.Server(_config(state, log_level=log_level, in_thread=False, host=host, port=port)).run()
         finally:
             processor.stop()
-            state.store.close()
+            state.close()

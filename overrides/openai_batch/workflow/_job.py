@@ -24,6 +24,14 @@ from typing import Any
 from .._batchinfo import TERMINAL_STATUSES, format_errors
 from .._progress import BatchProgress, ProgressOption
 from ._errors import JobError, JobNotFoundError
+from ._events import (
+    DEFAULT_FALLBACK_POLL,
+    AsyncEventQueue,
+    EventQueue,
+    EventSchedule,
+    wait_on_events,
+    wait_on_events_async,
+)
 from ._harvest import (
     download_results,
     download_results_async,
@@ -387,6 +395,8 @@ class Job:
         on_progress: Callable[[BatchProgress], None] | None = None,
         progress: ProgressOption = None,
         download: bool = True,
+        events: EventQueue | None = None,
+        fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
     ) -> JobStatus:
         """Poll all of the job's batches until each is final, with one combined progress.
 
@@ -397,6 +407,19 @@ class Job:
         (the default) each batch's result files are stored as soon as it finishes. Options
         as for :func:`~openai_batch.workflow.wait_for_batch`; on timeout
         :class:`BatchWaitTimeout` names the batches still running.
+
+        With ``events`` (a ``queue.Queue`` of :class:`~openai_batch.webhooks.BatchEvent` that
+        your webhook endpoint feeds) the wait waits in ``events.get`` instead of polling: an
+        event for one of the job's running batches retrieves that batch once, events for any
+        other batch are dropped, and every ``fallback_poll`` seconds (None: never) all running
+        batches are polled in case an event was lost; ``poll_interval`` is then the delay
+        before a retrieve that met a transient fault is tried again. ``deadline`` holds
+        either way.
+
+        Example::
+
+            events: queue.Queue[BatchEvent] = queue.Queue()   # your endpoint: events.put(receiver.receive(...))
+            job.wait(events=events, fallback_poll=600, deadline=24 * 3600)
         """
         sleep = sleep or time.sleep
         if unsent(self._row, self._shards()):
@@ -412,18 +435,39 @@ class Job:
             on_progress=on_progress,
             progress=progress,
         ) as watch:
+            if events is not None:
+                return wait_on_events(
+                    self._client,
+                    self._store,
+                    self.job_id,
+                    events,
+                    watch=watch,
+                    schedule=EventSchedule(fallback_poll, poll_interval, deadline, clock),
+                    settle=lambda: self._settle(download=download, deadline=deadline, sleep=sleep, clock=clock),
+                )
             while True:
                 poll_running(self._client, self._store, self.job_id)
-                downloaded = not download or download_tolerant(self._client, self._store, self.job_id)
-                if self._sendable():
-                    self.start(deadline=deadline, sleep=sleep, clock=clock)
-                elif download and downloaded and self._retry_lines():
-                    self.start(deadline=deadline, sleep=sleep, clock=clock)
-                status = self.status()
+                status, downloaded = self._settle(download=download, deadline=deadline, sleep=sleep, clock=clock)
                 delay = watch.after_poll(status, downloaded)
                 if delay is None:
                     return status
                 sleep(delay)
+
+    def _settle(
+        self,
+        *,
+        download: bool,
+        deadline: float | None,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float] | None,
+    ) -> tuple[JobStatus, bool]:
+        """After batches were refreshed: store finished results, send what now has room, and say where the job stands."""
+        downloaded = not download or download_tolerant(self._client, self._store, self.job_id)
+        if self._sendable():
+            self.start(deadline=deadline, sleep=sleep, clock=clock)
+        elif download and downloaded and self._retry_lines():
+            self.start(deadline=deadline, sleep=sleep, clock=clock)
+        return self.status(), downloaded
 
     async def wait_async(
         self,
@@ -438,6 +482,8 @@ class Job:
         on_progress: Callable[[BatchProgress], None] | None = None,
         progress: ProgressOption = None,
         download: bool = True,
+        events: AsyncEventQueue | None = None,
+        fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
     ) -> JobStatus:
         """:meth:`wait`, polling and downloading with an :class:`~openai_batch.AsyncBatchClient`.
 
@@ -445,7 +491,9 @@ class Job:
         ``anyio.sleep``). Unlike :meth:`wait` it sends nothing: shards not sent yet raise
         :class:`JobError` (send them with :meth:`submit` or :meth:`start`, which take the
         sync client, then wait here). Call it from the thread that opened the job: the
-        state file is used on that thread only.
+        state file is used on that thread only. ``events`` is an ``asyncio.Queue`` of
+        :class:`~openai_batch.webhooks.BatchEvent`, used as in :meth:`wait`; the time to
+        wait for the next one is measured with ``sleep``.
 
         Example::
 
@@ -473,6 +521,18 @@ class Job:
             on_progress=on_progress,
             progress=progress,
         ) as watch:
+            if events is not None:
+                return await wait_on_events_async(
+                    client,
+                    self._store,
+                    self.job_id,
+                    events,
+                    watch=watch,
+                    schedule=EventSchedule(fallback_poll, poll_interval, deadline, clock),
+                    download=download,
+                    status_of=self.status,
+                    sleep=sleep,
+                )
             while True:
                 status = await self.refresh_async(client)
                 downloaded = not download or await download_tolerant_async(client, self._store, self.job_id)

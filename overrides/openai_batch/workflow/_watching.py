@@ -24,7 +24,16 @@ from ._recording import apply_batch
 from ._status import JobStatus
 from ._store import JobRow, JobStore, ShardRow
 
-__all__ = ["JobWatch", "poll_running", "poll_running_async", "require_sent", "unsent", "watch_job"]
+__all__ = [
+    "JobWatch",
+    "poll_running",
+    "poll_running_async",
+    "refresh_batches",
+    "refresh_batches_async",
+    "require_sent",
+    "unsent",
+    "watch_job",
+]
 
 logger = logging.getLogger("openai_batch.workflow")
 
@@ -49,6 +58,38 @@ async def poll_running_async(client: AsyncJobClient, store: JobStore, job_id: st
             _poll_failed(shard, exc)
             continue
         _apply_polled(store, shard, batch)
+
+
+def refresh_batches(client: ClientLike, store: JobStore, job_id: str, batch_ids: set[str]) -> set[str]:
+    """Retrieve once each of ``batch_ids`` that is a running batch of the job; the ids a transient fault stopped."""
+    failed: set[str] = set()
+    for shard, batch_id in _pollable(store, job_id):
+        if batch_id not in batch_ids:
+            continue
+        try:
+            batch = client.batches.retrieve(batch_id)
+        except TRANSIENT_ERRORS as exc:
+            _poll_failed(shard, exc)
+            failed.add(batch_id)
+            continue
+        _apply_polled(store, shard, batch)
+    return failed
+
+
+async def refresh_batches_async(client: AsyncJobClient, store: JobStore, job_id: str, batch_ids: set[str]) -> set[str]:
+    """:func:`refresh_batches` with an :class:`~openai_batch.AsyncBatchClient`."""
+    failed: set[str] = set()
+    for shard, batch_id in _pollable(store, job_id):
+        if batch_id not in batch_ids:
+            continue
+        try:
+            batch = await client.batches.retrieve(batch_id)
+        except TRANSIENT_ERRORS as exc:
+            _poll_failed(shard, exc)
+            failed.add(batch_id)
+            continue
+        _apply_polled(store, shard, batch)
+    return failed
 
 
 def _pollable(store: JobStore, job_id: str) -> list[tuple[ShardRow, str]]:
@@ -110,10 +151,14 @@ class JobWatch:
         self._schedule = schedule
         self._sink = sink
 
-    def after_poll(self, status: JobStatus, downloaded: bool) -> float | None:
+    def report(self, status: JobStatus, downloaded: bool) -> bool:
+        """Show the combined progress; whether the wait is over (every batch final and its results in)."""
         ids, snapshots = _snapshots(self._store.shards(self._job_id))
         self._sink.update(self._schedule.observe(ids, snapshots))
-        if status.done and downloaded:
+        return status.done and downloaded
+
+    def after_poll(self, status: JobStatus, downloaded: bool) -> float | None:
+        if self.report(status, downloaded):
             return None
         running = [s.batch_id or f"shard {s.index}" for s in status.shards if s.status not in TERMINAL_STATUSES]
         return self._schedule.next_sleep(running or ["(downloading results)"], status.status)
