@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -23,6 +25,28 @@ REQUESTS: dict[str, tuple[dict[str, Any], type[Any]]] = {
     "/v1/completions": ({"model": "m", "prompt": "hi"}, models.CreateCompletionResponse),
     "/v1/moderations": ({"input": "hi"}, models.CreateModerationResponse),
 }
+
+
+JOB_IMPORT_PROBE = """
+import json, sys
+import openai_batch.workflow, openai_batch.cli._commands
+from openai_batch_api.models import Batch
+before = sorted(sys.modules)
+from openai_batch.workflow._typed import body_model
+body_model("/v1/responses")
+print(json.dumps({"before": before, "after": sorted(sys.modules)}))
+"""
+
+
+def test_result_models_and_pydantic_load_only_when_typed_results_are_asked_for() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", JOB_IMPORT_PROBE], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = json.loads(result.stdout)
+    result_models = ("openai_batch_api.models.response", "openai_batch_api.models.create_chat_completion_response")
+    for module in (*result_models, "pydantic"):
+        assert module not in loaded["before"], f"running a job imported {module}"
+    assert "openai_batch_api.models.response" in loaded["after"]
 
 
 def succeeded(custom_id: str, body: Any) -> BatchResult:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tests.contract import surface
+import pytest
+import yaml
+
+from tests.contract import pipeline, surface
 
 
 def load_module() -> ModuleType:
@@ -74,3 +78,20 @@ def test_the_committed_spec_marks_what_it_cut() -> None:
     assert {"OutputItem", "Tool"} <= cut
     for name in ("CreateChatCompletionResponse", "Response", "CreateEmbeddingResponse", "ResponseUsage"):
         assert name in spec and name not in cut
+
+
+@pytest.mark.slow
+def test_an_upstream_without_a_result_schema_fails_strictly_and_is_listed_with_allow_missing(tmp_path: Path) -> None:
+    upstream = surface.load_yaml(pipeline.require_upstream(pipeline.makefile_upstream()))
+    del upstream["components"]["schemas"]["CreateModerationResponse"]
+    source = tmp_path / "upstream.yaml"
+    source.write_text(yaml.dump(upstream, Dumper=yaml.CSafeDumper, sort_keys=False), encoding="utf-8")
+    strict = pipeline.build_spec(source, tmp_path / "strict.yaml")
+    assert strict.returncode == 1
+    assert "has no result schema(s) CreateModerationResponse" in strict.stderr, strict.stderr
+    assert not (tmp_path / "strict.yaml").exists()
+    lenient = pipeline.build_spec(source, tmp_path / "lenient.yaml", allow_missing=True)
+    assert lenient.returncode == 0, lenient.stderr
+    assert "skipped result schema CreateModerationResponse (absent upstream)" in lenient.stderr
+    built = surface.load_yaml(tmp_path / "lenient.yaml")["components"]["schemas"]
+    assert "CreateModerationResponse" not in built and "Response" in built

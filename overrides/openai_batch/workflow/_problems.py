@@ -15,7 +15,12 @@ T = TypeVar("T")
 
 
 class ProblemKind(enum.StrEnum):
-    """Why a succeeded request has no parsed value."""
+    """Why a succeeded request has no parsed value.
+
+    Example::
+
+        refused = [i.custom_id for i in job.results(parse=Answer) if i.problem and i.problem.kind is ProblemKind.REFUSAL]
+    """
 
     REFUSAL = "refusal"  # the model refused (chat message.refusal, a responses refusal item)
     TRUNCATED = "truncated"  # the answer was cut (chat finish_reason "length", responses "incomplete")
