@@ -6,6 +6,10 @@ Steps, each deterministic so that `make spec` reproduces openapi.yaml byte for b
    beside this file), failing in one line naming file, line and column if it is malformed;
 2. keep only the operations the batch workflow needs (OPERATIONS) and the closure
    of the components they reference, plus servers, security and securitySchemes;
+   then the response bodies of the batch endpoints (RESULT_SCHEMAS) with their closure,
+   cut by RESULT_CUT (result_schemas.py beside this file says how and why). A result
+   schema absent upstream fails the build, unless --allow-missing is given, in which
+   case it is listed on stderr;
 3. drop the `x-oaiMeta` code samples, which are documentation for other SDKs;
 4. apply the project's patches, kept as one OpenAPI Overlay 1.0 document
    (overlay.yaml beside this file; overlay.py applies it). Every action must match
@@ -29,6 +33,7 @@ from typing import Any
 
 import yaml
 from overlay import OverlayError, apply_overlay
+from result_schemas import CutRules, add_result_schemas
 from spec_loader import SpecLoadError, load_document
 
 # The Batch operations and the Files operations a batch workflow needs.
@@ -43,6 +48,17 @@ OPERATIONS = (
     "deleteFile",
     "downloadFile",
 )
+# The response body of each endpoint a batch can call, for typed result lines.
+RESULT_SCHEMAS = (
+    "CreateChatCompletionResponse",
+    "Response",
+    "CreateEmbeddingResponse",
+    "CreateCompletionResponse",
+    "CreateModerationResponse",
+)
+# Within two references of its root a result schema is typed; beyond, and for unions of
+# more than four alternatives (output items, tools, input items), it is a free-form object.
+RESULT_CUT = CutRules(depth=2, union_width=4)
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEFAULT_OVERLAY = Path(__file__).with_name("overlay.yaml")
 
@@ -67,8 +83,16 @@ def _strip_key(node: Any, key: str) -> Any:
     return node
 
 
-def slice_spec(upstream: dict[str, Any], operations: tuple[str, ...] = OPERATIONS) -> dict[str, Any]:
-    """Keep the named operations and everything they reference."""
+def slice_spec(
+    upstream: dict[str, Any],
+    operations: tuple[str, ...] = OPERATIONS,
+    results: tuple[str, ...] = RESULT_SCHEMAS,
+    missing_results: list[str] | None = None,
+) -> dict[str, Any]:
+    """Keep the named operations and everything they reference, then the result schemas (cut).
+
+    Result schemas upstream lacks are appended to `missing_results` when it is given.
+    """
     paths: dict[str, Any] = {}
     found: set[str] = set()
     for path, item in upstream["paths"].items():
@@ -96,6 +120,12 @@ def slice_spec(upstream: dict[str, Any], operations: tuple[str, ...] = OPERATION
         target = _strip_key(copy.deepcopy(upstream["components"][section][name]), "x-oaiMeta")
         components.setdefault(section, {})[name] = target
         pending.extend(_refs(target))
+
+    absent = add_result_schemas(
+        components.setdefault("schemas", {}), upstream, results, RESULT_CUT, lambda node: _strip_key(node, "x-oaiMeta")
+    )
+    if missing_results is not None:
+        missing_results.extend(absent)
 
     upstream_components = upstream.get("components", {})
     if "securitySchemes" in upstream_components:
@@ -147,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(upstream, dict) or not isinstance(upstream.get("paths"), dict):
         print(f"build_spec: {args.upstream}: not an OpenAPI document (no `paths` object)", file=sys.stderr)
         return 1
-    sliced = slice_spec(upstream)
+    missing_results: list[str] = []
+    sliced = slice_spec(upstream, missing_results=missing_results)
     try:
         skipped = apply_overlay(sliced, overlay, allow_missing=args.allow_missing)
     except OverlayError as exc:
@@ -155,6 +186,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for item in skipped:
         print(f"build_spec: skipped overlay action {item} for {args.upstream}", file=sys.stderr)
+    if missing_results and not args.allow_missing:
+        names = ", ".join(missing_results)
+        print(
+            f"build_spec: {args.upstream} has no result schema(s) {names}; --allow-missing builds without",
+            file=sys.stderr,
+        )
+        return 1
+    for name in missing_results:
+        print(f"build_spec: skipped result schema {name} (absent upstream) for {args.upstream}", file=sys.stderr)
     Path(args.output).write_text(dump_yaml(sliced), encoding="utf-8")
     return 0
 

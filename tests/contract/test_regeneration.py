@@ -135,3 +135,32 @@ def test_hand_written_package_imports_against_the_old_generation(old_build: Buil
     loaded = json.loads(result.stdout)
     assert Path(loaded["openai_batch_api"]).is_relative_to(old_build.package_root), loaded
     assert Path(loaded["openai_batch"]).is_relative_to(surface.HAND_WRITTEN), loaded
+
+
+TYPED_RESPONSES_BODY = """
+import json
+from openai_batch.workflow import BatchResult, Outcome
+from openai_batch.workflow._typed import typed_results
+item = next(typed_results([BatchResult("r-1", Outcome.SUCCEEDED, 200, {"id": "resp_1"})], "/v1/responses"))
+print(json.dumps({"custom_id": item.problem.custom_id, "kind": item.problem.kind.value}))
+"""
+
+
+@pytest.mark.slow
+def test_a_result_schema_the_old_spec_lacks_is_listed_and_its_bodies_reported(old_build: Build) -> None:
+    assert re.search(r"^build_spec: skipped result schema Response \(absent upstream\)", old_build.stderr, re.M)
+    models = old_build.package_root / "openai_batch_api" / "models"
+    assert (models / "create_chat_completion_response.py").exists()
+    assert not (models / "response.py").exists()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(old_build.package_root), str(surface.HAND_WRITTEN.parent)])}
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", TYPED_RESPONSES_BODY],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=old_build.package_root,
+        timeout=pipeline.TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"custom_id": "r-1", "kind": "no_model"}

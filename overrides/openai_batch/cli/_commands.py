@@ -353,6 +353,11 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_results(args: argparse.Namespace, out: Output) -> int:
     _check_out(args.out)
+    schema = None
+    if getattr(args, "schema", None):
+        from ._schema import load_schema
+
+        schema = load_schema(args.schema)  # before any request: a bad module:Model is a usage error
     with ExitStack() as stack:
         client = stack.enter_context(make_client(args))
         job = _open_job(client, args, stack)
@@ -360,9 +365,25 @@ def cmd_results(args: argparse.Namespace, out: Output) -> int:
             job = stack.enter_context(Job.adopt_batch(client, args.id, state=_state(args)))
         else:
             job.refresh()
+        if schema is not None:
+            return _write_parsed(job, schema, args.out, out)
         summary = job.write_results(args.out)
         out.emit(summary.to_dict()) if out.as_json else _show_summary(out, summary)
         return _summary_exit(summary)
+
+
+def _write_parsed(job: Job, schema: Any, path: str, out: Output) -> int:
+    from ._schema import write_parsed_results
+
+    job.download_results()
+    counts, problems = write_parsed_results(job, schema, path)
+    summary = ResultSummary(Path(path), counts)
+    if out.as_json:
+        out.emit({**summary.to_dict(), "problems": problems})
+    else:
+        _show_summary(out, summary)
+        out.line(f"{problems} answer(s) did not parse into {schema.__name__} (see each line's `problem`)")
+    return _summary_exit(summary)
 
 
 def cmd_cancel(args: argparse.Namespace, out: Output) -> int:

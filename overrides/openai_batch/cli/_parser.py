@@ -261,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     results.add_argument("id", metavar="ID")
     results.add_argument("--out", required=True, metavar="PATH")
+    results.add_argument(
+        "--schema",
+        default=None,
+        metavar="MODULE:MODEL",
+        help="validate each structured-output answer against this pydantic model (imported from the current "
+        "directory); each line gains `parsed` and `problem` (needs the structured extra)",
+    )
 
     cancel = command(
         "cancel",

@@ -11,6 +11,7 @@ import array
 import base64
 import dataclasses
 import hashlib
+import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -187,7 +188,7 @@ def _responses(body: dict[str, Any], key: str, created: int) -> Rendered:
             "truncation": "disabled",
             "usage": {
                 "input_tokens": input_tokens,
-                "input_tokens_details": {"cached_tokens": 0},
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                 "output_tokens": output_tokens,
                 "output_tokens_details": {"reasoning_tokens": 0},
                 "total_tokens": input_tokens + output_tokens,
@@ -390,4 +391,112 @@ def render(endpoint: str, body: dict[str, Any], *, key: str, created: int) -> Re
     renderer = _RENDERERS.get(endpoint)
     if renderer is None:
         raise RequestFailure(f"Unsupported endpoint '{endpoint}'.", param="url")
-    return renderer(body, key, created)
+    return structured_answer(endpoint, body, renderer(body, key, created))
+
+
+# --- Structured outputs -------------------------------------------------------------------
+# A request asking for a json_schema format gets a JSON answer filled from the schema, so
+# structured-output parsing can be tested end to end. A marker in the last user text makes
+# the answer deliberately bad, to test that exactly those inputs are reported.
+MALFORMED_JSON_MARKER = "[malformed:json]"
+REFUSAL_MARKER = "[malformed:refusal]"
+LENGTH_MARKER = "[malformed:length]"
+REFUSAL_TEXT = "I'm sorry, I can't help with that."
+
+
+def _requested_schema(endpoint: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    if endpoint == "/v1/chat/completions":
+        found = body.get("response_format")
+        if isinstance(found, dict) and found.get("type") == "json_schema":
+            spec = found.get("json_schema")
+            schema = spec.get("schema") if isinstance(spec, dict) else None
+            return schema if isinstance(schema, dict) else {}
+    elif endpoint == "/v1/responses":
+        text = body.get("text")
+        found = text.get("format") if isinstance(text, dict) else None
+        if isinstance(found, dict) and found.get("type") == "json_schema":
+            schema = found.get("schema")
+            return schema if isinstance(schema, dict) else {}
+    return None
+
+
+def sample_from_schema(schema: Any, root: dict[str, Any], seed: str, depth: int = 0) -> Any:
+    """A value of `schema` derived from `seed` only: the same request, the same answer."""
+    if not isinstance(schema, dict) or depth > 8:
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        return sample_from_schema(target, root, seed, depth + 1)
+    if "const" in schema:
+        return schema["const"]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][len(seed) % len(schema["enum"])]
+    for key in ("anyOf", "oneOf", "allOf"):
+        members = [m for m in schema.get(key) or [] if m != {"type": "null"}]
+        if members:
+            return sample_from_schema(members[0], root, seed, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties") or {}
+        return {name: sample_from_schema(sub, root, f"{seed}:{name}", depth + 1) for name, sub in properties.items()}
+    if kind == "array":
+        return [sample_from_schema(schema.get("items"), root, seed, depth + 1)]
+    if kind == "integer":
+        return len(seed)
+    if kind == "number":
+        return len(seed) / 4
+    if kind == "boolean":
+        return len(seed) % 2 == 0
+    if kind == "string":
+        return seed[-40:]
+    return None
+
+
+def _last_user_text(endpoint: str, body: dict[str, Any]) -> str:
+    if endpoint == "/v1/chat/completions":
+        messages = body.get("messages") or []
+        texts = [_text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+        return texts[-1] if texts else ""
+    given = body.get("input")
+    if isinstance(given, str):
+        return given
+    texts = [_text_of(item.get("content")) for item in given or [] if isinstance(item, dict)]
+    return texts[-1] if texts else ""
+
+
+def structured_answer(endpoint: str, body: dict[str, Any], rendered: Rendered) -> Rendered:
+    """`rendered` with its text replaced by a JSON answer when the request asks for a json_schema format."""
+    schema = _requested_schema(endpoint, body)
+    if schema is None:
+        return rendered
+    prompt = _last_user_text(endpoint, body)
+    answer = json.dumps(sample_from_schema(schema, schema, " ".join(prompt.split())), separators=(",", ":"))
+    refused = REFUSAL_MARKER in prompt
+    if MALFORMED_JSON_MARKER in prompt:
+        answer = answer[:-1] + ',"unterminated'
+    if LENGTH_MARKER in prompt:
+        answer = answer[: max(1, len(answer) // 2)]
+    reply = rendered.body
+    if endpoint == "/v1/chat/completions":
+        for choice in reply["choices"]:
+            message = choice["message"]
+            message["content"], message["refusal"] = (None, REFUSAL_TEXT) if refused else (answer, None)
+            choice["finish_reason"] = "length" if LENGTH_MARKER in prompt else "stop"
+    else:
+        content: dict[str, Any] = (
+            {"type": "refusal", "refusal": REFUSAL_TEXT}
+            if refused
+            else {"type": "output_text", "text": answer, "annotations": [], "logprobs": []}
+        )
+        reply["output"][0]["content"] = [content]
+        cut = LENGTH_MARKER in prompt
+        reply["status"] = "incomplete" if cut else "completed"
+        reply["output"][0]["status"] = "incomplete" if cut else "completed"
+        reply["incomplete_details"] = {"reason": "max_output_tokens"} if cut else None
+        reply["text"] = {"format": body["text"]["format"]}
+    return rendered

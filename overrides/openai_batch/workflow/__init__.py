@@ -22,12 +22,14 @@ from ._errors import BatchWaitTimeout, InputValidationError, JobError, JobNotFou
 from ._identity import INPUT_TAG, JOB_TAG, JobConflictError, JobDefinition
 from ._job import JOB_METADATA_KEY, Job
 from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, BatchLimits
+from ._problems import ParsedResult, ProblemKind, ResultProblem
 from ._prune import PruneReport
 from ._queue import TOKENS_TAG, QueuePolicy
 from ._results import BatchResult, Outcome, RequestError, parse_result_line
 from ._shard import ShardPlan, ShardSpec, plan_shards, shard_input_file
 from ._status import JobStatus, ResultSummary, ShardStatus
 from ._store import DEFAULT_STATE_PATH, JobStore
+from ._strict_schema import strict_json_schema
 from ._upload import check_input_file, upload_batch_file
 from ._validate import ValidationProblem, ValidationReport, validate_input_file
 
@@ -55,11 +57,14 @@ __all__ = [
     "JobStatus",
     "JobStore",
     "Outcome",
+    "ParsedResult",
+    "ProblemKind",
     "ProgressOption",
     "ProgressSink",
     "PruneReport",
     "QueuePolicy",
     "RequestError",
+    "ResultProblem",
     "ResultSummary",
     "RichProgressBar",
     "ShardPlan",
@@ -74,6 +79,7 @@ __all__ = [
     "parse_result_line",
     "plan_shards",
     "shard_input_file",
+    "strict_json_schema",
     "upload_batch_file",
     "validate_input_file",
     "wait_for_batch",

@@ -7,9 +7,12 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._limits import BATCH_ENDPOINTS, EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["BatchInputWriter"]
 
@@ -109,15 +112,51 @@ class BatchInputWriter:
                 f"{self.path}: {method}() writes {endpoint} requests, but this file is for {self.endpoint}"
             )
 
-    def chat(self, custom_id: str, *, model: str, messages: Iterable[Mapping[str, Any]], **params: Any) -> None:
-        """A ``/v1/chat/completions`` request; ``params`` are the other body fields (``max_tokens``, ...)."""
-        self._require("/v1/chat/completions", "chat")
-        self.add(custom_id, {"model": model, "messages": [dict(m) for m in messages], **params})
+    def chat(
+        self,
+        custom_id: str,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        response_format: type[BaseModel] | Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> None:
+        """A ``/v1/chat/completions`` request; ``params`` are the other body fields (``max_tokens``, ...).
 
-    def responses(self, custom_id: str, *, model: str, input: str | list[Any], **params: Any) -> None:
-        """A ``/v1/responses`` request."""
+        ``response_format`` may be a pydantic model class: the request then asks for that
+        model's JSON (a strict ``json_schema`` format), which ``job.results(parse=Model)`` reads.
+        """
+        self._require("/v1/chat/completions", "chat")
+        body: dict[str, Any] = {"model": model, "messages": [dict(m) for m in messages], **params}
+        if isinstance(response_format, type):
+            from ._strict_schema import chat_response_format
+
+            body["response_format"] = chat_response_format(response_format)
+        elif response_format is not None:
+            body["response_format"] = dict(response_format)
+        self.add(custom_id, body)
+
+    def responses(
+        self,
+        custom_id: str,
+        *,
+        model: str,
+        input: str | list[Any],
+        text_format: type[BaseModel] | None = None,
+        **params: Any,
+    ) -> None:
+        """A ``/v1/responses`` request.
+
+        ``text_format`` (a pydantic model class) sets ``text.format`` to that model's strict
+        JSON schema, keeping any other ``text`` fields given in ``params``.
+        """
         self._require("/v1/responses", "responses")
-        self.add(custom_id, {"model": model, "input": input, **params})
+        body: dict[str, Any] = {"model": model, "input": input, **params}
+        if text_format is not None:
+            from ._strict_schema import text_format as format_for
+
+            body["text"] = {**dict(body.get("text") or {}), "format": format_for(text_format)}
+        self.add(custom_id, body)
 
     def embeddings(self, custom_id: str, *, model: str, input: str | list[Any], **params: Any) -> None:
         """A ``/v1/embeddings`` request (a string, or a list of strings counting one input each)."""

@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._batchinfo import TERMINAL_STATUSES, format_errors
 from .._progress import BatchProgress, ProgressOption
@@ -47,6 +47,7 @@ from ._limits import DEFAULT_LIMITS, BatchLimits
 from ._lock import job_lock
 from ._opening import find_or_create, open_store, record_adopted_batch
 from ._patience import DEFAULT_SEND_PATIENCE, Patience
+from ._problems import ParsedResult
 from ._protocols import AsyncJobClient, ClientLike
 from ._prune import PruneReport, prune_job
 from ._queue import QueuePolicy, is_token_limit_failure
@@ -57,12 +58,20 @@ from ._sending import JOB_METADATA_KEY, batch_key, find_batch, new_attempt, send
 from ._shard import ShardPlan
 from ._status import JobStatus, ResultSummary, build_status
 from ._store import JobRow, JobStore, ShardRow
+from ._structured import structured_results
+from ._typed import ResultBody, typed_results
 from ._upload import file_sha256, peek_endpoint
 from ._watching import poll_running, poll_running_async, require_sent, unsent, watch_job
 
 __all__ = ["JOB_METADATA_KEY", "Job"]
 
 logger = logging.getLogger("openai_batch.workflow")
+
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+_M = TypeVar("_M", bound="BaseModel")
 
 
 class Job:
@@ -612,10 +621,30 @@ class Job:
         """:meth:`download_results` streaming with an :class:`~openai_batch.AsyncBatchClient`."""
         return await download_results_async(client, self._store, self.job_id)
 
-    def results(self) -> Iterator[BatchResult]:
-        """One :class:`BatchResult` per input request, in input order (call after :meth:`download_results`)."""
-        for result, _ in joined(self._store, self.job_id):
-            yield result
+    @overload
+    def results(self) -> Iterator[BatchResult]: ...
+    @overload
+    def results(self, *, parse: type[_M]) -> Iterator[ParsedResult[_M]]: ...
+    def results(self, *, parse: type[_M] | None = None) -> Iterator[BatchResult] | Iterator[ParsedResult[_M]]:
+        """One :class:`BatchResult` per input request, in input order (call after :meth:`download_results`).
+
+        With ``parse=MyModel`` (a pydantic model; the ``structured`` extra) each item is a
+        :class:`ParsedResult` whose ``parsed`` is the structured-output answer validated into
+        ``MyModel``, or whose ``problem`` says why not (refusal, cut answer, invalid JSON,
+        validation failure), named by custom_id and never raised mid-stream.
+        """
+        plain = (result for result, _ in joined(self._store, self.job_id))
+        if parse is None:
+            return plain
+        return structured_results(plain, self.endpoint, parse)
+
+    def typed_results(self) -> Iterator[ParsedResult[ResultBody]]:
+        """Each result with its body parsed into the endpoint's generated model (``parsed``).
+
+        The model is the spec's response schema (``CreateChatCompletionResponse``,
+        ``Response``, ...); a body that does not fit it is the item's ``problem``.
+        """
+        return typed_results(self.results(), self.endpoint)
 
     def write_results(self, path: str | os.PathLike[str]) -> ResultSummary:
         """Download what is missing, then write one JSON line per input request to ``path`` (atomically).

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="ChatCompletionTokenLogprobTopLogprobsItem")
+
+
+@_attrs_define
+class ChatCompletionTokenLogprobTopLogprobsItem:
+    """
+    Attributes:
+        token (str): The token.
+        logprob (float): The log probability of this token, if it is within the top 20 most likely tokens. Otherwise,
+            the value `-9999.0` is used to signify that the token is very unlikely.
+        bytes_ (list[int] | None):
+    """
+
+    token: str
+    logprob: float
+    bytes_: list[int] | None
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        token = self.token
+
+        logprob = self.logprob
+
+        bytes_: list[int] | None
+        if isinstance(self.bytes_, list):
+            bytes_ = self.bytes_
+
+        else:
+            bytes_ = self.bytes_
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "token": token,
+                "logprob": logprob,
+                "bytes": bytes_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        token = d.pop("token")
+
+        logprob = d.pop("logprob")
+
+        def _parse_bytes_(data: object) -> list[int] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                bytes_type_0 = cast(list[int], data)
+
+                return bytes_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[int] | None, data)
+
+        bytes_ = _parse_bytes_(d.pop("bytes"))
+
+        chat_completion_token_logprob_top_logprobs_item = cls(
+            token=token,
+            logprob=logprob,
+            bytes_=bytes_,
+        )
+
+        chat_completion_token_logprob_top_logprobs_item.additional_properties = d
+        return chat_completion_token_logprob_top_logprobs_item
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,19 @@
+from typing import Literal
+
+CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentItem = Literal["text"]
+
+CREATE_MODERATION_RESPONSE_RESULTS_ITEM_CATEGORY_APPLIED_INPUT_TYPES_HARASSMENT_ITEM_VALUES: set[
+    CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentItem
+] = {
+    "text",
+}
+
+
+def check_create_moderation_response_results_item_category_applied_input_types_harassment_item(
+    value: str,
+) -> CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentItem:
+    if value in CREATE_MODERATION_RESPONSE_RESULTS_ITEM_CATEGORY_APPLIED_INPUT_TYPES_HARASSMENT_ITEM_VALUES:
+        return value
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {CREATE_MODERATION_RESPONSE_RESULTS_ITEM_CATEGORY_APPLIED_INPUT_TYPES_HARASSMENT_ITEM_VALUES!r}"
+    )

@@ -1,0 +1,828 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.known_model_ids_shared import KnownModelIdsShared, check_known_model_ids_shared
+from ..models.model_response_properties_prompt_cache_retention import (
+    ModelResponsePropertiesPromptCacheRetention,
+    check_model_response_properties_prompt_cache_retention,
+)
+from ..models.response_object import ResponseObject, check_response_object
+from ..models.response_status import ResponseStatus, check_response_status
+from ..models.response_truncation import ResponseTruncation, check_response_truncation
+from ..models.responses_only_model import ResponsesOnlyModel, check_responses_only_model
+from ..models.service_tier_responses import ServiceTierResponses, check_service_tier_responses
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.metadata import Metadata
+    from ..models.moderation import Moderation
+    from ..models.prompt import Prompt
+    from ..models.prompt_cache_options import PromptCacheOptions
+    from ..models.reasoning import Reasoning
+    from ..models.response_conversation import ResponseConversation
+    from ..models.response_error import ResponseError
+    from ..models.response_incomplete_details import ResponseIncompleteDetails
+    from ..models.response_text_param import ResponseTextParam
+    from ..models.response_usage import ResponseUsage
+
+
+T = TypeVar("T", bound="Response")
+
+
+@_attrs_define
+class Response:
+    """
+    Example:
+        {'id': 'resp_67ccd3a9da748190baa7f1570fe91ac604becb25c45c1d41', 'object': 'response', 'created_at': 1741476777,
+            'status': 'completed', 'completed_at': 1741476778, 'error': None, 'incomplete_details': None, 'instructions':
+            None, 'max_output_tokens': None, 'model': 'gpt-4o-2024-08-06', 'output': [{'type': 'message', 'id':
+            'msg_67ccd3acc8d48190a77525dc6de64b4104becb25c45c1d41', 'status': 'completed', 'role': 'assistant', 'content':
+            [{'type': 'output_text', 'text': 'The image depicts a scenic landscape with a wooden boardwalk or pathway
+            leading through lush, green grass under a blue sky with some clouds. The setting suggests a peaceful natural
+            area, possibly a park or nature reserve. There are trees and shrubs in the background.', 'annotations': []}]}],
+            'parallel_tool_calls': True, 'previous_response_id': None, 'reasoning': {'effort': None, 'summary': None,
+            'context': None}, 'store': True, 'temperature': 1, 'text': {'format': {'type': 'text'}}, 'tool_choice': 'auto',
+            'tools': [], 'top_p': 1, 'truncation': 'disabled', 'usage': {'input_tokens': 328, 'input_tokens_details':
+            {'cached_tokens': 0, 'cache_write_tokens': 0}, 'output_tokens': 52, 'output_tokens_details':
+            {'reasoning_tokens': 0}, 'total_tokens': 380}, 'user': None, 'metadata': {}}
+
+    Attributes:
+        metadata (Metadata | None):
+        temperature (float | None):
+        top_p (float | None):
+        model (KnownModelIdsShared | ResponsesOnlyModel | str):  Example: gpt-5.1.
+        tools (list[Any]): An array of tools the model may call while generating a response. You
+            can specify which tool to use by setting the `tool_choice` parameter.
+
+            We support the following categories of tools:
+            - **Built-in tools**: Tools that are provided by OpenAI that extend the
+              model's capabilities, like [web search](/docs/guides/tools-web-search)
+              or [file search](/docs/guides/tools-file-search). Learn more about
+              [built-in tools](/docs/guides/tools).
+            - **MCP Tools**: Integrations with third-party systems via custom MCP servers
+              or predefined connectors such as Google Drive and SharePoint. Learn more about
+              [MCP Tools](/docs/guides/tools-connectors-mcp).
+            - **Function calls (custom tools)**: Functions that are defined by you,
+              enabling the model to call your own code with strongly typed arguments
+              and outputs. Learn more about
+              [function calling](/docs/guides/function-calling). You can also use
+              custom tools to call your own code.
+        tool_choice (Any): How the model should select which tool (or tools) to use when generating
+            a response. See the `tools` parameter to see how to specify which tools
+            the model can call.
+        id (str): Unique identifier for this Response.
+        object_ (ResponseObject): The object type of this resource - always set to `response`.
+        created_at (float): Unix timestamp (in seconds) of when this Response was created.
+        error (None | ResponseError):
+        incomplete_details (None | ResponseIncompleteDetails):
+        output (list[Any]): An array of content items generated by the model.
+
+            - The length and order of items in the `output` array is dependent
+              on the model's response.
+            - Rather than accessing the first item in the `output` array and
+              assuming it's an `assistant` message with the content generated by
+              the model, you might consider using the `output_text` property where
+              supported in SDKs.
+        instructions (list[Any] | None | str):
+        parallel_tool_calls (bool): Whether to allow the model to run tool calls in parallel.
+        top_logprobs (int | None | Unset):
+        user (str | Unset): This field is being replaced by `safety_identifier` and `prompt_cache_key`. Use
+            `prompt_cache_key` instead to maintain caching optimizations.
+            A stable identifier for your end-users.
+            Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse.
+            [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
+             Example: user-1234.
+        safety_identifier (None | str | Unset):
+        prompt_cache_key (None | str | Unset):
+        prompt_cache_retention (ModelResponsePropertiesPromptCacheRetention | None | Unset):
+        previous_response_id (None | str | Unset):
+        background (bool | None | Unset):
+        max_tool_calls (int | None | Unset):
+        text (ResponseTextParam | Unset): Configuration options for a text response from the model. Can be plain
+            text or structured JSON data. Learn more:
+            - [Text inputs and outputs](/docs/guides/text)
+            - [Structured Outputs](/docs/guides/structured-outputs)
+        prompt (None | Prompt | Unset):
+        service_tier (None | ServiceTierResponses | Unset):
+        truncation (None | ResponseTruncation | Unset):
+        status (ResponseStatus | Unset): The status of the response generation. One of `completed`, `failed`,
+            `in_progress`, `cancelled`, `queued`, or `incomplete`.
+        completed_at (float | None | Unset):
+        reasoning (None | Reasoning | Unset):
+        output_text (None | str | Unset):
+        usage (ResponseUsage | Unset): Represents token usage details including input tokens, output tokens,
+            a breakdown of output tokens, and the total tokens used.
+        prompt_cache_options (PromptCacheOptions | Unset): The prompt-caching options that were applied to the response.
+            Supported for `gpt-5.6` and later models.
+        moderation (Moderation | None | Unset):
+        conversation (None | ResponseConversation | Unset):
+        max_output_tokens (int | None | Unset):
+    """
+
+    metadata: Metadata | None
+    temperature: float | None
+    top_p: float | None
+    model: KnownModelIdsShared | ResponsesOnlyModel | str
+    tools: list[Any]
+    tool_choice: Any
+    id: str
+    object_: ResponseObject
+    created_at: float
+    error: None | ResponseError
+    incomplete_details: None | ResponseIncompleteDetails
+    output: list[Any]
+    instructions: list[Any] | None | str
+    parallel_tool_calls: bool
+    top_logprobs: int | None | Unset = UNSET
+    user: str | Unset = UNSET
+    safety_identifier: None | str | Unset = UNSET
+    prompt_cache_key: None | str | Unset = UNSET
+    prompt_cache_retention: ModelResponsePropertiesPromptCacheRetention | None | Unset = UNSET
+    previous_response_id: None | str | Unset = UNSET
+    background: bool | None | Unset = UNSET
+    max_tool_calls: int | None | Unset = UNSET
+    text: ResponseTextParam | Unset = UNSET
+    prompt: None | Prompt | Unset = UNSET
+    service_tier: None | ServiceTierResponses | Unset = UNSET
+    truncation: None | ResponseTruncation | Unset = UNSET
+    status: ResponseStatus | Unset = UNSET
+    completed_at: float | None | Unset = UNSET
+    reasoning: None | Reasoning | Unset = UNSET
+    output_text: None | str | Unset = UNSET
+    usage: ResponseUsage | Unset = UNSET
+    prompt_cache_options: PromptCacheOptions | Unset = UNSET
+    moderation: Moderation | None | Unset = UNSET
+    conversation: None | ResponseConversation | Unset = UNSET
+    max_output_tokens: int | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.metadata import Metadata  # noqa: PLC0415
+        from ..models.moderation import Moderation  # noqa: PLC0415
+        from ..models.prompt import Prompt  # noqa: PLC0415
+        from ..models.reasoning import Reasoning  # noqa: PLC0415
+        from ..models.response_conversation import ResponseConversation  # noqa: PLC0415
+        from ..models.response_error import ResponseError  # noqa: PLC0415
+        from ..models.response_incomplete_details import ResponseIncompleteDetails  # noqa: PLC0415
+
+        metadata: dict[str, Any] | None
+        if isinstance(self.metadata, Metadata):
+            metadata = self.metadata.to_dict()
+        else:
+            metadata = self.metadata
+
+        temperature: float | None
+        temperature = self.temperature
+
+        top_p: float | None
+        top_p = self.top_p
+
+        model: str
+        if isinstance(self.model, str):
+            model = self.model
+        elif isinstance(self.model, str):
+            model = self.model
+        else:
+            model = self.model
+
+        tools = self.tools
+
+        tool_choice = self.tool_choice
+
+        id = self.id
+
+        object_: str = self.object_
+
+        created_at = self.created_at
+
+        error: dict[str, Any] | None
+        if isinstance(self.error, ResponseError):
+            error = self.error.to_dict()
+        else:
+            error = self.error
+
+        incomplete_details: dict[str, Any] | None
+        if isinstance(self.incomplete_details, ResponseIncompleteDetails):
+            incomplete_details = self.incomplete_details.to_dict()
+        else:
+            incomplete_details = self.incomplete_details
+
+        output = self.output
+
+        instructions: list[Any] | None | str
+        if isinstance(self.instructions, list):
+            instructions = self.instructions
+
+        else:
+            instructions = self.instructions
+
+        parallel_tool_calls = self.parallel_tool_calls
+
+        top_logprobs: int | None | Unset
+        if isinstance(self.top_logprobs, Unset):
+            top_logprobs = UNSET
+        else:
+            top_logprobs = self.top_logprobs
+
+        user = self.user
+
+        safety_identifier: None | str | Unset
+        if isinstance(self.safety_identifier, Unset):
+            safety_identifier = UNSET
+        else:
+            safety_identifier = self.safety_identifier
+
+        prompt_cache_key: None | str | Unset
+        if isinstance(self.prompt_cache_key, Unset):
+            prompt_cache_key = UNSET
+        else:
+            prompt_cache_key = self.prompt_cache_key
+
+        prompt_cache_retention: None | str | Unset
+        if isinstance(self.prompt_cache_retention, Unset):
+            prompt_cache_retention = UNSET
+        elif isinstance(self.prompt_cache_retention, str):
+            prompt_cache_retention = self.prompt_cache_retention
+        else:
+            prompt_cache_retention = self.prompt_cache_retention
+
+        previous_response_id: None | str | Unset
+        if isinstance(self.previous_response_id, Unset):
+            previous_response_id = UNSET
+        else:
+            previous_response_id = self.previous_response_id
+
+        background: bool | None | Unset
+        if isinstance(self.background, Unset):
+            background = UNSET
+        else:
+            background = self.background
+
+        max_tool_calls: int | None | Unset
+        if isinstance(self.max_tool_calls, Unset):
+            max_tool_calls = UNSET
+        else:
+            max_tool_calls = self.max_tool_calls
+
+        text: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.text, Unset):
+            text = self.text.to_dict()
+
+        prompt: dict[str, Any] | None | Unset
+        if isinstance(self.prompt, Unset):
+            prompt = UNSET
+        elif isinstance(self.prompt, Prompt):
+            prompt = self.prompt.to_dict()
+        else:
+            prompt = self.prompt
+
+        service_tier: None | str | Unset
+        if isinstance(self.service_tier, Unset):
+            service_tier = UNSET
+        elif isinstance(self.service_tier, str):
+            service_tier = self.service_tier
+        else:
+            service_tier = self.service_tier
+
+        truncation: None | str | Unset
+        if isinstance(self.truncation, Unset):
+            truncation = UNSET
+        elif isinstance(self.truncation, str):
+            truncation = self.truncation
+        else:
+            truncation = self.truncation
+
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status
+
+        completed_at: float | None | Unset
+        if isinstance(self.completed_at, Unset):
+            completed_at = UNSET
+        else:
+            completed_at = self.completed_at
+
+        reasoning: dict[str, Any] | None | Unset
+        if isinstance(self.reasoning, Unset):
+            reasoning = UNSET
+        elif isinstance(self.reasoning, Reasoning):
+            reasoning = self.reasoning.to_dict()
+        else:
+            reasoning = self.reasoning
+
+        output_text: None | str | Unset
+        if isinstance(self.output_text, Unset):
+            output_text = UNSET
+        else:
+            output_text = self.output_text
+
+        usage: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.usage, Unset):
+            usage = self.usage.to_dict()
+
+        prompt_cache_options: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.prompt_cache_options, Unset):
+            prompt_cache_options = self.prompt_cache_options.to_dict()
+
+        moderation: dict[str, Any] | None | Unset
+        if isinstance(self.moderation, Unset):
+            moderation = UNSET
+        elif isinstance(self.moderation, Moderation):
+            moderation = self.moderation.to_dict()
+        else:
+            moderation = self.moderation
+
+        conversation: dict[str, Any] | None | Unset
+        if isinstance(self.conversation, Unset):
+            conversation = UNSET
+        elif isinstance(self.conversation, ResponseConversation):
+            conversation = self.conversation.to_dict()
+        else:
+            conversation = self.conversation
+
+        max_output_tokens: int | None | Unset
+        if isinstance(self.max_output_tokens, Unset):
+            max_output_tokens = UNSET
+        else:
+            max_output_tokens = self.max_output_tokens
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "metadata": metadata,
+                "temperature": temperature,
+                "top_p": top_p,
+                "model": model,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "id": id,
+                "object": object_,
+                "created_at": created_at,
+                "error": error,
+                "incomplete_details": incomplete_details,
+                "output": output,
+                "instructions": instructions,
+                "parallel_tool_calls": parallel_tool_calls,
+            }
+        )
+        if top_logprobs is not UNSET:
+            field_dict["top_logprobs"] = top_logprobs
+        if user is not UNSET:
+            field_dict["user"] = user
+        if safety_identifier is not UNSET:
+            field_dict["safety_identifier"] = safety_identifier
+        if prompt_cache_key is not UNSET:
+            field_dict["prompt_cache_key"] = prompt_cache_key
+        if prompt_cache_retention is not UNSET:
+            field_dict["prompt_cache_retention"] = prompt_cache_retention
+        if previous_response_id is not UNSET:
+            field_dict["previous_response_id"] = previous_response_id
+        if background is not UNSET:
+            field_dict["background"] = background
+        if max_tool_calls is not UNSET:
+            field_dict["max_tool_calls"] = max_tool_calls
+        if text is not UNSET:
+            field_dict["text"] = text
+        if prompt is not UNSET:
+            field_dict["prompt"] = prompt
+        if service_tier is not UNSET:
+            field_dict["service_tier"] = service_tier
+        if truncation is not UNSET:
+            field_dict["truncation"] = truncation
+        if status is not UNSET:
+            field_dict["status"] = status
+        if completed_at is not UNSET:
+            field_dict["completed_at"] = completed_at
+        if reasoning is not UNSET:
+            field_dict["reasoning"] = reasoning
+        if output_text is not UNSET:
+            field_dict["output_text"] = output_text
+        if usage is not UNSET:
+            field_dict["usage"] = usage
+        if prompt_cache_options is not UNSET:
+            field_dict["prompt_cache_options"] = prompt_cache_options
+        if moderation is not UNSET:
+            field_dict["moderation"] = moderation
+        if conversation is not UNSET:
+            field_dict["conversation"] = conversation
+        if max_output_tokens is not UNSET:
+            field_dict["max_output_tokens"] = max_output_tokens
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.metadata import Metadata  # noqa: PLC0415
+        from ..models.moderation import Moderation  # noqa: PLC0415
+        from ..models.prompt import Prompt  # noqa: PLC0415
+        from ..models.prompt_cache_options import PromptCacheOptions  # noqa: PLC0415
+        from ..models.reasoning import Reasoning  # noqa: PLC0415
+        from ..models.response_conversation import ResponseConversation  # noqa: PLC0415
+        from ..models.response_error import ResponseError  # noqa: PLC0415
+        from ..models.response_incomplete_details import ResponseIncompleteDetails  # noqa: PLC0415
+        from ..models.response_text_param import ResponseTextParam  # noqa: PLC0415
+        from ..models.response_usage import ResponseUsage  # noqa: PLC0415
+
+        d = dict(src_dict)
+
+        def _parse_metadata(data: object) -> Metadata | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_metadata_type_0 = Metadata.from_dict(data)
+
+                return componentsschemas_metadata_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Metadata | None, data)
+
+        metadata = _parse_metadata(d.pop("metadata"))
+
+        def _parse_temperature(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        temperature = _parse_temperature(d.pop("temperature"))
+
+        def _parse_top_p(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        top_p = _parse_top_p(d.pop("top_p"))
+
+        def _parse_model(data: object) -> KnownModelIdsShared | ResponsesOnlyModel | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_model_ids_shared_type_1 = check_known_model_ids_shared(data)
+
+                return componentsschemas_model_ids_shared_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_model_ids_responses_responses_only_model = check_responses_only_model(data)
+
+                return componentsschemas_model_ids_responses_responses_only_model
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(KnownModelIdsShared | ResponsesOnlyModel | str, data)
+
+        model = _parse_model(d.pop("model"))
+
+        tools = cast(list[Any], d.pop("tools"))
+
+        tool_choice = d.pop("tool_choice")
+
+        id = d.pop("id")
+
+        object_ = check_response_object(d.pop("object"))
+
+        created_at = d.pop("created_at")
+
+        def _parse_error(data: object) -> None | ResponseError:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_response_error_type_0 = ResponseError.from_dict(data)
+
+                return componentsschemas_response_error_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ResponseError, data)
+
+        error = _parse_error(d.pop("error"))
+
+        def _parse_incomplete_details(data: object) -> None | ResponseIncompleteDetails:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                incomplete_details_type_0 = ResponseIncompleteDetails.from_dict(data)
+
+                return incomplete_details_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ResponseIncompleteDetails, data)
+
+        incomplete_details = _parse_incomplete_details(d.pop("incomplete_details"))
+
+        output = cast(list[Any], d.pop("output"))
+
+        def _parse_instructions(data: object) -> list[Any] | None | str:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                instructions_type_0_input_item_list = cast(list[Any], data)
+
+                return instructions_type_0_input_item_list
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Any] | None | str, data)
+
+        instructions = _parse_instructions(d.pop("instructions"))
+
+        parallel_tool_calls = d.pop("parallel_tool_calls")
+
+        def _parse_top_logprobs(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        top_logprobs = _parse_top_logprobs(d.pop("top_logprobs", UNSET))
+
+        user = d.pop("user", UNSET)
+
+        def _parse_safety_identifier(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        safety_identifier = _parse_safety_identifier(d.pop("safety_identifier", UNSET))
+
+        def _parse_prompt_cache_key(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        prompt_cache_key = _parse_prompt_cache_key(d.pop("prompt_cache_key", UNSET))
+
+        def _parse_prompt_cache_retention(data: object) -> ModelResponsePropertiesPromptCacheRetention | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                prompt_cache_retention_type_0 = check_model_response_properties_prompt_cache_retention(data)
+
+                return prompt_cache_retention_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ModelResponsePropertiesPromptCacheRetention | None | Unset, data)
+
+        prompt_cache_retention = _parse_prompt_cache_retention(d.pop("prompt_cache_retention", UNSET))
+
+        def _parse_previous_response_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        previous_response_id = _parse_previous_response_id(d.pop("previous_response_id", UNSET))
+
+        def _parse_background(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        background = _parse_background(d.pop("background", UNSET))
+
+        def _parse_max_tool_calls(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_tool_calls = _parse_max_tool_calls(d.pop("max_tool_calls", UNSET))
+
+        _text = d.pop("text", UNSET)
+        text: ResponseTextParam | Unset
+        if isinstance(_text, Unset):
+            text = UNSET
+        else:
+            text = ResponseTextParam.from_dict(_text)
+
+        def _parse_prompt(data: object) -> None | Prompt | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_prompt_type_0 = Prompt.from_dict(data)
+
+                return componentsschemas_prompt_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Prompt | Unset, data)
+
+        prompt = _parse_prompt(d.pop("prompt", UNSET))
+
+        def _parse_service_tier(data: object) -> None | ServiceTierResponses | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_service_tier_responses_type_0 = check_service_tier_responses(data)
+
+                return componentsschemas_service_tier_responses_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ServiceTierResponses | Unset, data)
+
+        service_tier = _parse_service_tier(d.pop("service_tier", UNSET))
+
+        def _parse_truncation(data: object) -> None | ResponseTruncation | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                truncation_type_0 = check_response_truncation(data)
+
+                return truncation_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ResponseTruncation | Unset, data)
+
+        truncation = _parse_truncation(d.pop("truncation", UNSET))
+
+        _status = d.pop("status", UNSET)
+        status: ResponseStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = check_response_status(_status)
+
+        def _parse_completed_at(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        completed_at = _parse_completed_at(d.pop("completed_at", UNSET))
+
+        def _parse_reasoning(data: object) -> None | Reasoning | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                reasoning_type_0 = Reasoning.from_dict(data)
+
+                return reasoning_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Reasoning | Unset, data)
+
+        reasoning = _parse_reasoning(d.pop("reasoning", UNSET))
+
+        def _parse_output_text(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        output_text = _parse_output_text(d.pop("output_text", UNSET))
+
+        _usage = d.pop("usage", UNSET)
+        usage: ResponseUsage | Unset
+        if isinstance(_usage, Unset):
+            usage = UNSET
+        else:
+            usage = ResponseUsage.from_dict(_usage)
+
+        _prompt_cache_options = d.pop("prompt_cache_options", UNSET)
+        prompt_cache_options: PromptCacheOptions | Unset
+        if isinstance(_prompt_cache_options, Unset):
+            prompt_cache_options = UNSET
+        else:
+            prompt_cache_options = PromptCacheOptions.from_dict(_prompt_cache_options)
+
+        def _parse_moderation(data: object) -> Moderation | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                moderation_type_0 = Moderation.from_dict(data)
+
+                return moderation_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Moderation | None | Unset, data)
+
+        moderation = _parse_moderation(d.pop("moderation", UNSET))
+
+        def _parse_conversation(data: object) -> None | ResponseConversation | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                conversation_type_0 = ResponseConversation.from_dict(data)
+
+                return conversation_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ResponseConversation | Unset, data)
+
+        conversation = _parse_conversation(d.pop("conversation", UNSET))
+
+        def _parse_max_output_tokens(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_output_tokens = _parse_max_output_tokens(d.pop("max_output_tokens", UNSET))
+
+        response = cls(
+            metadata=metadata,
+            temperature=temperature,
+            top_p=top_p,
+            model=model,
+            tools=tools,
+            tool_choice=tool_choice,
+            id=id,
+            object_=object_,
+            created_at=created_at,
+            error=error,
+            incomplete_details=incomplete_details,
+            output=output,
+            instructions=instructions,
+            parallel_tool_calls=parallel_tool_calls,
+            top_logprobs=top_logprobs,
+            user=user,
+            safety_identifier=safety_identifier,
+            prompt_cache_key=prompt_cache_key,
+            prompt_cache_retention=prompt_cache_retention,
+            previous_response_id=previous_response_id,
+            background=background,
+            max_tool_calls=max_tool_calls,
+            text=text,
+            prompt=prompt,
+            service_tier=service_tier,
+            truncation=truncation,
+            status=status,
+            completed_at=completed_at,
+            reasoning=reasoning,
+            output_text=output_text,
+            usage=usage,
+            prompt_cache_options=prompt_cache_options,
+            moderation=moderation,
+            conversation=conversation,
+            max_output_tokens=max_output_tokens,
+        )
+
+        response.additional_properties = d
+        return response
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
