@@ -7,7 +7,7 @@ objects, priced with the price table by hand), not with the code under test.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 

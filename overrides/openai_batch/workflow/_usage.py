@@ -92,21 +92,19 @@ def _detail(usage: Mapping[str, Any], key: str, field: str) -> int:
     return _int(details.get(field)) if isinstance(details, dict) else 0
 
 
-def usage_counts(usage: Any) -> TokenCounts | None:
-    """One ``usage`` object (any endpoint's shape, or a batch's) as counts of one request; None if not one."""
+def _figures(usage: Any) -> tuple[int, int, int, int] | None:
+    """(input, cached, output, reasoning) of one ``usage`` object in any endpoint's shape, or None."""
     if not isinstance(usage, dict):
         return None
     if "input_tokens" in usage or "output_tokens" in usage:
-        return TokenCounts(
-            1,
+        return (
             _int(usage.get("input_tokens")),
             _detail(usage, "input_tokens_details", "cached_tokens"),
             _int(usage.get("output_tokens")),
             _detail(usage, "output_tokens_details", "reasoning_tokens"),
         )
     if "prompt_tokens" in usage or "completion_tokens" in usage:
-        return TokenCounts(
-            1,
+        return (
             _int(usage.get("prompt_tokens")),
             _detail(usage, "prompt_tokens_details", "cached_tokens"),
             _int(usage.get("completion_tokens")),
@@ -115,26 +113,47 @@ def usage_counts(usage: Any) -> TokenCounts | None:
     return None
 
 
-# The fast path: a line with exactly one "usage" key and one "model" key reads just those.
+def usage_counts(usage: Any) -> TokenCounts | None:
+    """One ``usage`` object (any endpoint's shape, or a batch's) as counts of one request; None if not one."""
+    figures = _figures(usage)
+    return None if figures is None else TokenCounts(1, *figures)
+
+
+# Lines up to this size are parsed whole (orjson is quickest then); longer ones (embeddings,
+# long answers) read just their "usage" and "model" when they hold exactly one of each.
 # ("usage" inside a string is escaped, \"usage\", so the bare key only occurs as a key.)
+_WHOLE_LINE_BYTES = 8192
 _USAGE_KEY = b'"usage"'
 _MODEL_KEY = b'"model"'
 # A usage object holds its details one level deep: {"a": 1, "b_details": {"c": 2}}.
 _USAGE_OBJECT = re.compile(rb'"usage"\s*:\s*(\{(?:[^{}]|\{[^{}]*\})*\})')
 _MODEL_VALUE = re.compile(rb'"model"\s*:\s*"([^"\\]*)"')
 
+_Found = tuple[str | None, tuple[int, int, int, int]]
 
-def _line_usage(raw: bytes) -> tuple[str | None, TokenCounts] | None:
-    """(model, counts) of one result line, or None when it carries no usage."""
-    if _USAGE_KEY not in raw:
+
+def _from_fragments(raw: bytes, at: int) -> _Found | None:
+    """The usage and model of a long line read from their own bytes, or None to parse it whole."""
+    model_at = raw.find(_MODEL_KEY)
+    if raw.find(_USAGE_KEY, at + 1) >= 0 or (model_at >= 0 and raw.find(_MODEL_KEY, model_at + 1) >= 0):
         return None
-    if raw.count(_USAGE_KEY) == 1 and raw.count(_MODEL_KEY) <= 1:
-        usage = _USAGE_OBJECT.search(raw)
-        model = _MODEL_VALUE.search(raw)
-        if usage is not None and (model is not None or _MODEL_KEY not in raw):
-            counts = usage_counts(orjson.loads(usage.group(1)))
-            return None if counts is None else (model.group(1).decode() if model else None, counts)
-    # Anything else (a nested "usage" key, an escaped model name, null usage): the whole line.
+    usage = _USAGE_OBJECT.match(raw, at)
+    model = _MODEL_VALUE.match(raw, model_at) if model_at >= 0 else None
+    if usage is None or (model is None and model_at >= 0):
+        return None
+    figures = _figures(orjson.loads(usage.group(1)))
+    return None if figures is None else (model.group(1).decode() if model else None, figures)
+
+
+def _line_usage(raw: bytes) -> _Found | None:
+    """(model, (input, cached, output, reasoning)) of one result line, or None when it carries no usage."""
+    at = raw.find(_USAGE_KEY)
+    if at < 0:
+        return None
+    if len(raw) > _WHOLE_LINE_BYTES:
+        found = _from_fragments(raw, at)
+        if found is not None:
+            return found
     try:
         line = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -143,9 +162,9 @@ def _line_usage(raw: bytes) -> tuple[str | None, TokenCounts] | None:
     body = response.get("body") if isinstance(response, dict) else None
     if not isinstance(body, dict):
         return None
-    counts = usage_counts(body.get("usage"))
+    figures = _figures(body.get("usage"))
     model = body.get("model")
-    return None if counts is None else (model if isinstance(model, str) else None, counts)
+    return None if figures is None else (model if isinstance(model, str) else None, figures)
 
 
 def sum_result_file(path: str | os.PathLike[str]) -> dict[str | None, TokenCounts]:
@@ -156,13 +175,15 @@ def sum_result_file(path: str | os.PathLike[str]) -> dict[str | None, TokenCount
             found = _line_usage(raw)
             if found is None:
                 continue
-            model, counts = found
-            total = sums.setdefault(model, [0, 0, 0, 0, 0])
+            model, (input_tokens, cached, output, reasoning) = found
+            total = sums.get(model)
+            if total is None:
+                total = sums[model] = [0, 0, 0, 0, 0]
             total[0] += 1
-            total[1] += counts.input_tokens
-            total[2] += counts.cached_tokens
-            total[3] += counts.output_tokens
-            total[4] += counts.reasoning_tokens
+            total[1] += input_tokens
+            total[2] += cached
+            total[3] += output
+            total[4] += reasoning
     return {model: TokenCounts.from_list(values) for model, values in sums.items()}
 
 
