@@ -78,6 +78,7 @@ class Job:
                 job.wait(progress="auto")
                 summary = job.write_results("results.jsonl")
                 print(summary.counts)   # {"succeeded": 119990, "failed": 10, ...}
+                print(job.usage().cost_usd)   # from the result lines' usage, at batch prices
 
     The job id (``job.job_id``) reopens it later: ``Job.open(client, job_id)``. Results are
     joined back to the input file's lines, so keep it unchanged until they are written;

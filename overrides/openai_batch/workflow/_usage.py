@@ -16,9 +16,11 @@ batch rates, cached input at the cached rate; a model the table lacks is named, 
 by guess. Every result file the job downloaded counts, earlier attempts included: they were
 billed too.
 
-Each result file is summed once (reading only each line's ``usage`` and ``model`` where the
-line holds one of each, parsing it whole otherwise) and the sums are kept in the job store,
-so asking again costs one query. Where the service filled a batch's own ``usage``, it is
+Each result file is summed once, when usage is first asked for (downloading and writing
+results are untouched by it), and the sums are kept in the job store, so asking again costs
+one query. A line is parsed whole with orjson; a long one (an embedding) is read by its
+``usage`` and ``model`` bytes alone when it holds exactly one of each. 100,000 chat lines
+take about 0.35 s. Where the service filled a batch's own ``usage``, it is
 compared with the sum of that batch's lines; a difference is reported in
 :attr:`JobUsage.mismatches`, never raised.
 
