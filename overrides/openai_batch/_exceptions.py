@@ -9,7 +9,8 @@ Our exception hierarchy::
     │   ├── BatchWaitTimeout            waiting passed its deadline (names the batches)
     │   └── JobError                    a recorded job cannot go on
     │       ├── JobNotFoundError        no job or batch with this id in the state file
-    │       └── JobConflictError        resuming with other options, origin or input than the job's
+    │       ├── JobConflictError        resuming with other options, origin or input than the job's
+    │       └── BudgetExceededError     max_cost: the upper cost estimate is over it, or unknown
     └── APIError                        a call to the API failed (.operation, .request)
         ├── APIConnectionError          no usable response: refused, reset, DNS, TLS ...
         │   └── APITimeoutError         connect/read/write/pool timeout

@@ -53,6 +53,7 @@ from openai_batch._secret import Secret
 from openai_batch.workflow import (
     BatchLimits,
     BatchWaitTimeout,
+    BudgetExceededError,
     InputValidationError,
     Job,
     JobConflictError,
@@ -471,6 +472,12 @@ async def _(rig: Rig) -> object:
     # Recorded (nothing sent), then asked for again with another shard limit.
     Job.prepare(client, good, state=rig.tmp / "jobs.sqlite").close()
     return Job.prepare(client, good, state=rig.tmp / "jobs.sqlite", limits=BatchLimits(max_requests=1))
+
+
+@path("job: over its max_cost", BudgetExceededError, says="nothing was uploaded", modes=("sync",))
+async def _(rig: Rig) -> object:
+    good = rig.input_file([chat_line("a"), chat_line("b")])
+    return Job.submit(rig.client("status-500"), good, state=rig.tmp / "jobs.sqlite", max_cost=0.0)
 
 
 @path("job: unknown job id", JobNotFoundError, says="no job", modes=("sync",))

@@ -172,7 +172,11 @@ def test_status_wait_results_cancel_of_a_job_and_of_a_batch(
 
     out = tmp_path / "out.jsonl"
     summary = run_json(capsys, ["results", job_id, "--state", state, "--out", str(out)], 1)
+    assert isinstance(summary, dict)
+    usage = summary.pop("usage")
     assert summary == {"path": str(out), "total": 4, "counts": {"succeeded": 3, "expired": 1}}
+    # The fake's bodies carry no usage: nothing used, nothing priced.
+    assert usage["total"]["requests"] == 0 and usage["models"] == []
 
     resent = run_json(capsys, ["resubmit", job_id, "--state", state])
     assert isinstance(resent, dict)
@@ -201,6 +205,8 @@ def test_outside_batch_status_wait_and_results(
     assert waited["status"] == "completed"
     out = tmp_path / "out.jsonl"
     summary = run_json(capsys, ["results", batch.id, "--state", state, "--out", str(out)])
+    assert isinstance(summary, dict)
+    assert summary.pop("usage")["batches"][0]["batch_id"] == batch.id
     assert summary == {"path": str(out), "total": 3, "counts": {"succeeded": 3}}
 
 

@@ -31,11 +31,13 @@ from ..workflow import (
     validate_input_file,
     wait_for_batch,
 )
+from ..workflow._budget import usd
 from ..workflow._protocols import ClientLike
 from ..workflow._prune import is_finished, prune_job
 from ..workflow._queue import QueuePolicy
 from ..workflow._status import ended_badly
 from ..workflow._store import DEFAULT_STATE_PATH
+from ..workflow._usage import JobUsage
 from . import _exit
 from ._errors import UsageError
 from ._output import PIPE_TEXT_WIDTH, Output, shorten
@@ -43,6 +45,7 @@ from ._values import MAX_USER_METADATA_KEYS
 
 if TYPE_CHECKING:
     from .._client import BatchClient
+    from ..pricing import PriceTable
 
 Command = Callable[[argparse.Namespace, Output], int]
 
@@ -145,7 +148,25 @@ def _after_wait(job: Job, status: JobStatus, args: argparse.Namespace, out: Outp
     else:
         counts = job.outcome_counts()
     result["job"] = attrs.evolve(status, outcomes=dict(counts)).to_dict()
+    result["usage"] = _usage(job, args, out)
     return _outcome_exit(counts)
+
+
+def _prices(args: argparse.Namespace) -> PriceTable:
+    """The price table --prices names, else the shipped one; a bad file is the caller's to fix (exit 2)."""
+    from ..pricing import PriceTableError, load_prices
+
+    try:
+        return load_prices(getattr(args, "prices", None))
+    except PriceTableError as exc:
+        raise UsageError(f"{exc} (fix the file given to --prices)") from None
+
+
+def _usage(job: Job, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    """The job's usage and cost so far: shown to people, returned for the ``--json`` document."""
+    usage = job.usage(prices=_prices(args))
+    _show_usage(out, usage)
+    return usage.to_dict()
 
 
 def resume_command(argv: list[str], job_id: str) -> str:
@@ -219,6 +240,33 @@ def _show_batch(out: Output, batch: Batch) -> None:
     out.table(["field", "value"], rows)
 
 
+def _show_usage(out: Output, usage: JobUsage) -> None:
+    if not usage.models:
+        return
+    out.table(
+        ["model", "requests", "input tokens", "cached", "output tokens", "reasoning", "cost"],
+        (
+            [
+                row.model or "(none)",
+                f"{row.tokens.requests:,}",
+                f"{row.tokens.input_tokens:,}",
+                f"{row.tokens.cached_tokens:,}",
+                f"{row.tokens.output_tokens:,}",
+                f"{row.tokens.reasoning_tokens:,}",
+                "unknown model" if row.cost_usd is None else _usd(row.cost_usd),
+            ]
+            for row in usage.models
+        ),
+    )
+    cost = "not known (a model is not priced)" if usage.cost_usd is None else _usd(usage.cost_usd)
+    out.line(f"used: {usage.total.describe()}; cost {cost} at batch prices as of {usage.prices.as_of}")
+    if usage.unknown_models:
+        names = ", ".join(str(name) for name in usage.unknown_models)
+        out.line(f"not priced (not in the price table; give one with --prices): {names}")
+    for mismatch in usage.mismatches:
+        out.line(f"usage mismatch: {mismatch}")
+
+
 def _show_summary(out: Output, summary: ResultSummary) -> None:
     out.line(f"wrote {summary.total} result(s) to {summary.path}")
     out.table(["outcome", "requests"], sorted(summary.counts.items()))
@@ -265,6 +313,8 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
                 job_id=args.job,
                 queue=_queue(args),
                 max_attempts=args.max_attempts,
+                max_cost=args.max_cost,
+                prices=_prices(args) if args.max_cost is not None else None,
             )
         )
         # From here on an interrupted run says how to resume this very job.
@@ -299,11 +349,15 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
         return code
 
 
-def _job_report(job: Job, out: Output) -> int:
+def _job_report(job: Job, args: argparse.Namespace, out: Output) -> int:
     """Download what finished, count the outcomes, show the job; the exit code follows the outcomes."""
     job.download_tolerant()
     status = job.status(outcomes=True)
-    out.emit(status.to_dict()) if out.as_json else _show_job(out, status)
+    if not out.as_json:
+        _show_job(out, status)
+    usage = _usage(job, args, out)
+    if out.as_json:
+        out.emit({**status.to_dict(), "usage": usage})
     assert status.outcomes is not None
     return _outcome_exit(status.outcomes)
 
@@ -314,7 +368,7 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
         job = _open_job(client, args, stack)
         if job is not None:
             job.refresh()
-            return _job_report(job, out)
+            return _job_report(job, args, out)
         batch = client.batches.retrieve(args.id)
         out.emit(_batch_dict(batch)) if out.as_json else _show_batch(out, batch)
         return _batch_exit(batch)
@@ -368,7 +422,11 @@ def cmd_results(args: argparse.Namespace, out: Output) -> int:
         if schema is not None:
             return _write_parsed(job, schema, args.out, out)
         summary = job.write_results(args.out)
-        out.emit(summary.to_dict()) if out.as_json else _show_summary(out, summary)
+        if not out.as_json:
+            _show_summary(out, summary)
+        usage = _usage(job, args, out)
+        if out.as_json:
+            out.emit({**summary.to_dict(), "usage": usage})
         return _summary_exit(summary)
 
 
@@ -562,10 +620,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
 
 
 def _usd(value: float | None) -> str:
-    # Cents for whole dollars; small files' fractions of a cent still show their figure.
-    if value is None:
-        return "unbounded"
-    return f"${value:,.2f}" if value >= 1 else f"${value:.6f}"
+    return "unbounded" if value is None else usd(value)
 
 
 def cmd_estimate(args: argparse.Namespace, out: Output) -> int:

@@ -29,7 +29,7 @@ from .._exceptions import (
     PermissionDeniedError,
 )
 from .._workflow_errors import BatchWaitTimeout
-from ..workflow import InputValidationError, JobError, JobNotFoundError
+from ..workflow import BudgetExceededError, InputValidationError, JobError, JobNotFoundError
 from . import _exit
 
 __all__ = ["CommandLineError", "Failure", "UsageError", "describe"]
@@ -144,6 +144,8 @@ def describe(exc: BaseException, args: argparse.Namespace | None) -> Failure:
     if isinstance(exc, BatchWaitTimeout):
         batch_ids = tuple(dict.fromkeys([*batch_ids, *exc.batch_ids]))
         return failure("timeout", str(exc) + " (raise --timeout to wait longer)", _exit.TIMEOUT)
+    if isinstance(exc, BudgetExceededError):
+        return failure("budget", str(exc), _exit.USAGE, max_cost=exc.max_cost, estimate=exc.estimate.to_dict())
     if isinstance(exc, JobNotFoundError):
         return failure("not_found", str(exc) + " (see `openai-batch jobs`, or --state)", _exit.USAGE)
     if isinstance(exc, UsageError | JobError):

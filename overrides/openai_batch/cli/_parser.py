@@ -16,6 +16,7 @@ from ._values import (
     attempts,
     batch_endpoint,
     completion_window,
+    cost_usd,
     job_id,
     max_bytes,
     max_embedding_inputs,
@@ -137,6 +138,15 @@ def _queue_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _price_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--prices",
+        default=None,
+        metavar="FILE",
+        help="a price table of your own for the cost figures (JSON, as the shipped one)",
+    )
+
+
 def _limit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-requests-per-batch",
@@ -235,6 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument(
         "--job", type=job_id, default=None, metavar="JOB_ID", help="resume this job (one made with --new)"
     )
+    submit.add_argument(
+        "--max-cost",
+        type=cost_usd,
+        default=None,
+        metavar="USD",
+        help="refuse (exit 2, nothing uploaded) when the upper cost estimate is over USD, or unbounded",
+    )
+    _price_option(submit)
     _limit_options(submit)
     _queue_options(submit)
     _wait_options(submit)
@@ -243,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
         "status", "show a job (job_…) or batch (batch_…)", "example:\n  openai-batch status batch_abc123 --json"
     )
     status.add_argument("id", metavar="ID")
+    _price_option(status)
 
     wait = command(
         "wait",
@@ -251,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wait.add_argument("id", metavar="ID")
     wait.add_argument("--out", default=None, metavar="PATH", help="then write the results here")
+    _price_option(wait)
     _queue_options(wait)
     _wait_options(wait)
 
@@ -268,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate each structured-output answer against this pydantic model (imported from the current "
         "directory); each line gains `parsed` and `problem` (needs the structured extra)",
     )
+    _price_option(results)
 
     cancel = command(
         "cancel",

@@ -16,6 +16,7 @@ __all__ = [
     "attempts",
     "batch_endpoint",
     "completion_window",
+    "cost_usd",
     "fraction",
     "job_id",
     "max_bytes",
@@ -62,6 +63,14 @@ def non_negative(text: str) -> float:
     value = _number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def cost_usd(text: str) -> float:
+    """A budget in US dollars for --max-cost: 0 or more, a leading $ and , between digits allowed."""
+    value = _number(text.strip().removeprefix("$").replace(",", ""))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"wants an amount of USD, 0 or more; got {text}")
     return value
 
 

@@ -29,9 +29,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from .._tokens import TokenEstimator, estimate_file_tokens
+from .caching import CACHING_ENDPOINTS, PromptCache
 from .clock import Clock
 from .errors import ApiError, bad_request, not_found
 from .faults import FaultInjector
@@ -133,6 +134,8 @@ class BatchEngine:
         self._estimator = TokenEstimator()
         self._tick_lock = threading.Lock()
         self._last_sweep = -math.inf
+        # Per running batch: the prompt cache of its lines so far, and the input offset it covers.
+        self._prompt_caches: dict[str, tuple[int, PromptCache]] = {}
 
     # API operations
 
@@ -408,13 +411,14 @@ class BatchEngine:
                 output_path.open("ab") as output,
                 errors_path.open("ab") as errors,
             ):
+                cache = self._prompt_cache(record, source) if unfinished_as is None else PromptCache()
                 for number, offset, raw in iter_lines(source, record.input_offset, record.next_line):
                     if handled >= limit or (unfinished_as is None and handled and time.monotonic() > deadline):
                         break
                     handled += 1
                     request = json.loads(raw)
                     if unfinished_as is None:
-                        self._execute(record, request, now, output, errors, failed_now)
+                        self._execute(record, request, now, output, errors, failed_now, cache)
                     else:
                         code, message = _UNFINISHED_MESSAGES[unfinished_as]
                         errors.write(self._result_line(record, request, None, {"code": code, "message": message}))
@@ -429,7 +433,28 @@ class BatchEngine:
         with self._store.transaction() as conn:
             self._store.add_line_failures(failed_now, conn)
             self._store.save_batch(record, conn)
+        if unfinished_as is None and limit > 0:
+            self._prompt_caches[record.id] = (record.input_offset, cache)
         return handled
+
+    def _prompt_cache(self, record: BatchRecord, source: BinaryIO) -> PromptCache:
+        """The batch's prompt cache as of its committed position, rebuilt from its input when not held.
+
+        It is held in memory only: after a restart (or a chunk that did not commit) the lines
+        already processed are read again, so cache hits depend on the input alone.
+        """
+        held = self._prompt_caches.get(record.id)
+        if held is not None and held[0] == record.input_offset:
+            return held[1]
+        cache = PromptCache()
+        if record.endpoint in CACHING_ENDPOINTS and record.input_offset > 0:
+            for _, offset, raw in iter_lines(source):
+                if offset > record.input_offset:
+                    break
+                request = json.loads(raw)
+                if isinstance(request.get("body"), dict):
+                    cache.observe(record.endpoint, request["body"])
+        return cache
 
     def _result_line(
         self,
@@ -470,9 +495,13 @@ class BatchEngine:
         output: IO[bytes],
         errors: IO[bytes],
         failed_now: builtins.list[str],
+        cache: PromptCache,
     ) -> None:
         custom_id = request["custom_id"]
         request_id = derived_hex(record.id, custom_id, "request")
+        # Every line warms the cache, whatever its outcome: hits then depend on the input alone.
+        body = request.get("body")
+        cached = cache.observe(record.endpoint, body) if isinstance(body, dict) else 0
         failures = self.line_failures
         if self._injected(custom_id, failures, failed_now):
             status = failures.status
@@ -486,7 +515,11 @@ class BatchEngine:
             return
         try:
             rendered = render(
-                record.endpoint, request["body"], key=derived_hex(record.id, custom_id, "body"), created=now
+                record.endpoint,
+                request["body"],
+                key=derived_hex(record.id, custom_id, "body"),
+                created=now,
+                cached_tokens=cached,
             )
         except RequestFailure as failure:
             body = {
@@ -510,6 +543,8 @@ class BatchEngine:
         record.completed += 1
         record.input_tokens += rendered.input_tokens
         record.output_tokens += rendered.output_tokens
+        record.cached_tokens += rendered.cached_tokens
+        record.reasoning_tokens += rendered.reasoning_tokens
 
     def _plan_result_files(self, record: BatchRecord) -> None:
         """Fix the result files' ids before moving any bytes, so a crash mid-publish can finish it."""
@@ -521,6 +556,7 @@ class BatchEngine:
     def _publish(self, record: BatchRecord, final_status: str, stamp: int) -> None:
         """Turn the partial files into batch_output files and give the batch its final status."""
         self._plan_result_files(record)
+        self._prompt_caches.pop(record.id, None)
         record.closing_as = final_status
         self._store.save_batch(record)
         directory = self._store.batch_dir(record.id)

@@ -1,5 +1,8 @@
 """Deterministic fake bodies for each batch endpoint, with token counts derived from text length.
 
+Usage is itemised as the service does: cached prompt tokens (a hit found by the batch's
+``caching.PromptCache``) and a reasoning model's hidden reasoning tokens (see ``caching``).
+
 The same request body always yields the same reply text, vectors and usage, so tests can
 predict them; ids are derived from a per-request key so a request re-executed after a restart
 produces an identical output line.
@@ -15,6 +18,8 @@ import json
 import math
 from collections.abc import Callable
 from typing import Any
+
+from .caching import chat_prompt, reasoning_tokens, responses_prompt, text_of
 
 # A 1x1 transparent PNG: a valid image small enough to write thousands of times.
 _TINY_PNG = base64.b64encode(
@@ -58,6 +63,9 @@ class Rendered:
     body: dict[str, Any]
     input_tokens: int
     output_tokens: int
+    #: Parts of input_tokens read from the prompt cache, and of output_tokens spent reasoning.
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
 
 
 def count_tokens(text: str) -> int:
@@ -72,15 +80,6 @@ def _require_model(body: dict[str, Any]) -> str:
     return model
 
 
-def _text_of(content: Any) -> str:
-    """Text of a message content: a string, or a list of parts with text."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
-    return ""
-
-
 def _reply(prompt: str, max_tokens: Any) -> tuple[str, bool]:
     """The reply text and whether it was cut by the token limit."""
     text = _REPLY_PREFIX + " ".join(prompt.split())[:_QUOTE_LIMIT]
@@ -89,23 +88,25 @@ def _reply(prompt: str, max_tokens: Any) -> tuple[str, bool]:
     return text, False
 
 
-def _chat(body: dict[str, Any], key: str, created: int) -> Rendered:
+def _chat(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered:
     model = _require_model(body)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise RequestFailure(
             "Missing required parameter: 'messages'.", param="messages", code="missing_required_parameter"
         )
-    prompt_text = " ".join(_text_of(m.get("content")) for m in messages if isinstance(m, dict))
-    user_texts = [_text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    prompt_text = chat_prompt(body)
+    user_texts = [text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
     n = body.get("n", 1)
     if not isinstance(n, int) or not 1 <= n <= 128:
         raise RequestFailure("Invalid 'n': must be an integer between 1 and 128.", param="n", code="invalid_value")
-    text, cut = _reply(
-        user_texts[-1] if user_texts else prompt_text, body.get("max_completion_tokens", body.get("max_tokens"))
-    )
+    bound = body.get("max_completion_tokens", body.get("max_tokens"))
+    text, cut = _reply(user_texts[-1] if user_texts else prompt_text, bound)
     prompt_tokens = count_tokens(prompt_text) + 3 * len(messages)
-    completion_tokens = count_tokens(text) * n
+    visible = count_tokens(text)
+    thinking = reasoning_tokens(model, visible=visible, bound=bound) * n
+    completion_tokens = visible * n + thinking
+    cached = min(cached, prompt_tokens)
     choices: list[dict[str, Any]] = [
         {
             "index": index,
@@ -126,9 +127,9 @@ def _chat(body: dict[str, Any], key: str, created: int) -> Rendered:
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
-                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
                 "completion_tokens_details": {
-                    "reasoning_tokens": 0,
+                    "reasoning_tokens": thinking,
                     "audio_tokens": 0,
                     "accepted_prediction_tokens": 0,
                     "rejected_prediction_tokens": 0,
@@ -139,23 +140,29 @@ def _chat(body: dict[str, Any], key: str, created: int) -> Rendered:
         },
         input_tokens=prompt_tokens,
         output_tokens=completion_tokens,
+        cached_tokens=cached,
+        reasoning_tokens=thinking,
     )
 
 
-def _responses(body: dict[str, Any], key: str, created: int) -> Rendered:
+def _responses(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered:
     model = _require_model(body)
     given = body.get("input")
     if isinstance(given, str):
         texts = [given]
     elif isinstance(given, list):
-        texts = [_text_of(item.get("content")) for item in given if isinstance(item, dict)]
+        texts = [text_of(item.get("content")) for item in given if isinstance(item, dict)]
     else:
         raise RequestFailure("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
     instructions = body.get("instructions")
-    prompt_text = " ".join([instructions if isinstance(instructions, str) else "", *texts]).strip()
-    text, cut = _reply(texts[-1] if texts else prompt_text, body.get("max_output_tokens"))
+    prompt_text = responses_prompt(body)
+    bound = body.get("max_output_tokens")
+    text, cut = _reply(texts[-1] if texts else prompt_text, bound)
     input_tokens = count_tokens(prompt_text)
-    output_tokens = count_tokens(text)
+    visible = count_tokens(text)
+    thinking = reasoning_tokens(model, visible=visible, bound=bound)
+    output_tokens = visible + thinking
+    cached = min(cached, input_tokens)
     return Rendered(
         body={
             "id": f"resp_{key}",
@@ -188,15 +195,17 @@ def _responses(body: dict[str, Any], key: str, created: int) -> Rendered:
             "truncation": "disabled",
             "usage": {
                 "input_tokens": input_tokens,
-                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
                 "output_tokens": output_tokens,
-                "output_tokens_details": {"reasoning_tokens": 0},
+                "output_tokens_details": {"reasoning_tokens": thinking},
                 "total_tokens": input_tokens + output_tokens,
             },
             "metadata": body.get("metadata") or {},
         },
         input_tokens=input_tokens,
         output_tokens=output_tokens,
+        cached_tokens=cached,
+        reasoning_tokens=thinking,
     )
 
 
@@ -215,7 +224,7 @@ def _default_dimensions(model: str) -> int:
     return 3072 if "large" in model else 1536
 
 
-def _embeddings(body: dict[str, Any], key: str, created: int) -> Rendered:
+def _embeddings(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered:
     model = _require_model(body)
     given = body.get("input")
     if isinstance(given, str):
@@ -256,7 +265,7 @@ def _embeddings(body: dict[str, Any], key: str, created: int) -> Rendered:
     )
 
 
-def _completions(body: dict[str, Any], key: str, created: int) -> Rendered:
+def _completions(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered:
     model = _require_model(body)
     given = body.get("prompt")
     if isinstance(given, str):
@@ -297,12 +306,12 @@ def _completions(body: dict[str, Any], key: str, created: int) -> Rendered:
     )
 
 
-def _moderations(body: dict[str, Any], key: str, created: int) -> Rendered:
+def _moderations(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered:
     given = body.get("input")
     if isinstance(given, str):
         texts = [given]
     elif isinstance(given, list) and given:
-        texts = [item if isinstance(item, str) else _text_of([item]) for item in given]
+        texts = [item if isinstance(item, str) else text_of([item]) for item in given]
     else:
         raise RequestFailure("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
     model = body.get("model") if isinstance(body.get("model"), str) else "omni-moderation-latest"
@@ -322,7 +331,7 @@ def _moderations(body: dict[str, Any], key: str, created: int) -> Rendered:
     return Rendered(body={"id": f"modr-{key}", "model": model, "results": results}, input_tokens=0, output_tokens=0)
 
 
-def _images(body: dict[str, Any], key: str, created: int) -> Rendered:
+def _images(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered:
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt:
         raise RequestFailure("Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
@@ -347,7 +356,7 @@ def _images(body: dict[str, Any], key: str, created: int) -> Rendered:
     )
 
 
-def _videos(body: dict[str, Any], key: str, created: int) -> Rendered:
+def _videos(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered:
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt:
         raise RequestFailure("Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
@@ -372,7 +381,7 @@ def _videos(body: dict[str, Any], key: str, created: int) -> Rendered:
     )
 
 
-_RENDERERS: dict[str, Callable[[dict[str, Any], str, int], Rendered]] = {
+_RENDERERS: dict[str, Callable[[dict[str, Any], str, int, int], Rendered]] = {
     "/v1/chat/completions": _chat,
     "/v1/responses": _responses,
     "/v1/embeddings": _embeddings,
@@ -386,12 +395,16 @@ _RENDERERS: dict[str, Callable[[dict[str, Any], str, int], Rendered]] = {
 ENDPOINTS = tuple(_RENDERERS)
 
 
-def render(endpoint: str, body: dict[str, Any], *, key: str, created: int) -> Rendered:
-    """The body the endpoint answers to `body`; `key` (hex) seeds the ids. Raises RequestFailure."""
+def render(endpoint: str, body: dict[str, Any], *, key: str, created: int, cached_tokens: int = 0) -> Rendered:
+    """The body the endpoint answers to `body`; `key` (hex) seeds the ids. Raises RequestFailure.
+
+    ``cached_tokens`` is the prompt's cache hit (see ``caching.PromptCache``); only chat and
+    responses report one.
+    """
     renderer = _RENDERERS.get(endpoint)
     if renderer is None:
         raise RequestFailure(f"Unsupported endpoint '{endpoint}'.", param="url")
-    return structured_answer(endpoint, body, renderer(body, key, created))
+    return structured_answer(endpoint, body, renderer(body, key, created, cached_tokens))
 
 
 # --- Structured outputs -------------------------------------------------------------------
@@ -460,12 +473,12 @@ def sample_from_schema(schema: Any, root: dict[str, Any], seed: str, depth: int 
 def _last_user_text(endpoint: str, body: dict[str, Any]) -> str:
     if endpoint == "/v1/chat/completions":
         messages = body.get("messages") or []
-        texts = [_text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+        texts = [text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
         return texts[-1] if texts else ""
     given = body.get("input")
     if isinstance(given, str):
         return given
-    texts = [_text_of(item.get("content")) for item in given or [] if isinstance(item, dict)]
+    texts = [text_of(item.get("content")) for item in given or [] if isinstance(item, dict)]
     return texts[-1] if texts else ""
 
 

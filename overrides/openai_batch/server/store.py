@@ -103,6 +103,9 @@ class BatchRecord:
     failed: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    # The parts of input_tokens read from the prompt cache and of output_tokens spent reasoning.
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
     # Processing position (requests consumed, byte offset and line number of the next one),
     # committed together with the byte lengths of the partial result files: lines written past
     # these lengths before a crash are truncated and redone, so none is lost or duplicated.
@@ -151,9 +154,9 @@ class BatchRecord:
             "request_counts": {"total": self.total, "completed": self.completed, "failed": self.failed},
             "usage": {
                 "input_tokens": self.input_tokens,
-                "input_tokens_details": {"cached_tokens": 0},
+                "input_tokens_details": {"cached_tokens": self.cached_tokens},
                 "output_tokens": self.output_tokens,
-                "output_tokens_details": {"reasoning_tokens": 0},
+                "output_tokens_details": {"reasoning_tokens": self.reasoning_tokens},
                 "total_tokens": self.input_tokens + self.output_tokens,
             },
             "metadata": self.metadata,

@@ -15,6 +15,7 @@ Example::
 
 from .._polling import TRANSIENT_ERRORS, async_wait_for_batch, wait_for_batch
 from .._progress import BatchProgress, ProgressOption, ProgressSink, RichProgressBar
+from ._budget import BudgetExceededError
 from ._builders import BatchInputWriter
 from ._crash import CRASH_ENV
 from ._download import ShortDownload
@@ -31,6 +32,7 @@ from ._status import JobStatus, ResultSummary, ShardStatus
 from ._store import DEFAULT_STATE_PATH, JobStore
 from ._strict_schema import strict_json_schema
 from ._upload import check_input_file, upload_batch_file
+from ._usage import BatchUsageCheck, JobUsage, ModelUsage, TokenCounts
 from ._validate import ValidationProblem, ValidationReport, validate_input_file
 
 __all__ = [
@@ -47,7 +49,9 @@ __all__ = [
     "BatchLimits",
     "BatchProgress",
     "BatchResult",
+    "BatchUsageCheck",
     "BatchWaitTimeout",
+    "BudgetExceededError",
     "InputValidationError",
     "Job",
     "JobConflictError",
@@ -56,6 +60,8 @@ __all__ = [
     "JobNotFoundError",
     "JobStatus",
     "JobStore",
+    "JobUsage",
+    "ModelUsage",
     "Outcome",
     "ParsedResult",
     "ProblemKind",
@@ -71,6 +77,7 @@ __all__ = [
     "ShardSpec",
     "ShardStatus",
     "ShortDownload",
+    "TokenCounts",
     "ValidationProblem",
     "ValidationReport",
     "WorkflowError",

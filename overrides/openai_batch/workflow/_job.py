@@ -15,6 +15,7 @@ joined results), ``_resubmit`` (new shards for requests that did not run), ``_di
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._batchinfo import TERMINAL_STATUSES, format_errors
 from .._progress import BatchProgress, ProgressOption
+from ..pricing import PriceTable
+from ._budget import BudgetExceededError, check_budget
 from ._errors import JobError, JobNotFoundError
 from ._events import (
     DEFAULT_FALLBACK_POLL,
@@ -61,6 +64,7 @@ from ._store import JobRow, JobStore, ShardRow
 from ._structured import structured_results
 from ._typed import ResultBody, typed_results
 from ._upload import file_sha256, peek_endpoint
+from ._usage import JobUsage, job_usage
 from ._watching import poll_running, poll_running_async, require_sent, unsent, watch_job
 
 __all__ = ["JOB_METADATA_KEY", "Job"]
@@ -92,6 +96,7 @@ class Job:
                 job.wait(progress="auto")
                 summary = job.write_results("results.jsonl")
                 print(summary.counts)   # {"succeeded": 119990, "failed": 10, ...}
+                print(job.usage().cost_usd)   # from the result lines' usage, at batch prices
 
     The job id (``job.job_id``) reopens it later: ``Job.open(client, job_id)``. Results are
     joined back to the input file's lines, so keep it unchanged until they are written;
@@ -141,6 +146,8 @@ class Job:
         job_id: str | None = None,
         queue: QueuePolicy | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_cost: float | None = None,
+        prices: PriceTable | None = None,
         deadline: float | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
@@ -160,7 +167,10 @@ class Job:
         again, up to ``max_attempts`` times in all, requests whose lines failed for a
         retryable reason. Transient faults while sending are waited out for up to
         ``deadline`` seconds (default 15 minutes). Raises :class:`InputValidationError`
-        (nothing uploaded) when a line breaks a rule.
+        (nothing uploaded) when a line breaks a rule, and :class:`BudgetExceededError`
+        (nothing uploaded) when ``max_cost`` (USD) is given and the input's upper cost
+        estimate at the batch prices of ``prices`` (default: the shipped table) is over it
+        or unknown (see ``_budget``).
         """
         job = cls.prepare(
             client,
@@ -175,6 +185,8 @@ class Job:
             job_id=job_id,
             queue=queue,
             max_attempts=max_attempts,
+            max_cost=max_cost,
+            prices=prices,
         )
         try:
             job.start(deadline=deadline, sleep=sleep, clock=clock)
@@ -199,12 +211,16 @@ class Job:
         job_id: str | None = None,
         queue: QueuePolicy | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_cost: float | None = None,
+        prices: PriceTable | None = None,
     ) -> Job:
-        """:meth:`submit` without sending: validate, record (or find) the job, and return it.
+        """:meth:`submit` without sending: validate, check ``max_cost``, record (or find) the job, and return it.
 
         Its id is known before anything is sent, so a caller can say how to resume it
-        before :meth:`start` begins uploading.
+        before :meth:`start` begins uploading. A job refused for its budget is not recorded.
         """
+        if max_cost is not None and not (max_cost >= 0 and math.isfinite(max_cost)):
+            raise ValueError(f"max_cost must be a number of USD, 0 or more; got {max_cost}")
         path = Path(input_path).resolve()
         if path.is_dir():
             raise JobError(f"input {path} is a directory, not a JSONL file")
@@ -228,6 +244,13 @@ class Job:
             # must end up with one job, not two.
             with job_lock(store.send_lock):
                 row, resumed, plans = find_or_create(store, path, definition, job_id, limits or DEFAULT_LIMITS)
+                if max_cost is not None and unsent(row, store.shards(row.job_id)):
+                    try:
+                        check_budget(path, max_cost, prices)
+                    except BudgetExceededError:
+                        if not resumed:
+                            store.delete_job(row.job_id)
+                        raise
             job = cls(client, store, row, owns_store=owns, queue=queue, max_attempts=max_attempts)
             job.resumed = resumed
             job._plans = plans
@@ -377,6 +400,17 @@ class Job:
         """
         counts = outcome_counts(self._store, self.job_id) if outcomes else None
         return build_status(self._row, self._shards(), counts)
+
+    def usage(self, *, prices: PriceTable | None = None) -> JobUsage:
+        """Tokens used per model (input, cached, output, reasoning) and their cost, from the downloaded results.
+
+        Summed from each result line's own ``usage`` (each file once; the sums are kept in
+        the state file), priced at the batch rates of ``prices`` (default: the shipped
+        table), and checked against each finished batch's ``usage`` where the service
+        filled it: differences are in ``mismatches``, never raised. No network: download
+        first (:meth:`wait` does, as batches finish).
+        """
+        return job_usage(self._store, self.job_id, prices)
 
     def outcome_counts(self) -> dict[str, int]:
         """How many inputs had each latest outcome (``succeeded``, ``failed``, ``pending``, ...)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openai_batch_api.models import Batch
+from openai_batch_api.models import Batch, BatchUsage
 
 from .._batchinfo import TERMINAL_STATUSES, batch_counts, batch_errors, optional_str
 from ._store import JobStore, ShardRow
@@ -24,6 +24,12 @@ def record_batch(store: JobStore, shard: ShardRow, batch: Batch) -> None:
         store.record_attempt(shard.job_id, shard.shard_index, shard.attempt, batch.id, batch.status, None)
     shard.batch_id = batch.id
     apply_batch(store, shard, batch)
+
+
+def _usage(batch: Batch) -> dict[str, Any] | None:
+    """The batch's own ``usage`` as sent, or None when the service did not fill it."""
+    usage = batch.usage
+    return usage.to_dict() if isinstance(usage, BatchUsage) else None
 
 
 def apply_batch(store: JobStore, shard: ShardRow, batch: Batch) -> None:
@@ -45,5 +51,8 @@ def apply_batch(store: JobStore, shard: ShardRow, batch: Batch) -> None:
         # outcome and errors, so the job's history survives it.
         if batch.status in TERMINAL_STATUSES:
             store.record_attempt(shard.job_id, shard.shard_index, shard.attempt, batch.id, batch.status, errors)
+            store.record_batch_usage(
+                shard.job_id, batch.id, fields["output_file_id"], fields["error_file_id"], _usage(batch)
+            )
     for name, value in fields.items():
         setattr(shard, name, value)

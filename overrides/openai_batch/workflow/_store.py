@@ -36,7 +36,7 @@ logger = logging.getLogger("openai_batch.workflow")
 DEFAULT_STATE_PATH = Path(".openai-batch") / "jobs.sqlite"
 
 #: Bumped when the tables change; an older file is moved aside (it is only a cache).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -118,6 +118,23 @@ CREATE TABLE IF NOT EXISTS retried (
     attempts INTEGER NOT NULL DEFAULT 2,
     PRIMARY KEY (job_id, custom_id)
 ) WITHOUT ROWID;
+-- Per downloaded result file, its lines' usage summed per model (JSON [[model, [requests, input,
+-- cached, output, reasoning]], ...]): summed once, read by every later status.
+CREATE TABLE IF NOT EXISTS usage_sums (
+    job_id TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    sums TEXT NOT NULL,
+    PRIMARY KEY (job_id, file_id)
+);
+-- Each finished batch's own `usage` (JSON, NULL when the service left it out) and result files.
+CREATE TABLE IF NOT EXISTS batch_usage (
+    job_id TEXT NOT NULL,
+    batch_id TEXT NOT NULL,
+    output_file_id TEXT,
+    error_file_id TEXT,
+    usage TEXT,
+    PRIMARY KEY (job_id, batch_id)
+);
 CREATE TABLE IF NOT EXISTS token_limits (
     origin TEXT NOT NULL,
     model TEXT NOT NULL,
@@ -340,6 +357,8 @@ class JobStore:
     def add_result_file(self, job_id: str, shard_index: int, file_id: str, path: str, lines: int) -> int:
         """Record a downloaded result file (replacing an earlier download of it); returns its key."""
         self._db.execute("DELETE FROM result_files WHERE job_id = ? AND file_id = ?", (job_id, file_id))
+        # A file downloaded again is summed again (the earlier copy may have been cut short).
+        self._db.execute("DELETE FROM usage_sums WHERE job_id = ? AND file_id = ?", (job_id, file_id))
         cursor = self._db.execute(
             "INSERT INTO result_files (job_id, shard_index, file_id, path, lines) VALUES (?, ?, ?, ?, ?)",
             (job_id, shard_index, file_id, path, lines),
@@ -351,6 +370,35 @@ class JobStore:
         """file key -> (file id, local path) of every downloaded result file of the job."""
         rows = self._db.execute("SELECT file_key, file_id, path FROM result_files WHERE job_id = ?", (job_id,))
         return {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
+
+    def usage_sums(self, job_id: str) -> dict[str, list[tuple[str | None, list[int]]]]:
+        """file id -> [(model, [requests, input, cached, output, reasoning]), ...] of the files summed so far."""
+        rows = self._db.execute("SELECT file_id, sums FROM usage_sums WHERE job_id = ?", (job_id,))
+        return {str(r[0]): [(model, list(values)) for model, values in json.loads(r[1])] for r in rows}
+
+    def put_usage_sums(self, job_id: str, file_id: str, sums: list[tuple[str | None, list[int]]]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO usage_sums (job_id, file_id, sums) VALUES (?, ?, ?)",
+            (job_id, file_id, json.dumps(sums)),
+        )
+
+    def record_batch_usage(
+        self, job_id: str, batch_id: str, output_file_id: str | None, error_file_id: str | None, usage: Any
+    ) -> None:
+        """A finished batch's own ``usage`` (None when not filled) and the result files it belongs to."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO batch_usage (job_id, batch_id, output_file_id, error_file_id, usage) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (job_id, batch_id, output_file_id, error_file_id, None if usage is None else json.dumps(usage)),
+        )
+
+    def batch_usages(self, job_id: str) -> list[tuple[str, list[str], Any]]:
+        """(batch id, its result file ids, its reported usage or None) of every finished batch, in order."""
+        rows = self._db.execute(
+            "SELECT batch_id, output_file_id, error_file_id, usage FROM batch_usage WHERE job_id = ? ORDER BY rowid",
+            (job_id,),
+        )
+        return [(str(r[0]), [f for f in (r[1], r[2]) if f], None if r[3] is None else json.loads(r[3])) for r in rows]
 
     def put_results(self, job_id: str, rows: Iterable[tuple[str, int, int, int, int]]) -> None:
         """Index (custom_id, shard, file key, offset, length) rows; a re-download replaces, never duplicates."""
@@ -422,7 +470,16 @@ class JobStore:
     def delete_job(self, job_id: str) -> None:
         """Forget a job and everything recorded about it (its files on disk are the caller's)."""
         with self.transaction():
-            for table in ("results", "result_files", "retried", "attempts", "shards", "jobs"):
+            for table in (
+                "results",
+                "result_files",
+                "usage_sums",
+                "batch_usage",
+                "retried",
+                "attempts",
+                "shards",
+                "jobs",
+            ):
                 self._db.execute(f"DELETE FROM {table} WHERE job_id = ?", (job_id,))
 
     def compact(self) -> None:
