@@ -33,6 +33,7 @@ __all__ = [
     "AsyncEventQueue",
     "EventQueue",
     "EventSchedule",
+    "async_wait_for_batch_events",
     "drain",
     "next_event",
     "next_event_async",
@@ -202,6 +203,10 @@ class _Retriever(Protocol):
     def retrieve(self, batch_id: str) -> Batch: ...
 
 
+class _AsyncRetriever(Protocol):
+    def retrieve(self, batch_id: str) -> Awaitable[Batch]: ...
+
+
 def wait_for_batch_events(
     batches: _Retriever,
     batch_id: str,
@@ -233,4 +238,37 @@ def wait_for_batch_events(
         if others:
             logger.debug("ignoring %d event(s) for batches other than %s", others, batch_id)
         # Not short-circuited: each call also moves the schedule on.
+        due = schedule.poll_due() | bool(schedule.due_retries()) | named
+
+
+async def async_wait_for_batch_events(
+    batches: _AsyncRetriever,
+    batch_id: str,
+    events: AsyncEventQueue,
+    *,
+    schedule: EventSchedule,
+    progress: PollSchedule,
+    sink: ProgressSink,
+    sleep: Callable[[float], Awaitable[None]],
+) -> Batch:
+    """:func:`wait_for_batch_events` with an async client and an ``asyncio.Queue`` (timed by ``sleep``)."""
+    status = "unknown"
+    due = True
+    while True:
+        if due:
+            try:
+                batch = await batches.retrieve(batch_id)
+            except TRANSIENT_ERRORS as exc:
+                logger.warning("retrieving batch %s failed (%s: %s); will try again", batch_id, type(exc).__name__, exc)
+                schedule.retry_later([batch_id])
+            else:
+                status = batch.status
+                sink.update(progress.observe((batch_id,), [snapshot(batch)]))
+                if status in TERMINAL_STATUSES:
+                    return batch
+        taken = await next_event_async(events, schedule.timeout([batch_id], status), sleep)
+        named = any(event.batch_id == batch_id for event in taken)
+        others = sum(event.batch_id != batch_id for event in taken)
+        if others:
+            logger.debug("ignoring %d event(s) for batches other than %s", others, batch_id)
         due = schedule.poll_due() | bool(schedule.due_retries()) | named

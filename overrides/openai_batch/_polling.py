@@ -19,7 +19,7 @@ from ._progress import BatchProgress, ProgressOption, ProgressSink, make_progres
 from ._workflow_errors import BatchWaitTimeout
 
 if TYPE_CHECKING:
-    from ._event_wait import EventQueue
+    from ._event_wait import AsyncEventQueue, EventQueue
 
 __all__ = [
     "DEFAULT_FALLBACK_POLL",
@@ -267,8 +267,12 @@ async def async_wait_for_batch(
     clock: Callable[[], float] | None = None,
     on_progress: Callable[[BatchProgress], None] | None = None,
     progress: ProgressOption = None,
+    events: AsyncEventQueue | None = None,
+    fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
 ) -> Batch:
     """The async twin of :func:`wait_for_batch` for an :class:`~openai_batch.AsyncBatchClient`.
+
+    ``events`` is an ``asyncio.Queue`` of webhook events; waiting for one is timed by ``sleep``.
 
     Example::
 
@@ -286,6 +290,18 @@ async def async_wait_for_batch(
     )
     sink: ProgressSink = make_progress_sink(progress, on_progress)
     status = "unknown"
+    if events is not None:
+        from ._event_wait import EventSchedule, async_wait_for_batch_events
+
+        timing = EventSchedule(
+            fallback_poll=fallback_poll, retry_interval=poll_interval, deadline=deadline, clock=clock
+        )
+        try:
+            return await async_wait_for_batch_events(
+                batches, batch_id, events, schedule=timing, progress=schedule, sink=sink, sleep=sleep
+            )
+        finally:
+            sink.close()
     try:
         while True:
             try:

@@ -203,7 +203,7 @@ def test_module_docstring_draws_every_exported_exception() -> None:
         for name in openai_batch.__all__
         if isinstance(getattr(openai_batch, name), type) and issubclass(getattr(openai_batch, name), Exception)
     ]
-    assert len(exported) == 21  # with WorkflowError, JobNotFoundError and JobConflictError
+    assert len(exported) == 22  # with WorkflowError, JobNotFoundError, JobConflictError and BudgetExceededError
     doc = openai_batch._exceptions.__doc__ or ""
     missing = [name for name in exported if name not in doc]
     assert missing == []

@@ -326,3 +326,48 @@ def test_the_clients_wait_offers_the_same_fallback_default() -> None:
 
     default = inspect.signature(Batches.wait).parameters["fallback_poll"].default
     assert default == DEFAULT_FALLBACK_POLL == inspect.signature(wait_for_batch).parameters["fallback_poll"].default
+
+
+@pytest.mark.anyio
+async def test_an_async_single_batch_wait_retrieves_on_start_and_once_per_event_naming_it(
+    client: FakeClient, tmp_path: Path
+) -> None:
+    from openai_batch.workflow import async_wait_for_batch
+
+    time = FakeTime()
+    aclient = AsyncFakeClient(client.server)
+    batch_id = one_batch(client, tmp_path)
+    events: asyncio.Queue[BatchEvent | None] = asyncio.Queue()
+    events.put_nowait(event("batch_of_someone_else"))
+    events.put_nowait(None)  # a repeat the receiver answered None for
+
+    async def finish_then_deliver() -> None:
+        await asyncio.sleep(0)
+        client.server.finish(batch_id)
+        events.put_nowait(event(batch_id))
+
+    task = asyncio.ensure_future(finish_then_deliver())
+    batch = await async_wait_for_batch(
+        aclient, batch_id, events=events, fallback_poll=None, sleep=time.async_sleep, clock=time.clock
+    )
+    await task
+    assert batch.status == "completed"
+    assert client.server.retrieves == 2  # on start, then for its event
+    assert time.sleeps == []
+
+
+@pytest.mark.anyio
+async def test_an_async_single_batch_wait_falls_back_to_polling_within_its_deadline(
+    client: FakeClient, tmp_path: Path
+) -> None:
+    from openai_batch.workflow import async_wait_for_batch
+
+    time = FakeTime()
+    aclient = AsyncFakeClient(client.server)
+    batch_id = one_batch(client, tmp_path)
+    events: asyncio.Queue[BatchEvent | None] = asyncio.Queue()
+    with pytest.raises(BatchWaitTimeout):
+        await async_wait_for_batch(
+            aclient, batch_id, events=events, fallback_poll=50, deadline=120, sleep=time.async_sleep, clock=time.clock
+        )
+    assert time.sleeps == [50, 50, 20] and client.server.retrieves == 3

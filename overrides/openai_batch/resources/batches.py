@@ -26,7 +26,7 @@ from .._types import TimeoutTypes
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from .._event_wait import EventQueue
+    from .._event_wait import AsyncEventQueue, EventQueue
     from .._progress import BatchProgress, ProgressOption
 
 __all__ = ["AsyncBatches", "Batches"]
@@ -280,8 +280,13 @@ class AsyncBatches:
         clock: Callable[[], float] | None = None,
         request_timeout: TimeoutTypes | None = None,
         max_retries: int | None = None,
+        events: AsyncEventQueue | None = None,
+        fallback_poll: float | None = 300.0,  # _polling.DEFAULT_FALLBACK_POLL, not imported until a wait
     ) -> Batch:
-        """The async twin of `Batches.wait`: `timeout` is the wait's deadline, `request_timeout` each poll's."""
+        """The async twin of `Batches.wait`: `timeout` is the wait's deadline, `request_timeout` each poll's.
+
+        `events` is an ``asyncio.Queue`` of webhook `BatchEvent`s (see `Batches.wait`).
+        """
         from .._polling import async_wait_for_batch
 
         batches = self
@@ -300,4 +305,6 @@ class AsyncBatches:
             progress=progress,
             sleep=sleep,
             clock=clock,
+            events=events,
+            fallback_poll=fallback_poll,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openai_batch_api.models import Batch, BatchUsage
+from openai_batch_api.models import Batch
 
 from .._batchinfo import TERMINAL_STATUSES, batch_counts, batch_errors, optional_str
 from ._store import JobStore, ShardRow
@@ -28,8 +28,10 @@ def record_batch(store: JobStore, shard: ShardRow, batch: Batch) -> None:
 
 def _usage(batch: Batch) -> dict[str, Any] | None:
     """The batch's own ``usage`` as sent, or None when the service did not fill it."""
-    usage = batch.usage
-    return usage.to_dict() if isinstance(usage, BatchUsage) else None
+    # Duck-typed: a spec from before batches had `usage` generates no BatchUsage model at all.
+    usage = getattr(batch, "usage", None)
+    to_dict = getattr(usage, "to_dict", None)
+    return to_dict() if callable(to_dict) else None
 
 
 def apply_batch(store: JobStore, shard: ShardRow, batch: Batch) -> None:
