@@ -20,7 +20,10 @@ reports the remaining room, so the client keeps its own ledger, read from the se
   service's count and the estimate may differ.
 * **With no budget known yet**, a model's shards start one at a time: the next only once
   no batch of that model is still validating (the service checks the limit there), so at
-  most one batch fails before the limit is learnt.
+  most one batch fails before the limit is learnt. "Still validating" is as the service
+  lists it *or as the job last recorded it*: the listing can already show a batch failed
+  that the job has not polled since, and its failure teaches the limit only once recorded;
+  starting the next shard in between would send it into the same full queue.
 """
 
 from __future__ import annotations
@@ -171,20 +174,25 @@ class Admission:
     """Decides, shard by shard, what may be created now, from the ledger and the budgets.
 
     Budgets are the caller's, else the limits :func:`learn_limit` recorded in the state file.
+    ``recorded`` is the job's shards as its store holds them (see :meth:`refusal`).
 
     Example::
 
-        admission = Admission(store, origin, policy, ledger)
+        admission = Admission(store, origin, policy, ledger, recorded=store.shards(job_id))
         if admission.refusal(shard) is None:
             admission.admit(shard)
             ...create its batch...
     """
 
-    def __init__(self, store: JobStore, origin: str, policy: QueuePolicy, ledger: Ledger) -> None:
+    def __init__(
+        self, store: JobStore, origin: str, policy: QueuePolicy, ledger: Ledger, *, recorded: Sequence[ShardRow] = ()
+    ) -> None:
         self._store = store
         self._origin = origin
         self._policy = policy
         self._ledger = ledger
+        # The job's shards as its store holds them: what the job itself knows of its batches.
+        self._recorded = recorded
 
     def budget(self, model: str | None) -> float | None:
         """Tokens the job may have enqueued for ``model``: the caller's budget, else the learnt limit's share."""
@@ -204,12 +212,27 @@ class Admission:
         budget = self.budget(shard.model)
         enqueued = self._ledger.enqueued(shard.model)
         if budget is None:
-            if self._ledger.validating_count(shard.model):
+            if self._ledger.validating_count(shard.model) or self._outcome_unrecorded(shard.model):
                 return f"no token budget known for {shard.model} yet; waiting for the batch in validation"
             return None
         if enqueued + shard.token_estimate > budget:
             return f"{enqueued:,} of {budget:,.0f} estimated tokens enqueued for {shard.model}"
         return None
+
+    def _outcome_unrecorded(self, model: str | None) -> bool:
+        """Whether one of the job's batches of ``model`` is still validating as the job last recorded it.
+
+        Polling comes before the listing, so a batch can fail in between: the listing no
+        longer counts it as validating, but its ``token_limit_exceeded`` is not recorded and
+        so not learnt yet. Until the next poll records the outcome, the next shard waits.
+        """
+        return any(
+            s.batch_id is not None
+            and s.status == "validating"
+            # As in the ledger: a batch of no known model counts against every model.
+            and (s.model == model or (model is not None and s.model is None))
+            for s in self._recorded
+        )
 
     def admit(self, shard: ShardRow) -> None:
         """Count ``shard`` in the ledger as validating (once :meth:`refusal` let it start)."""
