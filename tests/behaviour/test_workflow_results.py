@@ -100,3 +100,42 @@ def test_written_records_equal_the_parsed_results_whatever_the_path(line: bytes)
         assert json.loads(fast) == expected
     # The first two are the service's layout: they take the fast path.
     assert (fast is not None) == (b'"id":"batch_req_1"' in line or b'"id": "batch_req_2"' in line)
+
+
+_SERVICE_LINES = [
+    # compact, as the local server writes it (a brace and an "error" inside the answer's text)
+    b'{"id":"batch_req_1","custom_id":"a-1","response":{"status_code":200,"request_id":"r1",'
+    b'"body":{"id":"c","choices":[{"message":{"content":"}, \\"error\\": null}"}}]}},"error":null}\n',
+    # spaced, as the service writes it; an array body; non-ASCII text
+    b'{"id": "batch_req_2", "custom_id": "a-2", "response": {"status_code": 201, "request_id": "r2", '
+    b'"body": [1, 2, {"y": "caf\xc3\xa9"}]}, "error": null}\n',
+    b'{"id":"batch_req_3","custom_id":"a-3","response":{"status_code":200,"request_id":"r3","body":{} },'
+    b'"error":null}\n',
+]
+
+
+def test_a_block_of_success_lines_is_rewritten_exactly_as_line_by_line() -> None:
+    from openai_batch.workflow._results import fast_success_block, fast_success_record
+
+    expected = b"".join(fast_success_record(line, "batch_9", 1) or b"" for line in _SERVICE_LINES)
+    assert expected.count(b"\n") == len(_SERVICE_LINES)
+    assert fast_success_block(b"".join(_SERVICE_LINES), "batch_9", len(_SERVICE_LINES)) == expected
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        # a failure, another key order, a line cut short, no final newline
+        b'{"id": "b", "custom_id": "a-4", "response": {"status_code": 500, "request_id": "r4", '
+        b'"body": {"error": {"message": "boom"}}}, "error": null}\n',
+        b'{"custom_id": "a-5", "id": "batch_req_5", "response": {"status_code": 200, "request_id": "r5", '
+        b'"body": {}}, "error": null}\n',
+        b'{"id":"batch_req_6","custom_id":"a-6","response":{"status_code":200,"request_id":"r6","body":{"x"\n',
+        _SERVICE_LINES[0].rstrip(b"\n"),
+    ],
+)
+def test_a_block_with_any_other_line_is_left_to_the_line_by_line_path(odd: bytes) -> None:
+    from openai_batch.workflow._results import fast_success_block
+
+    block = _SERVICE_LINES[0] + odd
+    assert fast_success_block(block, "batch_9", 2) is None

@@ -161,9 +161,9 @@ def write_results(store: JobStore, job_id: str, path: str | os.PathLike[str]) ->
     counts: dict[str, int] = {}
 
     def lines() -> Iterator[bytes]:
-        for outcome, line in join_records(store, job_id, store.shards(job_id)):
-            counts[outcome] = counts.get(outcome, 0) + 1
-            yield line
+        for outcome, records, count in join_records(store, job_id, store.shards(job_id)):
+            counts[outcome] = counts.get(outcome, 0) + count
+            yield records
 
     write_atomically(target, _blocks(lines()))
     return ResultSummary(target, counts)

@@ -18,8 +18,15 @@ import attrs
 from .._batchinfo import format_errors, optional_str
 from ._json import dumps
 from ._ranges import iter_range_lines
-from ._results import BatchResult, Outcome, RequestError, fast_success_record, parse_result_line
-from ._store import JobStore, ShardRow, iter_chunks
+from ._results import (
+    BatchResult,
+    Outcome,
+    RequestError,
+    fast_success_block,
+    fast_success_record,
+    parse_result_line,
+)
+from ._store import JobStore, ResultRef, ShardRow, iter_chunks
 
 __all__ = ["UNFINISHED", "join_records", "join_results", "unfinished_outcomes"]
 
@@ -134,34 +141,52 @@ def join_results(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> It
             yield (attrs.evolve(result, attempts=attempts) if attempts != 1 else result), raw
 
 
-def join_records(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> Iterator[tuple[str, bytes]]:
-    """(outcome, JSON line of :meth:`BatchResult.to_dict`) for every input request, in input order.
+def join_records(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> Iterator[tuple[str, bytes, int]]:
+    """(outcome, JSON lines of :meth:`BatchResult.to_dict`, how many) for every input request, in input order.
 
     What ``write_results`` writes. A success line in the service's own layout has its body
     copied as it came, not parsed and encoded again (most of a large job's CPU otherwise);
-    any other line goes through :func:`parse_result_line`.
+    any other line goes through :func:`parse_result_line`. When a chunk of inputs has its
+    results stored one after another in one result file (the service mostly writes them in
+    input order) and every one is such a success, the chunk's records come from one pass over
+    those stored bytes; each yield is then a whole chunk of successes.
     """
     source = f"job {job_id}"
-    for custom_id, _, line, batch_id, owner, attempts in _joined_lines(store, job_id, shards):
-        if line is not None:
-            fast = fast_success_record(line, batch_id, attempts)
-            if fast is not None:
-                yield "succeeded", fast
+    for chunk, stored, moved, context in _joined_chunks(store, job_id, shards):
+        if not moved:
+            records = _contiguous_successes(chunk, stored, context)
+            if records is not None:
+                yield "succeeded", records, len(chunk)
                 continue
-            result = parse_result_line(line, batch_id=batch_id, source=source, attempts=attempts)
-        else:
-            result = _not_stored(custom_id, owner)
-            if attempts != 1:
-                result = attrs.evolve(result, attempts=attempts)
-        yield result.outcome.value, dumps(result.to_dict()) + b"\n"
+        for custom_id, _, line, batch_id, owner, attempts in _chunk_lines(chunk, stored, moved, context):
+            if line is not None:
+                fast = fast_success_record(line, batch_id, attempts)
+                if fast is not None:
+                    yield "succeeded", fast, 1
+                    continue
+                result = parse_result_line(line, batch_id=batch_id, source=source, attempts=attempts)
+            else:
+                result = _not_stored(custom_id, owner)
+                if attempts != 1:
+                    result = attrs.evolve(result, attempts=attempts)
+            yield result.outcome.value, dumps(result.to_dict()) + b"\n", 1
 
 
-def _joined_lines(
+@attrs.define
+class _JoinContext:
+    by_index: dict[int, ShardRow]
+    reader: _ResultReader
+
+
+_Chunk = list[tuple[str, bytes, ShardRow]]
+_JoinedLine = tuple[str, bytes, bytes | None, str | None, ShardRow, int]
+
+
+def _joined_chunks(
     store: JobStore, job_id: str, shards: Sequence[ShardRow]
-) -> Iterator[tuple[str, bytes, bytes | None, str | None, ShardRow, int]]:
-    """(custom_id, raw input, stored result line or None, its batch id, owner shard, attempts), in input order."""
-    by_index = {s.shard_index: s for s in shards}
-    reader = _ResultReader(store, job_id)
+) -> Iterator[tuple[_Chunk, dict[str, ResultRef], dict[str, tuple[int, int]], _JoinContext]]:
+    """Input requests a chunk at a time, with where their results are stored and which were sent again."""
+    context = _JoinContext({s.shard_index: s for s in shards}, _ResultReader(store, job_id))
     # Requests sent again live in resubmission shards; only a job that has some looks them up.
     any_retried = any(s.retry_of_status is not None for s in shards)
     try:
@@ -169,15 +194,57 @@ def _joined_lines(
             ids = [custom_id for custom_id, _, _ in chunk]
             stored = store.get_results(job_id, ids)
             moved = store.retried(job_id, ids) if any_retried else {}
-            for custom_id, raw, shard in chunk:
-                found = stored.get(custom_id)
-                owner_index, attempts = moved.get(custom_id, (shard.shard_index, 1))
-                if found is not None:
-                    line = reader.read(found.file_key, found.offset, found.length)
-                    owner = by_index.get(found.shard_index)
-                    batch_id = owner.batch_id if owner is not None else None
-                    yield custom_id, raw, line, batch_id, by_index[owner_index], attempts
-                else:
-                    yield custom_id, raw, None, None, by_index[owner_index], attempts
+            yield chunk, stored, moved, context
     finally:
-        reader.close()
+        context.reader.close()
+
+
+def _chunk_lines(
+    chunk: _Chunk, stored: dict[str, ResultRef], moved: dict[str, tuple[int, int]], context: _JoinContext
+) -> Iterator[_JoinedLine]:
+    by_index, reader = context.by_index, context.reader
+    for custom_id, raw, shard in chunk:
+        found = stored.get(custom_id)
+        owner_index, attempts = moved.get(custom_id, (shard.shard_index, 1))
+        if found is not None:
+            line = reader.read(found.file_key, found.offset, found.length)
+            owner = by_index.get(found.shard_index)
+            batch_id = owner.batch_id if owner is not None else None
+            yield custom_id, raw, line, batch_id, by_index[owner_index], attempts
+        else:
+            yield custom_id, raw, None, None, by_index[owner_index], attempts
+
+
+def _contiguous_successes(chunk: _Chunk, stored: dict[str, ResultRef], context: _JoinContext) -> bytes | None:
+    """The chunk's records from one pass over its stored lines, when they lie one after another in one file.
+
+    None (the caller goes line by line) unless every input has a stored line, all in the
+    same result file of the shard that sent them, each starting where the one before ends,
+    and each a success in the service's layout.
+    """
+    first = stored.get(chunk[0][0])
+    if first is None:
+        return None
+    file_key, shard_index, offset = first.file_key, first.shard_index, first.offset
+    end = offset
+    for custom_id, _, shard in chunk:
+        found = stored.get(custom_id)
+        if (
+            found is None
+            or found.offset != end
+            or found.file_key != file_key
+            or found.shard_index != shard_index
+            or shard.shard_index != shard_index
+        ):
+            return None
+        end += found.length
+    owner = context.by_index.get(shard_index)
+    batch_id = owner.batch_id if owner is not None else None
+    block = context.reader.read(file_key, offset, end - offset)
+    return fast_success_block(block, batch_id, len(chunk))
+
+
+def _joined_lines(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> Iterator[_JoinedLine]:
+    """(custom_id, raw input, stored result line or None, its batch id, owner shard, attempts), in input order."""
+    for chunk, stored, moved, context in _joined_chunks(store, job_id, shards):
+        yield from _chunk_lines(chunk, stored, moved, context)
