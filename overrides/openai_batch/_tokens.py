@@ -195,11 +195,17 @@ _WEIGHTS = {
 def _runs(classes: bytes, cls: bytes, size: int) -> int:
     """Sum over the runs of `cls` of ceil(length / size), for size 2, 3 or 4.
 
-    Each full chunk of `size` becomes one marker byte; what is left of a run is 1 to size-1
-    bytes of `cls`, which must count once. Counting (no copy) instead of collapsing those
-    remainders: a remainder of r bytes holds r singles, r // 2 pairs and r // 3 triples
-    (non-overlapping), and for r < 4 singles - pairs - triples is 1.
+    Counting passes (no copy) where the arithmetic allows, a copy only where it must: with
+    s singles, p pairs and t triples counted without overlap in a run of length r, ceil(r/2)
+    is s - p for any r, and ceil(r/3) is s - p - t for r < 4. Otherwise each full chunk of
+    `size` becomes one marker byte and what is left of a run (1 to size-1 bytes) counts once:
+    a remainder of r < 4 bytes holds r singles, r // 2 pairs and r // 3 triples, and
+    singles - pairs - triples is 1.
     """
+    if size == 2:
+        return classes.count(cls) - classes.count(cls * 2)
+    if size == 3 and cls * 4 not in classes:
+        return classes.count(cls) - classes.count(cls * 2) - classes.count(cls * 3)
     rest = classes.replace(cls * size, b"\x00")
     count = rest.count(b"\x00") + rest.count(cls)
     if size >= 3:
@@ -604,13 +610,18 @@ class TokenCounter:
 
     def _flush(self) -> None:
         for (key, encoding), texts in self._pending.items():
+            joined = TEXT_SEPARATOR.join(texts)
+            if joined.isascii():  # the common case, without a pass per text
+                # Counted alone, a single space or tab is 1 token (the rule's minimum); joined, 0.
+                lone = texts.count(" ") + texts.count("\t")
+                self._totals[key] = self._totals.get(key, 0) + rule_tokens(joined, encoding) + lone
+                continue
             ascii_texts = [text for text in texts if text.isascii()]
             # Non-ASCII weights are rounded up per text (as each would be alone): count those one by one.
             others = sum(rule_tokens(text, encoding) for text in texts if not text.isascii())
-            # Counted alone, a single space or tab is 1 token (the rule's minimum); joined, 0.
-            lone = sum(1 for text in ascii_texts if len(text) == 1 and text in " \t")
-            joined = rule_tokens(TEXT_SEPARATOR.join(ascii_texts), encoding) if ascii_texts else 0
-            self._totals[key] = self._totals.get(key, 0) + joined + lone + others
+            lone = ascii_texts.count(" ") + ascii_texts.count("\t")
+            counted = rule_tokens(TEXT_SEPARATOR.join(ascii_texts), encoding) if ascii_texts else 0
+            self._totals[key] = self._totals.get(key, 0) + counted + lone + others
         self._pending.clear()
         self._pending_count = 0
 
