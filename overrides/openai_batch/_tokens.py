@@ -522,10 +522,11 @@ _CHAT = "/v1/chat/completions"
 _CHAT_EXTRAS = ("tools", "functions", "response_format", "prediction")
 
 
-def _plain_chat(body: Mapping[str, Any]) -> tuple[int | None, list[str] | None]:
+def _plain_chat(body: Mapping[str, Any], roles: Mapping[str, int] | None = None) -> tuple[int | None, list[str] | None]:
     """(fixed tokens, texts) of a chat body whose messages are all {role, content: str}; else (None, None).
 
-    The common case, counted exactly as ``_walk_chat`` would, without its general walk.
+    The common case, counted exactly as ``_walk_chat`` would, without its general walk. A
+    role found in ``roles`` adds its known count to the fixed tokens instead of being a text.
     """
     messages = body.get("messages")
     if type(messages) is not list or "tools" in body or "functions" in body:
@@ -534,6 +535,8 @@ def _plain_chat(body: Mapping[str, Any]) -> tuple[int | None, list[str] | None]:
         return None, None
     texts: list[str] = []
     append = texts.append
+    known = roles or {}
+    fixed = REQUEST_OVERHEAD + MESSAGE_OVERHEAD * len(messages)
     for message in messages:
         if type(message) is not dict or len(message) != 2:
             return None, None
@@ -541,10 +544,18 @@ def _plain_chat(body: Mapping[str, Any]) -> tuple[int | None, list[str] | None]:
         content = message.get("content")
         if type(role) is not str or type(content) is not str:
             return None, None
-        append(role)
+        role_tokens = known.get(role)
+        if role_tokens is None:
+            append(role)
+        else:
+            fixed += role_tokens
         if content:
             append(content)
-    return REQUEST_OVERHEAD + MESSAGE_OVERHEAD * len(messages), texts
+    return fixed, texts
+
+
+# Chat roles as the rule counts each alone (ASCII: the same for every encoding).
+_RULE_ROLE_TOKENS = {role: rule_tokens(role) for role in ("system", "developer", "user", "assistant", "tool")}
 
 
 class TokenCounter:
@@ -588,14 +599,16 @@ class TokenCounter:
             encoding = self._encodings[model_name] = encoding_for_model(model_name)
             if encoding not in self._encoders:
                 self._encoders[encoding] = self._estimator._encoder(encoding)
-        fixed, texts = _plain_chat(body) if endpoint == _CHAT else (None, None)
+        encoder = self._encoders[encoding]
+        # By the rule, the usual roles have fixed counts: no need to join and scan them again.
+        roles = _RULE_ROLE_TOKENS if encoder is None else None
+        fixed, texts = _plain_chat(body, roles) if endpoint == _CHAT else (None, None)
         if fixed is None or texts is None:
             tally = _Tally()
             _WALKERS.get(endpoint, _walk_other)(self._estimator, body, tally)
             fixed, texts = tally.fixed, [text for text in tally.texts if text]
         totals = self._totals
         totals[model_name] = totals.get(model_name, 0) + fixed
-        encoder = self._encoders[encoding]
         if encoder is not None:
             totals[model_name] += sum(len(encoder.encode_ordinary(text)) for text in texts)
             return

@@ -12,7 +12,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["ByteRange", "iter_range_lines", "open_range"]
+__all__ = ["READ_BUFFER", "ByteRange", "iter_range_lines", "open_range"]
+
+#: Buffer for reading a file line by line from start to end: the default 8 KiB makes a pass
+#: over a 200 MB input some 25,000 read calls, this a couple of hundred.
+READ_BUFFER = 1 << 20
 
 
 class ByteRange(io.RawIOBase):
@@ -72,7 +76,7 @@ def open_range(path: str | os.PathLike[str], offset: int, length: int) -> io.Buf
 
 def iter_range_lines(path: str | Path, offset: int, length: int) -> Iterator[bytes]:
     """The non-blank lines of a byte range of ``path``, each with its line ending."""
-    with open(path, "rb") as handle:
+    with open(path, "rb", buffering=READ_BUFFER) as handle:
         handle.seek(offset)
         remaining = length
         for raw in handle:

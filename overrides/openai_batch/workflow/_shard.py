@@ -13,6 +13,7 @@ import attrs
 from .._tokens import TokenCounter
 from ._json import loads
 from ._limits import EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
+from ._ranges import READ_BUFFER
 
 __all__ = ["ShardPlan", "ShardPlanner", "ShardSpec", "plan_shards", "shard_input_file"]
 
@@ -65,7 +66,7 @@ class _ShardFile:
 
 
 def _lines(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
+    with path.open("rb", buffering=READ_BUFFER) as handle:
         for raw in handle:
             if raw.strip():
                 yield raw if raw.endswith(b"\n") else raw + b"\n"
@@ -196,7 +197,7 @@ def plan_shards(
     See :class:`ShardPlanner` for the rules.
     """
     planner = ShardPlanner(endpoint=endpoint, limits=limits, counter=counter)
-    with open(path, "rb") as handle:
+    with open(path, "rb", buffering=READ_BUFFER) as handle:
         for raw in handle:
             planner.add(raw, loads(raw) if raw.strip() else None)
     return planner.finish()

@@ -44,6 +44,7 @@ import attrs
 import orjson
 
 from ..pricing import ModelPrice, PriceTable, load_prices
+from ._ranges import READ_BUFFER
 from ._store import JobStore
 
 __all__ = ["BatchUsageCheck", "JobUsage", "ModelUsage", "TokenCounts", "job_usage", "sum_result_file", "usage_counts"]
@@ -172,7 +173,7 @@ def _line_usage(raw: bytes) -> _Found | None:
 def sum_result_file(path: str | os.PathLike[str]) -> dict[str | None, TokenCounts]:
     """The usage of every line of one result file, summed per model."""
     sums: dict[str | None, list[int]] = {}
-    with open(path, "rb") as stream:
+    with open(path, "rb", buffering=READ_BUFFER) as stream:
         for raw in stream:
             found = _line_usage(raw)
             if found is None:

@@ -15,6 +15,7 @@ import attrs
 
 from ._json import loads as json_loads
 from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
+from ._ranges import READ_BUFFER
 
 __all__ = ["ValidationProblem", "ValidationReport", "validate_input_file"]
 
@@ -147,7 +148,7 @@ def validate_input_file(
     over_requests = over_bytes = over_inputs = False
     loads = json_loads
     line_no = 0
-    with file_path.open("rb") as handle:
+    with file_path.open("rb", buffering=READ_BUFFER) as handle:
         for raw in handle:
             line_no += 1
             size += len(raw)
