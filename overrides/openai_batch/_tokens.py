@@ -575,8 +575,9 @@ class TokenCounter:
         counter.totals()    # {"gpt-4o-mini": 1234567}
     """
 
-    # Texts held before a block is counted: bounds memory (a few MB), amortises the passes.
-    _BLOCK_TEXTS = 20_000
+    # Texts held before a block is counted: amortises the passes over a block while bounding
+    # memory (a block and the rule's few copies of it, a few MB; a new job validates at the same time).
+    _BLOCK_TEXTS = 8_000
 
     def __init__(self, estimator: TokenEstimator | None = None) -> None:
         self._estimator = estimator or TokenEstimator()

@@ -15,8 +15,8 @@ from pathlib import Path
 __all__ = ["READ_BUFFER", "ByteRange", "iter_range_lines", "open_range"]
 
 #: Buffer for reading a file line by line from start to end: the default 8 KiB makes a pass
-#: over a 200 MB input some 25,000 read calls, this a couple of hundred.
-READ_BUFFER = 1 << 20
+#: over a 200 MB input some 25,000 read calls, this about 3,000 (larger buffers gain no more).
+READ_BUFFER = 1 << 16
 
 
 class ByteRange(io.RawIOBase):
