@@ -44,6 +44,14 @@ CUT_MARK = "x-openai-batch-cut"
 
 @dataclass(frozen=True)
 class CutRules:
+    """Where a result schema's graph is cut to untyped JSON: past ``depth`` reference hops, or at a
+    union of more than ``union_width`` alternatives.
+
+    Example::
+
+        missing = add_result_schemas(schemas, upstream, ("Response",), CutRules(depth=2, union_width=4), strip)
+    """
+
     depth: int
     union_width: int
 

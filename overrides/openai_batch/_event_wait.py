@@ -47,13 +47,24 @@ class EventQueue(Protocol):
     """Where a sync wait takes events from: a ``queue.Queue[BatchEvent]`` fits (``get`` raises ``queue.Empty``).
 
     A ``None`` in it (what ``WebhookReceiver.receive`` answers for a repeat) is skipped.
+
+    Example::
+
+        events: queue.Queue[BatchEvent | None] = queue.Queue()   # your webhook handler puts into it
+        job.wait(events=events, fallback_poll=600)
     """
 
     def get(self, block: bool = True, timeout: float | None = None) -> BatchEvent | None: ...
 
 
 class AsyncEventQueue(Protocol):
-    """Where an async wait takes events from: an ``asyncio.Queue[BatchEvent]`` fits; ``None`` is skipped."""
+    """Where an async wait takes events from: an ``asyncio.Queue[BatchEvent]`` fits; ``None`` is skipped.
+
+    Example::
+
+        events: asyncio.Queue[BatchEvent | None] = asyncio.Queue()
+        await job.wait_async(aclient, events=events)
+    """
 
     def get(self) -> Awaitable[BatchEvent | None]: ...
 

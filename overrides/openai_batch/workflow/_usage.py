@@ -229,6 +229,12 @@ class BatchUsageCheck:
 
     ``summed`` is None until the batch's result files are downloaded; ``matches`` is None
     when there is nothing to compare.
+
+    Example::
+
+        for check in job.usage().batches:
+            if check.matches is False:
+                print(check.describe())   # what the service reported against what the lines add up to
     """
 
     batch_id: str
