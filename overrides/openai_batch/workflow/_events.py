@@ -30,7 +30,7 @@ from ._harvest import download_tolerant_async
 from ._protocols import AsyncJobClient, ClientLike
 from ._status import JobStatus
 from ._store import JobStore
-from ._watching import JobWatch, poll_running, poll_running_async, refresh_batches, refresh_batches_async
+from ._watching import JobWatch, poll_running, poll_running_async
 
 __all__ = [
     "DEFAULT_FALLBACK_POLL",
@@ -93,7 +93,7 @@ def wait_on_events(
             poll_running(client, store, job_id)
             continue
         wanted = route(store, job_id, taken) | schedule.due_retries()
-        schedule.retry_later(refresh_batches(client, store, job_id, wanted))
+        schedule.retry_later(poll_running(client, store, job_id, only=wanted))
 
 
 async def wait_on_events_async(
@@ -119,4 +119,4 @@ async def wait_on_events_async(
             await poll_running_async(client, store, job_id)
             continue
         wanted = route(store, job_id, taken) | schedule.due_retries()
-        schedule.retry_later(await refresh_batches_async(client, store, job_id, wanted))
+        schedule.retry_later(await poll_running_async(client, store, job_id, only=wanted))

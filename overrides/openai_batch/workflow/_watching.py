@@ -28,8 +28,6 @@ __all__ = [
     "JobWatch",
     "poll_running",
     "poll_running_async",
-    "refresh_batches",
-    "refresh_batches_async",
     "require_sent",
     "unsent",
     "watch_job",
@@ -38,50 +36,29 @@ __all__ = [
 logger = logging.getLogger("openai_batch.workflow")
 
 
-def poll_running(client: ClientLike, store: JobStore, job_id: str) -> None:
-    """Poll every running batch once; connection errors, 429s and 5xx leave a shard as it was."""
-    for shard, batch_id in _pollable(store, job_id):
+def poll_running(client: ClientLike, store: JobStore, job_id: str, only: set[str] | None = None) -> set[str]:
+    """Poll every running batch once (or those of them in ``only``); the ids a transient fault stopped.
+
+    Connection errors, 429s and 5xx leave a shard as it was.
+    """
+    failed: set[str] = set()
+    for shard, batch_id in _pollable(store, job_id, only):
         try:
             batch = client.batches.retrieve(batch_id)
         except TRANSIENT_ERRORS as exc:
             _poll_failed(shard, exc)
+            failed.add(batch_id)
             continue
         _apply_polled(store, shard, batch)
+    return failed
 
 
-async def poll_running_async(client: AsyncJobClient, store: JobStore, job_id: str) -> None:
+async def poll_running_async(
+    client: AsyncJobClient, store: JobStore, job_id: str, only: set[str] | None = None
+) -> set[str]:
     """:func:`poll_running` with an :class:`~openai_batch.AsyncBatchClient`."""
-    for shard, batch_id in _pollable(store, job_id):
-        try:
-            batch = await client.batches.retrieve(batch_id)
-        except TRANSIENT_ERRORS as exc:
-            _poll_failed(shard, exc)
-            continue
-        _apply_polled(store, shard, batch)
-
-
-def refresh_batches(client: ClientLike, store: JobStore, job_id: str, batch_ids: set[str]) -> set[str]:
-    """Retrieve once each of ``batch_ids`` that is a running batch of the job; the ids a transient fault stopped."""
     failed: set[str] = set()
-    for shard, batch_id in _pollable(store, job_id):
-        if batch_id not in batch_ids:
-            continue
-        try:
-            batch = client.batches.retrieve(batch_id)
-        except TRANSIENT_ERRORS as exc:
-            _poll_failed(shard, exc)
-            failed.add(batch_id)
-            continue
-        _apply_polled(store, shard, batch)
-    return failed
-
-
-async def refresh_batches_async(client: AsyncJobClient, store: JobStore, job_id: str, batch_ids: set[str]) -> set[str]:
-    """:func:`refresh_batches` with an :class:`~openai_batch.AsyncBatchClient`."""
-    failed: set[str] = set()
-    for shard, batch_id in _pollable(store, job_id):
-        if batch_id not in batch_ids:
-            continue
+    for shard, batch_id in _pollable(store, job_id, only):
         try:
             batch = await client.batches.retrieve(batch_id)
         except TRANSIENT_ERRORS as exc:
@@ -92,10 +69,12 @@ async def refresh_batches_async(client: AsyncJobClient, store: JobStore, job_id:
     return failed
 
 
-def _pollable(store: JobStore, job_id: str) -> list[tuple[ShardRow, str]]:
-    """Shards whose batch is still running, to poll now, each with its batch id."""
+def _pollable(store: JobStore, job_id: str, only: set[str] | None = None) -> list[tuple[ShardRow, str]]:
+    """Shards whose batch is still running (and in ``only``, if given), to poll now, each with its batch id."""
     return [
-        (s, s.batch_id) for s in store.shards(job_id) if s.batch_id is not None and s.status not in TERMINAL_STATUSES
+        (s, s.batch_id)
+        for s in store.shards(job_id)
+        if s.batch_id is not None and s.status not in TERMINAL_STATUSES and (only is None or s.batch_id in only)
     ]
 
 
