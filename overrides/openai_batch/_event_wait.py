@@ -23,7 +23,7 @@ from typing import Protocol
 from openai_batch_api.models import Batch
 
 from ._batchinfo import TERMINAL_STATUSES
-from ._polling import DEFAULT_FALLBACK_POLL, TRANSIENT_ERRORS, PollSchedule, snapshot
+from ._polling import DEFAULT_FALLBACK_POLL, TRANSIENT_ERRORS, PollSchedule, note_transient, snapshot
 from ._progress import ProgressSink
 from ._workflow_errors import BatchWaitTimeout
 from .webhooks import BatchEvent
@@ -236,20 +236,14 @@ def wait_for_batch_events(
             try:
                 batch = batches.retrieve(batch_id)
             except TRANSIENT_ERRORS as exc:
-                logger.warning("retrieving batch %s failed (%s: %s); will try again", batch_id, type(exc).__name__, exc)
+                note_transient(batch_id, exc)
                 schedule.retry_later([batch_id])
             else:
                 status = batch.status
-                sink.update(progress.observe((batch_id,), [snapshot(batch)]))
-                if status in TERMINAL_STATUSES:
+                if _seen(batch_id, batch, progress, sink):
                     return batch
         taken = drain(events, next_event(events, schedule.timeout([batch_id], status)))
-        named = any(event.batch_id == batch_id for event in taken)
-        others = sum(event.batch_id != batch_id for event in taken)
-        if others:
-            logger.debug("ignoring %d event(s) for batches other than %s", others, batch_id)
-        # Not short-circuited: each call also moves the schedule on.
-        due = schedule.poll_due() | bool(schedule.due_retries()) | named
+        due = _due(schedule, taken, batch_id)
 
 
 async def async_wait_for_batch_events(
@@ -270,16 +264,27 @@ async def async_wait_for_batch_events(
             try:
                 batch = await batches.retrieve(batch_id)
             except TRANSIENT_ERRORS as exc:
-                logger.warning("retrieving batch %s failed (%s: %s); will try again", batch_id, type(exc).__name__, exc)
+                note_transient(batch_id, exc)
                 schedule.retry_later([batch_id])
             else:
                 status = batch.status
-                sink.update(progress.observe((batch_id,), [snapshot(batch)]))
-                if status in TERMINAL_STATUSES:
+                if _seen(batch_id, batch, progress, sink):
                     return batch
         taken = await next_event_async(events, schedule.timeout([batch_id], status), sleep)
-        named = any(event.batch_id == batch_id for event in taken)
-        others = sum(event.batch_id != batch_id for event in taken)
-        if others:
-            logger.debug("ignoring %d event(s) for batches other than %s", others, batch_id)
-        due = schedule.poll_due() | bool(schedule.due_retries()) | named
+        due = _due(schedule, taken, batch_id)
+
+
+def _seen(batch_id: str, batch: Batch, progress: PollSchedule, sink: ProgressSink) -> bool:
+    """Show a retrieved batch's progress; whether it is final."""
+    sink.update(progress.observe((batch_id,), [snapshot(batch)]))
+    return batch.status in TERMINAL_STATUSES
+
+
+def _due(schedule: EventSchedule, taken: list[BatchEvent], batch_id: str) -> bool:
+    """Whether to retrieve the batch now: an event named it, or a fallback poll or retry fell due."""
+    named = any(event.batch_id == batch_id for event in taken)
+    others = sum(event.batch_id != batch_id for event in taken)
+    if others:
+        logger.debug("ignoring %d event(s) for batches other than %s", others, batch_id)
+    # Not short-circuited: each call also moves the schedule on.
+    return schedule.poll_due() | bool(schedule.due_retries()) | named

@@ -178,7 +178,7 @@ def _async_retriever(client: AsyncWaitClient | AsyncBatchRetriever) -> AsyncBatc
     return client if isinstance(client, AsyncBatchRetriever) else client.batches
 
 
-def _note_transient(batch_id: str, exc: Exception) -> None:
+def note_transient(batch_id: str, exc: Exception) -> None:
     # The batch goes on server-side; a failed poll only delays the news.
     logger.warning("polling batch %s failed (%s: %s); will poll again", batch_id, type(exc).__name__, exc)
 
@@ -244,7 +244,7 @@ def wait_for_batch(
             try:
                 batch = batches.retrieve(batch_id)
             except TRANSIENT_ERRORS as exc:
-                _note_transient(batch_id, exc)
+                note_transient(batch_id, exc)
             else:
                 status = batch.status
                 sink.update(schedule.observe((batch_id,), [snapshot(batch)]))
@@ -307,7 +307,7 @@ async def async_wait_for_batch(
             try:
                 batch = await batches.retrieve(batch_id)
             except TRANSIENT_ERRORS as exc:
-                _note_transient(batch_id, exc)
+                note_transient(batch_id, exc)
             else:
                 status = batch.status
                 sink.update(schedule.observe((batch_id,), [snapshot(batch)]))
