@@ -21,9 +21,10 @@ reports the remaining room, so the client keeps its own ledger, read from the se
 * **With no budget known yet**, a model's shards start one at a time: the next only once
   no batch of that model is still validating (the service checks the limit there), so at
   most one batch fails before the limit is learnt. "Still validating" is as the service
-  lists it *or as the job last recorded it*: the listing can already show a batch failed
-  that the job has not polled since, and its failure teaches the limit only once recorded;
-  starting the next shard in between would send it into the same full queue.
+  lists it *or as the job last recorded it* (the ledger counts both): the listing can
+  already show a batch failed that the job has not polled since, and its failure teaches
+  the limit only once recorded; starting the next shard in between would send it into the
+  same full queue.
 """
 
 from __future__ import annotations
@@ -135,7 +136,11 @@ class Ledger:
         self.tokens[model] = self.tokens.get(model, 0) + tokens
         self.active += 1
         if validating:
-            self.validating[model] = self.validating.get(model, 0) + 1
+            self.note_validating(model)
+
+    def note_validating(self, model: str | None) -> None:
+        """One more batch of ``model`` in validation (its tokens and activity counted elsewhere, or not)."""
+        self.validating[model] = self.validating.get(model, 0) + 1
 
 
 def _untagged_tokens(batch: Batch, per_request: Mapping[str | None, float], shard_tokens: int) -> int:
@@ -155,6 +160,10 @@ def read_ledger(client: ClientLike, shards: Sequence[ShardRow]) -> Ledger:
             rate = shard.token_estimate / shard.request_count
             per_request[shard.model] = max(per_request.get(shard.model, 0.0), rate)
     largest = max((s.token_estimate for s in shards), default=0)
+    # The job's batches it last recorded as validating. Polling comes before this listing, so
+    # one may show failed here already while its token_limit_exceeded is not recorded (and so
+    # not learnt) yet: until a poll records its outcome it still counts as validating.
+    unpolled = {s.batch_id: s.model for s in shards if s.batch_id is not None and s.status == "validating"}
     ledger = Ledger()
     since = time.time() - _ACTIVE_WINDOW
     for batch in recent(client.batches.list(limit=100), since):
@@ -166,7 +175,11 @@ def read_ledger(client: ClientLike, shards: Sequence[ShardRow]) -> Ledger:
         else:
             model = batch.model if isinstance(batch.model, str) else None
             tokens = _untagged_tokens(batch, per_request, largest)
-        ledger.add(model, tokens, validating=batch.status == "validating")
+        recorded_validating = batch.id in unpolled
+        unpolled.pop(batch.id, None)
+        ledger.add(model, tokens, validating=batch.status == "validating" or recorded_validating)
+    for model in unpolled.values():  # listed as no longer active, or not listed
+        ledger.note_validating(model)
     return ledger
 
 
@@ -174,25 +187,20 @@ class Admission:
     """Decides, shard by shard, what may be created now, from the ledger and the budgets.
 
     Budgets are the caller's, else the limits :func:`learn_limit` recorded in the state file.
-    ``recorded`` is the job's shards as its store holds them (see :meth:`refusal`).
 
     Example::
 
-        admission = Admission(store, origin, policy, ledger, recorded=store.shards(job_id))
+        admission = Admission(store, origin, policy, ledger)
         if admission.refusal(shard) is None:
             admission.admit(shard)
             ...create its batch...
     """
 
-    def __init__(
-        self, store: JobStore, origin: str, policy: QueuePolicy, ledger: Ledger, *, recorded: Sequence[ShardRow] = ()
-    ) -> None:
+    def __init__(self, store: JobStore, origin: str, policy: QueuePolicy, ledger: Ledger) -> None:
         self._store = store
         self._origin = origin
         self._policy = policy
         self._ledger = ledger
-        # The job's shards as its store holds them: what the job itself knows of its batches.
-        self._recorded = recorded
 
     def budget(self, model: str | None) -> float | None:
         """Tokens the job may have enqueued for ``model``: the caller's budget, else the learnt limit's share."""
@@ -212,27 +220,12 @@ class Admission:
         budget = self.budget(shard.model)
         enqueued = self._ledger.enqueued(shard.model)
         if budget is None:
-            if self._ledger.validating_count(shard.model) or self._outcome_unrecorded(shard.model):
+            if self._ledger.validating_count(shard.model):
                 return f"no token budget known for {shard.model} yet; waiting for the batch in validation"
             return None
         if enqueued + shard.token_estimate > budget:
             return f"{enqueued:,} of {budget:,.0f} estimated tokens enqueued for {shard.model}"
         return None
-
-    def _outcome_unrecorded(self, model: str | None) -> bool:
-        """Whether one of the job's batches of ``model`` is still validating as the job last recorded it.
-
-        Polling comes before the listing, so a batch can fail in between: the listing no
-        longer counts it as validating, but its ``token_limit_exceeded`` is not recorded and
-        so not learnt yet. Until the next poll records the outcome, the next shard waits.
-        """
-        return any(
-            s.batch_id is not None
-            and s.status == "validating"
-            # As in the ledger: a batch of no known model counts against every model.
-            and (s.model == model or (model is not None and s.model is None))
-            for s in self._recorded
-        )
 
     def admit(self, shard: ShardRow) -> None:
         """Count ``shard`` in the ledger as validating (once :meth:`refusal` let it start)."""
