@@ -37,9 +37,11 @@ __all__ = [
     "PromptCache",
     "cacheable_prompt",
     "chat_prompt",
+    "chat_user_texts",
     "is_reasoning_model",
     "reasoning_tokens",
     "responses_prompt",
+    "responses_texts",
     "text_of",
 ]
 
@@ -71,14 +73,26 @@ def chat_prompt(body: dict[str, Any]) -> str:
     return " ".join(text_of(m.get("content")) for m in messages if isinstance(m, dict))
 
 
-def responses_prompt(body: dict[str, Any]) -> str:
+def chat_user_texts(body: dict[str, Any]) -> list[str]:
+    """The texts of a chat request's user messages, in order."""
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return []
+    return [text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+
+
+def responses_texts(body: dict[str, Any]) -> list[str] | None:
+    """The texts of a Responses request's input items, in order; None when it has no input."""
     given = body.get("input")
     if isinstance(given, str):
-        texts = [given]
-    elif isinstance(given, list):
-        texts = [text_of(item.get("content")) for item in given if isinstance(item, dict)]
-    else:
-        texts = []
+        return [given]
+    if isinstance(given, list):
+        return [text_of(item.get("content")) for item in given if isinstance(item, dict)]
+    return None
+
+
+def responses_prompt(body: dict[str, Any]) -> str:
+    texts = responses_texts(body) or []
     instructions = body.get("instructions")
     return " ".join([instructions if isinstance(instructions, str) else "", *texts]).strip()
 

@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .caching import chat_prompt, reasoning_tokens, responses_prompt, text_of
+from .caching import chat_prompt, chat_user_texts, reasoning_tokens, responses_prompt, responses_texts, text_of
 
 # A 1x1 transparent PNG: a valid image small enough to write thousands of times.
 _TINY_PNG = base64.b64encode(
@@ -96,7 +96,7 @@ def _chat(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered
             "Missing required parameter: 'messages'.", param="messages", code="missing_required_parameter"
         )
     prompt_text = chat_prompt(body)
-    user_texts = [text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    user_texts = chat_user_texts(body)
     n = body.get("n", 1)
     if not isinstance(n, int) or not 1 <= n <= 128:
         raise RequestFailure("Invalid 'n': must be an integer between 1 and 128.", param="n", code="invalid_value")
@@ -147,12 +147,8 @@ def _chat(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered
 
 def _responses(body: dict[str, Any], key: str, created: int, cached: int) -> Rendered:
     model = _require_model(body)
-    given = body.get("input")
-    if isinstance(given, str):
-        texts = [given]
-    elif isinstance(given, list):
-        texts = [text_of(item.get("content")) for item in given if isinstance(item, dict)]
-    else:
+    texts = responses_texts(body)
+    if texts is None:
         raise RequestFailure("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
     instructions = body.get("instructions")
     prompt_text = responses_prompt(body)
@@ -471,14 +467,7 @@ def sample_from_schema(schema: Any, root: dict[str, Any], seed: str, depth: int 
 
 
 def _last_user_text(endpoint: str, body: dict[str, Any]) -> str:
-    if endpoint == "/v1/chat/completions":
-        messages = body.get("messages") or []
-        texts = [text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
-        return texts[-1] if texts else ""
-    given = body.get("input")
-    if isinstance(given, str):
-        return given
-    texts = [text_of(item.get("content")) for item in given or [] if isinstance(item, dict)]
+    texts = chat_user_texts(body) if endpoint == "/v1/chat/completions" else responses_texts(body)
     return texts[-1] if texts else ""
 
 
