@@ -32,6 +32,7 @@ from ..workflow import (
     wait_for_batch,
 )
 from ..workflow._budget import usd
+from ..workflow._limits import limits_for
 from ..workflow._protocols import ClientLike
 from ..workflow._prune import is_finished, prune_job
 from ..workflow._queue import QueuePolicy
@@ -56,8 +57,9 @@ def make_client(args: argparse.Namespace) -> BatchClient:
     Tests replace this function to run commands against a fake.
     """
     from .. import BatchClient
+    from ._provider import client_options
 
-    return BatchClient(base_url=args.base_url)
+    return BatchClient(base_url=args.base_url, **client_options(args))
 
 
 def _state(args: argparse.Namespace) -> Path:
@@ -65,10 +67,12 @@ def _state(args: argparse.Namespace) -> Path:
 
 
 def _limits(args: argparse.Namespace) -> BatchLimits:
+    # The provider's per-file limits, each flag given replacing one.
+    stated = limits_for(args.provider_profile) if hasattr(args, "provider_profile") else DEFAULT_LIMITS
     return BatchLimits(
-        max_requests=args.max_requests_per_batch or DEFAULT_LIMITS.max_requests,
-        max_bytes=args.max_bytes_per_batch or DEFAULT_LIMITS.max_bytes,
-        max_embedding_inputs=args.max_embedding_inputs_per_batch or DEFAULT_LIMITS.max_embedding_inputs,
+        max_requests=args.max_requests_per_batch or stated.max_requests,
+        max_bytes=args.max_bytes_per_batch or stated.max_bytes,
+        max_embedding_inputs=args.max_embedding_inputs_per_batch or stated.max_embedding_inputs,
         max_tokens=getattr(args, "max_tokens_per_batch", None),
     )
 
@@ -275,7 +279,11 @@ def _show_summary(out: Output, summary: ResultSummary) -> None:
 # --- commands -------------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
     report = validate_input_file(
-        args.file, endpoint=args.endpoint, limits=_limits(args), check_file_limits=not args.sharded
+        args.file,
+        endpoint=args.endpoint,
+        limits=_limits(args),
+        check_file_limits=not args.sharded,
+        profile=getattr(args, "provider_profile", None),
     )
     if out.as_json:
         out.emit(report.to_dict())
