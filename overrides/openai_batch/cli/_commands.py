@@ -161,7 +161,7 @@ def _prices(args: argparse.Namespace) -> PriceTable:
     from ..pricing import PriceTableError, load_prices
 
     try:
-        return load_prices(getattr(args, "prices", None))
+        return load_prices(getattr(args, "prices", None), provider=getattr(args, "provider_profile", None))
     except PriceTableError as exc:
         raise UsageError(f"{exc} (fix the file given to --prices)") from None
 
@@ -635,7 +635,7 @@ def cmd_estimate(args: argparse.Namespace, out: Output) -> int:
     from ..pricing import PriceTableError, estimate_file_cost, load_prices
 
     try:
-        prices = load_prices(args.prices)
+        prices = load_prices(args.prices, provider=getattr(args, "provider_profile", None))
     except PriceTableError as exc:
         raise UsageError(f"{exc} (fix the file given to --prices)") from None
     estimate = estimate_file_cost(args.file, prices)

@@ -140,6 +140,8 @@ class ProviderProfile:
     supports_list: bool = True
     normalise: tuple[str, ...] = ()
     queue_budget: QueueBudgetHeaders | None = None
+    #: The price table shipped for this service (a file in openai_batch/pricing), or None: unknown.
+    prices: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.default_path_style not in self.path_styles:
@@ -205,6 +207,7 @@ def _profile(name: str, data: Mapping[str, Any], source: str) -> ProviderProfile
             supports_list=bool(data.get("supports_list", True)),
             normalise=tuple(data.get("normalise", ())),
             queue_budget=None if budget is None else QueueBudgetHeaders(**dict(budget)),
+            prices=data.get("prices"),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"{where}: {exc}") from None
