@@ -172,9 +172,11 @@ def _resolve_key(profile: ProviderProfile, api_key: Secret | None, token_provide
         if found is not None and not found.empty:
             return found
     names = " or ".join(profile.key_env) or "the provider's key variable"
-    token = " (or a token provider: azure_ad_token_provider=...)" if profile.auth.takes_token_provider else ""
+    token = (
+        " (or sign in with a token provider: azure_ad_token_provider=...)" if profile.auth.takes_token_provider else ""
+    )
     raise ConfigurationError(
-        f"No API key: pass api_key=... to the client{token} or set the {names} environment variable."
+        f"No API key: pass api_key=... to the client or set the {names} environment variable{token}."
     )
 
 

@@ -103,3 +103,23 @@ def test_validate_applies_the_providers_rules(tmp_path: Path, capsys: pytest.Cap
     report = json.loads(capsys.readouterr().out)
     assert code != 0
     assert [(p["line"], p["code"]) for p in report["problems"]] == [(1, "utf8_bom"), (2, "model_mismatch")]
+
+
+def test_a_missing_azure_key_names_its_variable_and_entra_sign_in(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://res.openai.azure.com")
+    code = main(["list"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "set the AZURE_OPENAI_API_KEY environment variable (or sign in with Microsoft Entra ID: --azure-ad)" in err
+    assert "api_key=" not in err
+
+
+def test_a_missing_groq_key_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("GROQ_API_KEY", raising=False)
+    assert main(["--provider", "groq", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "set the GROQ_API_KEY environment variable" in err and "--azure-ad" not in err

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from openai import AzureOpenAI
 from openai_batch import BatchClient
+from openai_batch.cli import main
 from openai_batch.server import LocalServer
 from openai_batch.workflow import BatchLimits, Job
 
@@ -219,3 +220,18 @@ def test_the_readme_azure_quick_start_runs_with_three_variables(
     results = [json.loads(line) for line in (tmp_path / "results.jsonl").read_bytes().splitlines()]
     assert sorted(r["custom_id"] for r in results) == ["q-0", "q-1"]
     assert all(r["outcome"] == "succeeded" for r in results)
+
+
+def test_the_command_line_on_azure_names_azures_variables_and_never_the_key(
+    azure: LocalServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", azure.root_url)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "wrong-azure-key-0123456789")
+    monkeypatch.setenv("OPENAI_API_VERSION", VERSION)
+    assert main(["list", "--limit", "1"]) == 3
+    err = capsys.readouterr().err
+    assert "check the key in AZURE_OPENAI_API_KEY" in err
+    assert "wrong-azure-key" not in err and "has no /v1" not in err
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    assert main(["list", "--limit", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) is not None
