@@ -127,7 +127,8 @@ def test_a_three_shard_job_on_each_azure_path_style(
     client = BatchClient(KEY, provider="azure", endpoint=azure.root_url, api_version=version)
     clients.append(client)
     assert client.base_url.endswith("/openai" if style == "legacy" else "/openai/v1")
-    run_three_shards(client, tmp_path)
+    results = run_three_shards(client, tmp_path)
+    assert all("prompt_filter_results" in r["body"] for r in results)  # Azure's extra fields, kept
     budget = client.stated_queue_budget()
     assert budget is not None and budget.maximum_enqueued_tokens == 10**9
 
@@ -148,7 +149,7 @@ def test_a_three_shard_job_on_groq(
         assert http.get("/v1/batches").status_code == 404  # Groq's files and batches live under /openai/v1
 
 
-def run_three_shards(client: BatchClient, tmp_path: Path) -> None:
+def run_three_shards(client: BatchClient, tmp_path: Path) -> list[dict[str, Any]]:
     src = tmp_path / "in.jsonl"
     src.write_bytes(input_file(f"r{i:05d}" for i in range(25)))
     state = tmp_path / "jobs.sqlite"
@@ -158,9 +159,12 @@ def run_three_shards(client: BatchClient, tmp_path: Path) -> None:
         assert [s.request_count for s in status.shards] == [10, 10, 5]
         assert [s.status for s in status.shards] == ["completed"] * 3
         summary = job.write_results(tmp_path / "out.jsonl")
+        typed = list(job.typed_results())
     results = [json.loads(line) for line in (tmp_path / "out.jsonl").read_bytes().splitlines()]
     assert [r["custom_id"] for r in results] == [f"r{i:05d}" for i in range(25)]
     assert summary.counts == {"succeeded": 25}
+    assert len(typed) == 25 and all(item.parsed is not None and item.problem is None for item in typed)
+    return results
 
 
 def test_the_official_azure_sdk_runs_files_and_batches(azure: LocalServer) -> None:
@@ -175,8 +179,11 @@ def test_the_official_azure_sdk_runs_files_and_batches(azure: LocalServer) -> No
             time.sleep(0.01)
         assert batch.status == "Completed"  # the quirk, as Azure sends it
         assert batch.output_file_id
-        lines = sdk.files.content(batch.output_file_id).text.splitlines()
-        assert sorted(json.loads(line)["custom_id"] for line in lines) == custom_ids
+        lines = [json.loads(line) for line in sdk.files.content(batch.output_file_id).text.splitlines()]
+        assert sorted(line["custom_id"] for line in lines) == custom_ids
+        body = lines[0]["response"]["body"]
+        assert body["choices"][0]["content_filter_results"]["hate"] == {"filtered": False, "severity": "safe"}
+        assert body["prompt_filter_results"][0]["prompt_index"] == 0
         assert [b.id for b in sdk.batches.list()] == [batch.id]
         assert sdk.files.retrieve(uploaded.id).id == uploaded.id
 

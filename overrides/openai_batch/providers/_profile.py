@@ -142,6 +142,8 @@ class ProviderProfile:
     queue_budget: QueueBudgetHeaders | None = None
     #: The price table shipped for this service (a file in openai_batch/pricing), or None: unknown.
     prices: str | None = None
+    #: Output lines carry content-filter results (Azure): kept by the client, emulated by the server.
+    content_filters: bool = False
 
     def __attrs_post_init__(self) -> None:
         if self.default_path_style not in self.path_styles:
@@ -208,6 +210,7 @@ def _profile(name: str, data: Mapping[str, Any], source: str) -> ProviderProfile
             normalise=tuple(data.get("normalise", ())),
             queue_budget=None if budget is None else QueueBudgetHeaders(**dict(budget)),
             prices=data.get("prices"),
+            content_filters=bool(data.get("content_filters", False)),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"{where}: {exc}") from None

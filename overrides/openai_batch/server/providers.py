@@ -16,6 +16,8 @@ in front of the OpenAI-shaped app. Everything it does comes from the provider's 
 - with ``provider_quirks`` (on by default) Files/Batches answers carry the quirks the
   profile's ``normalise`` rules undo: capitalised statuses, ISO timestamps, ``""`` file ids,
   null ``request_counts`` while validating. The client must read them; the official SDK too.
+  A profile with ``content_filters`` (Azure) also gets ``prompt_filter_results`` in each output
+  line's body and ``content_filter_results`` in each choice, as Azure's outputs carry them.
 """
 
 from __future__ import annotations
@@ -139,7 +141,9 @@ class ProviderFront:
             return
         inner = {**scope, "path": "/v1" + rest, "raw_path": ("/v1" + rest).encode(), "headers": headers}
         if rest.endswith("/content"):
-            await self._app(inner, receive, send)  # a file's bytes: streamed as they are
+            # A file's bytes, streamed; output lines gain the service's content-filter fields.
+            filtered = self._quirks and self._profile.content_filters
+            await self._app(inner, receive, _FilteredLines(send) if filtered else send)
             return
         await self._finish(inner, receive, send, style, versions[0] if versions else None)
 
@@ -219,6 +223,52 @@ class ProviderFront:
         if limit is not None:  # no limit configured: none stated, as a service without one would
             headers.append((names.maximum_header.encode(), str(limit).encode()))
         return headers
+
+
+# What Azure adds to a chat answer (https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-filter):
+# every category judged, none filtered.
+_SAFE: Final = {name: {"filtered": False, "severity": "safe"} for name in ("hate", "self_harm", "sexual", "violence")}
+
+
+def _with_filters(line: bytes) -> bytes:
+    """One output line with Azure's content-filter fields, when it holds a chat answer."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line
+    body = (record.get("response") or {}).get("body") if isinstance(record, dict) else None
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+        return line
+    body["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": _SAFE}]
+    for choice in body["choices"]:
+        if isinstance(choice, dict):
+            choice["content_filter_results"] = _SAFE
+    return json.dumps(record, separators=(",", ":")).encode()
+
+
+class _FilteredLines:
+    """An ASGI `send` that rewrites a streamed JSONL body line by line (its length changes, so none is sent)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._pending = b""
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
+            await self._send({**message, "headers": headers})
+            return
+        if message["type"] != "http.response.body":
+            await self._send(message)
+            return
+        data = self._pending + message.get("body", b"")
+        more = message.get("more_body", False)
+        lines = data.split(b"\n")
+        self._pending = lines.pop() if more else b""
+        out = b"".join(_with_filters(line) + b"\n" for line in lines if line)
+        if not more and data and not data.endswith(b"\n") and lines:
+            out = out[:-1]  # the file's last line had no newline: neither has the copy
+        await self._send({"type": "http.response.body", "body": out, "more_body": more})
 
 
 async def _answer(send: Send, status: int, body: bytes) -> None:
