@@ -179,6 +179,9 @@ def test_the_official_azure_sdk_runs_files_and_batches(azure: LocalServer) -> No
             time.sleep(0.01)
         assert batch.status == "Completed"  # the quirk, as Azure sends it
         assert batch.output_file_id
+        assert batch.error_file_id  # a 0-byte error file on success, as Azure names one
+        assert sdk.files.content(batch.error_file_id).content == b""
+        assert sdk.batches.retrieve(batch.id).error_file_id == batch.error_file_id  # made once
         lines = [json.loads(line) for line in sdk.files.content(batch.output_file_id).text.splitlines()]
         assert sorted(line["custom_id"] for line in lines) == custom_ids
         body = lines[0]["response"]["body"]

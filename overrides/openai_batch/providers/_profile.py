@@ -144,6 +144,8 @@ class ProviderProfile:
     prices: str | None = None
     #: Output lines carry content-filter results (Azure): kept by the client, emulated by the server.
     content_filters: bool = False
+    #: A batch completed without errors still names an (empty) error file (Azure).
+    empty_error_file: bool = False
 
     def __attrs_post_init__(self) -> None:
         if self.default_path_style not in self.path_styles:
@@ -211,6 +213,7 @@ def _profile(name: str, data: Mapping[str, Any], source: str) -> ProviderProfile
             queue_budget=None if budget is None else QueueBudgetHeaders(**dict(budget)),
             prices=data.get("prices"),
             content_filters=bool(data.get("content_filters", False)),
+            empty_error_file=bool(data.get("empty_error_file", False)),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"{where}: {exc}") from None

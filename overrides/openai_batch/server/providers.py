@@ -17,12 +17,14 @@ in front of the OpenAI-shaped app. Everything it does comes from the provider's 
   profile's ``normalise`` rules undo: capitalised statuses, ISO timestamps, ``""`` file ids,
   null ``request_counts`` while validating. The client must read them; the official SDK too.
   A profile with ``content_filters`` (Azure) also gets ``prompt_filter_results`` in each output
-  line's body and ``content_filter_results`` in each choice, as Azure's outputs carry them.
+  line's body and ``content_filter_results`` in each choice, as Azure's outputs carry them; one
+  with ``empty_error_file`` names a 0-byte error file on a batch that completed without errors.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -33,6 +35,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..providers import PathStyle, ProviderProfile, is_dated_version
 from .faults import ADMIN_PREFIX
+from .ids import new_file_id
+from .store import FileRecord
 
 if TYPE_CHECKING:
     from .app import ServerState
@@ -104,6 +108,10 @@ class ProviderFront:
         self._profile = profile
         self._state = state
         self._quirks = [QUIRKS[name] for name in QUIRKS if quirks and name in profile.normalise]
+        self._empty_error_files = quirks and profile.empty_error_file
+        # batch id -> the 0-byte error file shown for it (made once, on the first answer that needs it).
+        self._error_files: dict[str, str] = {}
+        self._error_files_lock = threading.Lock()
         # Longest first: "/openai/v1/files" is the v1 style, not "/openai" + "/v1/files".
         self._styles = sorted(profile.path_styles.values(), key=lambda style: len(style.base_path), reverse=True)
 
@@ -201,10 +209,38 @@ class ProviderFront:
                 headers.append((b"location", self._location(scope, style, data.get("id"), version).encode()))
         for item in data.get("data", []) if isinstance(data, dict) and data.get("object") == "list" else [data]:
             if isinstance(item, dict):
+                self._empty_error_file(item)
                 for quirk in self._quirks:
                     quirk(item)
         body = json.dumps(data).encode()
         return status, [*headers, (b"content-length", str(len(body)).encode())], body
+
+    def _empty_error_file(self, batch: dict[str, Any]) -> None:
+        """Name a 0-byte error file on a batch completed without errors, as Azure does."""
+        if not self._empty_error_files or batch.get("object") != "batch" or batch.get("status") != "completed":
+            return
+        if batch.get("error_file_id") is not None or not isinstance(batch.get("id"), str):
+            return
+        with self._error_files_lock:
+            file_id = self._error_files.get(batch["id"])
+            if file_id is None:
+                file_id = self._error_files[batch["id"]] = self._new_empty_output(batch["id"])
+        batch["error_file_id"] = file_id
+
+    def _new_empty_output(self, batch_id: str) -> str:
+        store = self._state.store
+        record = FileRecord(
+            id=new_file_id(),
+            bytes=0,
+            created_at=int(self._state.clock.now()),
+            filename=f"{batch_id}_error.jsonl",
+            purpose="batch_output",
+            expires_at=None,
+        )
+        store.file_path(record.id).write_bytes(b"")
+        with store.transaction() as conn:
+            store.insert_file(record, conn)
+        return record.id
 
     def _location(self, scope: Scope, style: PathStyle, file_id: object, version: str | None) -> str:
         host = Headers(scope=scope).get("host", "127.0.0.1")
