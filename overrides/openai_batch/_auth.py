@@ -66,7 +66,6 @@ class HeaderAuth(httpx.Auth):
         return f"HeaderAuth(header={self._header!r}, api_key=<redacted>)"
 
 
-TokenProvider = Callable[[], str]
 AsyncTokenProvider = Callable[[], "str | Awaitable[str]"]
 
 

@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 from openai_batch.providers import get_profile
-from openai_batch.workflow import BatchLimits, validate_input_file
-from openai_batch.workflow._limits import limits_for
+from openai_batch.workflow import BatchLimits, limits_for, validate_input_file
 
 
 def write(path: Path, models: list[str], url: str = "/v1/chat/completions", bom: bool = False) -> Path:
