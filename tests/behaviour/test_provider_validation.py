@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
+import pytest
+from openai_batch import BatchClient
 from openai_batch.providers import get_profile
-from openai_batch.workflow import BatchLimits, limits_for, validate_input_file
+from openai_batch.workflow import BatchLimits, InputValidationError, limits_for, upload_batch_file, validate_input_file
 
 
 def write(path: Path, models: list[str], url: str = "/v1/chat/completions", bom: bool = False) -> Path:
@@ -65,3 +68,19 @@ def test_limits_come_from_the_profile_and_an_explicit_limit_wins(tmp_path: Path)
     report = validate_input_file(src, profile=groq, limits=limits_for(groq, max_requests=2))
     assert codes(report) == [(3, "too_many_requests")]
     assert validate_input_file(src, profile=groq).ok
+
+
+def test_upload_batch_file_applies_the_clients_provider_and_sends_nothing_bad(tmp_path: Path) -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    src = write(tmp_path / "in.jsonl", ["dep-a", "dep-b"], bom=True)
+    options = {"endpoint": "https://res.openai.azure.com", "api_version": "2024-10-21"}
+    with BatchClient("azure-key-0123456789", provider="azure", transport=httpx.MockTransport(handler), **options) as c:
+        with pytest.raises(InputValidationError) as caught:
+            upload_batch_file(c, src)
+    assert [(p.line, p.code) for p in caught.value.report.problems] == [(1, "utf8_bom"), (2, "model_mismatch")]
+    assert sent == []

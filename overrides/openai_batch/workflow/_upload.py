@@ -10,8 +10,9 @@ from typing import Protocol
 
 from openai_batch_api.models import OpenAIFile
 
+from ..providers import ProviderProfile
 from ._errors import InputValidationError
-from ._limits import DEFAULT_LIMITS, BatchLimits
+from ._limits import BatchLimits
 from ._validate import ValidationReport, validate_input_file
 
 __all__ = ["file_sha256", "peek_endpoint", "upload_batch_file"]
@@ -50,10 +51,17 @@ def peek_endpoint(path: str | os.PathLike[str]) -> str | None:
 
 
 def check_input_file(
-    path: str | os.PathLike[str], *, endpoint: str | None = None, limits: BatchLimits = DEFAULT_LIMITS
+    path: str | os.PathLike[str],
+    *,
+    endpoint: str | None = None,
+    limits: BatchLimits | None = None,
+    profile: ProviderProfile | None = None,
 ) -> ValidationReport:
-    """Validate ``path`` as one batch's input; raise :class:`InputValidationError` listing every problem."""
-    report = validate_input_file(path, endpoint=endpoint, limits=limits)
+    """Validate ``path`` as one batch's input; raise :class:`InputValidationError` listing every problem.
+
+    `profile` (another service) sets the rules and, unless `limits` is given, the limits.
+    """
+    report = validate_input_file(path, endpoint=endpoint, limits=limits, profile=profile)
     if not report.ok:
         raise InputValidationError(report)
     return report
@@ -64,9 +72,11 @@ def upload_batch_file(
     path: str | os.PathLike[str],
     *,
     endpoint: str | None = None,
-    limits: BatchLimits = DEFAULT_LIMITS,
+    limits: BatchLimits | None = None,
 ) -> OpenAIFile:
     """Validate ``path`` as a batch input file, then upload it with ``purpose="batch"``.
+
+    The rules and default limits are those of the client's service (``client.provider``).
 
     A file that breaks any rule is not sent: :class:`InputValidationError` lists the
     problems with their line numbers.
@@ -77,5 +87,8 @@ def upload_batch_file(
             uploaded = upload_batch_file(client, "requests.jsonl")
             client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions")
     """
-    check_input_file(path, endpoint=endpoint, limits=limits)
+    profile = getattr(client, "provider", None)
+    check_input_file(
+        path, endpoint=endpoint, limits=limits, profile=profile if isinstance(profile, ProviderProfile) else None
+    )
     return client.files.create(file=Path(path), purpose="batch")
