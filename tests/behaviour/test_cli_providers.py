@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
+from openai_batch import BatchClient
 from openai_batch.cli import _commands, main
 from openai_batch.cli._parser import build_parser
 from openai_batch.cli._provider import check_provider_arguments
@@ -123,3 +125,23 @@ def test_a_missing_groq_key_names_its_variable(
     assert main(["--provider", "groq", "list"]) == 2
     err = capsys.readouterr().err
     assert "set the GROQ_API_KEY environment variable" in err and "--azure-ad" not in err
+
+
+def test_status_of_a_blob_storage_batch_reports_its_locations(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    body = json.loads((Path(__file__).parents[1] / "fixtures" / "azure" / "quirky-answers.json").read_text())
+    blob = body["batches"][1]
+
+    def make_client(args: object) -> BatchClient:
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, json=blob))
+        return BatchClient(
+            "azure-key-0123456789", provider="azure", endpoint="https://r.openai.azure.com", transport=transport
+        )
+
+    monkeypatch.setattr(_commands, "make_client", make_client)
+    assert main(["status", "batch_blob", "--state", str(tmp_path / "s.sqlite")]) == 0
+    shown = capsys.readouterr().out
+    for url in (blob["input_blob"], blob["output_folder"]["url"], blob["output_blob"], blob["error_blob"]):
+        assert url in shown
+    assert "in_progress" in shown  # normalised from InProgress

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
-from .._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
+from .._batchinfo import batch_counts, batch_errors, batch_metadata, blob_locations, format_errors
 from .._progress import LineProgress, ProgressOption
 from ..workflow import (
     DEFAULT_LIMITS,
@@ -235,6 +235,7 @@ def _show_batch(out: Output, batch: Batch) -> None:
         ["error file", batch.error_file_id or ""],
         ["created", _when(batch.created_at)],
     ]
+    rows += [[name.replace("_", " "), url] for name, url in blob_locations(batch).items()]
     errors = batch_errors(batch)
     if errors:
         rows.append(["errors", shorten(format_errors(errors), PIPE_TEXT_WIDTH)])
