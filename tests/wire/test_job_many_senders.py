@@ -134,7 +134,7 @@ def test_three_cli_submitters_with_their_own_state_keep_one_batch_per_shard(
             ]
             procs.append(_cli(argv, server, work))
         for proc in procs:
-            out, err = proc.communicate(timeout=120)
+            _, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err
         ledger = _service_ledger(server)
         _check_round(ledger, [work / f"out{s}.jsonl" for s in range(SENDERS)])
@@ -179,7 +179,13 @@ async def test_three_async_jobs_with_their_own_state_keep_one_batch_per_shard(
         src.write_bytes(input_file(f"r{i:04d}" for i in range(REQUESTS)))
         counts: list[dict[str, int]] = []
 
-        async def run_one(n: int, server: LocalServer = server, work: Path = work, src: Path = src) -> None:
+        async def run_one(
+            n: int,
+            server: LocalServer = server,
+            work: Path = work,
+            src: Path = src,
+            counts: list[dict[str, int]] = counts,
+        ) -> None:
             counts.append(await sender(server, src, work / f"s{n}" / "jobs.sqlite", work / f"out{n}.jsonl"))
 
         async with anyio.create_task_group() as group:
