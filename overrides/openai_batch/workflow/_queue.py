@@ -253,8 +253,12 @@ class Admission:
         return None
 
     def wave(self, model: str | None) -> int:
-        """How many of ``model``'s batches may be in validation at once while no budget is known."""
-        return self._passed.get(model, 0) + 1
+        """How many of ``model``'s batches may be in validation at once while no budget is known.
+
+        One: a growing wave (``passed + 1``) was tried and can fail several batches of a wave
+        that crosses the limit late, so it is held back until that is bounded.
+        """
+        return 1
 
     def admit(self, shard: ShardRow) -> None:
         """Count ``shard`` in the ledger as validating (once :meth:`refusal` let it start)."""
