@@ -76,9 +76,6 @@ ACTIVE_STATUSES = frozenset({"validating", "in_progress", "finalizing"})
 UNTAGGED_TOKENS_PER_REQUEST = 1_000
 # Active batches are at most this old: the 24 h window plus the service's slack in expiring.
 _ACTIVE_WINDOW = 48 * 3600
-# A batch in one of these statuses passed validation (and so the limit check) and still holds its
-# tokens in the queue: the level the queue has been shown to take, which the next wave may double.
-_PASSED = frozenset({"in_progress", "finalizing"})
 # Share of a learnt limit relied on after each further failure against it.
 _BACKOFF = 0.9
 
@@ -209,18 +206,11 @@ class Admission:
             ...create its batch...
     """
 
-    def __init__(
-        self, store: JobStore, origin: str, policy: QueuePolicy, ledger: Ledger, shards: Sequence[ShardRow] = ()
-    ) -> None:
+    def __init__(self, store: JobStore, origin: str, policy: QueuePolicy, ledger: Ledger) -> None:
         self._store = store
         self._origin = origin
         self._policy = policy
         self._ledger = ledger
-        # Per model, how many of the job's batches passed validation and still run: the next wave's size.
-        self._passed: dict[str | None, int] = {}
-        for shard in shards:
-            if shard.batch_id is not None and shard.status in _PASSED:
-                self._passed[shard.model] = self._passed.get(shard.model, 0) + 1
 
     def budget(self, model: str | None) -> float | None:
         """Tokens the job may have enqueued for ``model``: the caller's budget, else the learnt limit's share."""

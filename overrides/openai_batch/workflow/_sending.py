@@ -93,7 +93,7 @@ def send_unsent(
     if any(s.retry_of_status is None for s in pending):
         check_input_unchanged(store, row)
     ledger = yield from patience.call("reading the batch queue", lambda: read_ledger(shards))
-    admission = Admission(store, origin, policy or QueuePolicy(), ledger, shards)
+    admission = Admission(store, origin, policy or QueuePolicy(), ledger)
     for shard in pending:
         # A batch an interrupted run began creating may exist: if the service has it, record it.
         looked_up = shard.batch_started_at is not None and shard.file_id is not None
