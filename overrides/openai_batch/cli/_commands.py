@@ -17,6 +17,7 @@ import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
+from .._output_path import is_stdout, output_target
 from .._progress import LineProgress, ProgressOption
 from ..workflow import (
     DEFAULT_LIMITS,
@@ -124,14 +125,25 @@ def _check_wait_options(args: argparse.Namespace) -> None:
         )
 
 
-def _check_out(path: str | None) -> None:
-    """Refuse an --out that cannot be written, before anything is sent."""
+def _check_out(path: str | None, out: Output) -> None:
+    """Refuse an --out that cannot be written, before anything is sent.
+
+    ``-`` is stdout: the data goes there, so what the command says to people goes to stderr.
+    """
     if path is None:
         return
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"--out {path}: is a directory")
-    parent = target.parent if str(target.parent) else Path(".")
+    if is_stdout(path):
+        if out.as_json:
+            raise UsageError("--out - and --json would both write to stdout: give --out a file, or drop --json")
+        out.stream = sys.stderr
+        return
+    try:
+        target = output_target(path)
+    except IsADirectoryError:
+        raise UsageError(f"--out {path}: is a directory") from None
+    if target.in_place:
+        return  # a FIFO or a device, written where it is
+    parent = target.path.parent
     if not parent.is_dir():
         raise UsageError(f"--out {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
@@ -189,6 +201,10 @@ def _summary_exit(summary: ResultSummary) -> int:
 
 
 # --- rendering --------------------------------------------------------------------------
+def _where(path: str | os.PathLike[str]) -> str:
+    return "stdout" if is_stdout(path) else str(path)
+
+
 def _show_job(out: Output, status: JobStatus, *, title: str | None = None) -> None:
     # One short line (it fits 80 columns): the job id whole, then where it stands.
     out.line(
@@ -268,7 +284,7 @@ def _show_usage(out: Output, usage: JobUsage) -> None:
 
 
 def _show_summary(out: Output, summary: ResultSummary) -> None:
-    out.line(f"wrote {summary.total} result(s) to {summary.path}")
+    out.line(f"wrote {summary.total} result(s) to {_where(summary.path)}")
     out.table(["outcome", "requests"], sorted(summary.counts.items()))
 
 
@@ -293,7 +309,7 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
     if args.out and not args.wait:
         raise UsageError("--out needs --wait (or use `openai-batch results ID --out PATH` later)")
     _check_wait_options(args)
-    _check_out(args.out)
+    _check_out(args.out, out)
     expiry = (
         None if args.output_expires_after is None else {"anchor": "created_at", "seconds": args.output_expires_after}
     )
@@ -376,7 +392,7 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_wait(args: argparse.Namespace, out: Output) -> int:
     _check_wait_options(args)
-    _check_out(args.out)
+    _check_out(args.out, out)
     with ExitStack() as stack:
         client = stack.enter_context(make_client(args))
         job = _open_job(client, args, stack)
@@ -406,7 +422,7 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_results(args: argparse.Namespace, out: Output) -> int:
-    _check_out(args.out)
+    _check_out(args.out, out)
     schema = None
     if getattr(args, "schema", None):
         from ._schema import load_schema
@@ -434,13 +450,19 @@ def _write_parsed(job: Job, schema: Any, path: str, out: Output) -> int:
     from ._schema import write_parsed_results
 
     job.download_results()
-    counts, problems = write_parsed_results(job, schema, path)
+    counts, kinds = write_parsed_results(job, schema, path)
     summary = ResultSummary(Path(path), counts)
+    problems = sum(kinds.values())
     if out.as_json:
-        out.emit({**summary.to_dict(), "problems": problems})
+        out.emit({**summary.to_dict(), "problems": problems, "problem_kinds": kinds})
     else:
         _show_summary(out, summary)
-        out.line(f"{problems} answer(s) did not parse into {schema.__name__} (see each line's `problem`)")
+        # Every line without a parsed answer has a problem: a failed request as much as a refusal.
+        detail = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+        out.line(
+            f"{problems:,} of {summary.total:,} result(s) have no parsed {schema.__name__}"
+            + (f": {detail} (see each line's `problem`)" if detail else "")
+        )
     return _summary_exit(summary)
 
 
@@ -599,9 +621,10 @@ def cmd_files(args: argparse.Namespace, out: Output) -> int:
                 uploaded = client.files.create(file=Path(args.file), purpose=args.purpose)
             out.emit(uploaded.to_dict()) if out.as_json else out.line(f"uploaded {args.file} as {uploaded.id}")
         elif action == "download":
+            _check_out(args.out, out)
             written = client.files.content(args.file_id).write_to(args.out)
             out.emit({"file_id": args.file_id, "path": str(written)}) if out.as_json else out.line(
-                f"downloaded {args.file_id} to {written}"
+                f"downloaded {args.file_id} to {_where(written)}"
             )
         elif action == "delete":
             deleted = client.files.delete(args.file_id)
