@@ -315,7 +315,8 @@ class JobStore:
         return [job for job in (self.get_job(r[0]) for r in rows) if job is not None]
 
     def list_jobs(self) -> list[JobRow]:
-        ids = [r[0] for r in self._db.execute("SELECT job_id FROM jobs ORDER BY created_at")]
+        """Every job, newest first (as `openai-batch list` shows batches)."""
+        ids = [r[0] for r in self._db.execute("SELECT job_id FROM jobs ORDER BY created_at DESC")]
         return [job for job in (self.get_job(i) for i in ids) if job is not None]
 
     def update_job(self, job_id: str, **fields: Any) -> None:
