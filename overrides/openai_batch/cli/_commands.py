@@ -34,7 +34,7 @@ from ..workflow import (
 )
 from ..workflow._budget import usd
 from ..workflow._protocols import ClientLike
-from ..workflow._prune import is_finished, prune_job
+from ..workflow._prune import PrunedJob, is_finished, is_harvested, prune_job, pruned_job
 from ..workflow._queue import QueuePolicy
 from ..workflow._status import ended_badly
 from ..workflow._store import DEFAULT_STATE_PATH
@@ -107,10 +107,36 @@ def _open_job(client: ClientLike, args: argparse.Namespace, stack: ExitStack) ->
     store = stack.enter_context(JobStore(path))
     owner = args.id if store.get_job(args.id) else store.job_of_batch(args.id)
     if owner is None:
+        pruned = pruned_job(store, args.id)
+        if pruned is not None:
+            raise UsageError(_pruned_message(pruned))
         if _is_job_id(args.id):
             raise JobNotFoundError(f"no job {args.id!r} in {path}")
         return None
     return Job.open(client, owner, state=store)
+
+
+def _pruned_record(args: argparse.Namespace) -> PrunedJob | None:
+    """What a prune kept of the job ``args.id`` names, when no live job has that id."""
+    path = _state(args)
+    if not path.exists():
+        return None
+    with JobStore(path) as store:
+        if store.get_job(args.id) or store.job_of_batch(args.id):
+            return None
+        return pruned_job(store, args.id)
+
+
+def _pruned_message(pruned: PrunedJob) -> str:
+    again = (
+        "its files on the service were deleted too, so its results cannot be downloaded again"
+        if pruned.remote_files_deleted
+        else "`openai-batch submit INPUT` with the same options finds it on the service and downloads them anew"
+    )
+    return (
+        f"job {pruned.job_id} was pruned on {pruned.when}: its local result files were removed "
+        f"(`openai-batch status {pruned.job_id}` still shows it); {again}"
+    )
 
 
 def _outcome_exit(counts: Mapping[str, int]) -> int:
@@ -378,7 +404,24 @@ def _job_report(job: Job, args: argparse.Namespace, out: Output) -> int:
     return _outcome_exit(status.outcomes)
 
 
+def _show_pruned(pruned: PrunedJob, out: Output) -> int:
+    """A pruned job's last status, as recorded when it was pruned; the exit code follows it."""
+    status = pruned.status
+    if out.as_json:
+        out.emit(pruned.to_dict())
+    else:
+        _show_job(out, status)
+        remote = "; its files on the service deleted too" if pruned.remote_files_deleted else ""
+        out.line(f"pruned on {pruned.when}: local files removed ({pruned.local_bytes:,} bytes){remote}")
+    if status.outcomes is not None:
+        return _outcome_exit(status.outcomes)
+    return _exit.OK if status.succeeded else _exit.FAILURES
+
+
 def cmd_status(args: argparse.Namespace, out: Output) -> int:
+    pruned = _pruned_record(args)
+    if pruned is not None:
+        return _show_pruned(pruned, out)
     with ExitStack() as stack:
         client = stack.enter_context(make_client(args))
         job = _open_job(client, args, stack)
@@ -575,6 +618,8 @@ def cmd_prune(args: argparse.Namespace, out: Output) -> int:
             rows = []
             for identifier in args.ids:
                 row = store.get_job(identifier)
+                if row is None and store.get_pruned(identifier) is not None:
+                    raise UsageError(f"job {identifier} is already pruned; nothing pruned")
                 if row is None:
                     raise JobNotFoundError(f"no job {identifier!r} in {path}")
                 if not is_finished(store, row):
@@ -583,7 +628,8 @@ def cmd_prune(args: argparse.Namespace, out: Output) -> int:
                     )
                 rows.append(row)
         else:
-            rows = [row for row in store.list_jobs() if is_finished(store, row)]
+            # Every job at once only when its results are here: never delete unread results in bulk.
+            rows = [row for row in store.list_jobs() if is_harvested(store, row)]
         client = stack.enter_context(make_client(args)) if args.remote and rows else None
         reports = [prune_job(client, store, row) for row in rows]
         if reports:

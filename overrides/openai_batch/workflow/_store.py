@@ -36,7 +36,7 @@ logger = logging.getLogger("openai_batch.workflow")
 DEFAULT_STATE_PATH = Path(".openai-batch") / "jobs.sqlite"
 
 #: Bumped when the tables change; an older file is moved aside (it is only a cache).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -154,6 +154,12 @@ CREATE TABLE IF NOT EXISTS duplicates (
     kept_id TEXT NOT NULL,
     PRIMARY KEY (job_id, object_id)
 ) WITHOUT ROWID;
+-- What a prune leaves of a job: when, and its last status as JSON (see workflow/_prune).
+CREATE TABLE IF NOT EXISTS pruned_jobs (
+    job_id TEXT PRIMARY KEY,
+    pruned_at REAL NOT NULL,
+    record TEXT NOT NULL
+);
 """
 
 
@@ -529,6 +535,18 @@ class JobStore:
                 "jobs",
             ):
                 self._db.execute(f"DELETE FROM {table} WHERE job_id = ?", (job_id,))
+
+    def put_pruned(self, job_id: str, pruned_at: float, record: dict[str, Any]) -> None:
+        """Keep what a prune leaves of a job (its last status), so it can still be shown."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO pruned_jobs (job_id, pruned_at, record) VALUES (?, ?, ?)",
+            (job_id, pruned_at, json.dumps(record)),
+        )
+
+    def get_pruned(self, job_id: str) -> tuple[float, dict[str, Any]] | None:
+        """``(pruned_at, record)`` of a pruned job, or None."""
+        row = self._db.execute("SELECT pruned_at, record FROM pruned_jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else (float(row[0]), json.loads(row[1]))
 
     def compact(self) -> None:
         """Give the space of deleted rows back to the file system."""
