@@ -316,15 +316,42 @@ def _show_summary(out: Output, summary: ResultSummary) -> None:
 
 # --- commands -------------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
+    """Check the file as ``submit`` sends it: every line, cut into batches within the limits (one pass).
+
+    With ``--single-batch`` the whole file must fit one batch's limits instead.
+    """
+    from ..workflow._shard import ShardPlanner
+
+    limits = _limits(args)
+    single = bool(args.single_batch)
+    planner: ShardPlanner | None = None
+
+    def observe(raw: bytes, item: object) -> None:
+        nonlocal planner
+        if planner is None:
+            # The endpoint is --endpoint, else the first line's url, as the validator takes it.
+            url = item.get("url") if isinstance(item, dict) else None
+            endpoint = args.endpoint or (url if isinstance(url, str) else None)
+            if endpoint is None:
+                return
+            planner = ShardPlanner(endpoint=endpoint, limits=limits)
+        planner.add(raw, item)
+
     report = validate_input_file(
-        args.file, endpoint=args.endpoint, limits=_limits(args), check_file_limits=not args.sharded
+        args.file, endpoint=args.endpoint, limits=limits, check_file_limits=single, observe=None if single else observe
     )
+    batches = 1 if single else (len(planner.finish()) if planner is not None and report.ok else None)
     if out.as_json:
-        out.emit(report.to_dict())
+        out.emit({**report.to_dict(), "batches": batches})
     elif report.ok:
-        out.line(f"ok: {report.format()}")
+        plural = "batch" if batches == 1 else "batches"
+        how = "as one batch" if single else f"as {batches:,} {plural}"
+        out.line(f"ok: {report.format()}; submit sends it {how}")
     else:
         sys.stderr.write(report.format() + "\n")
+        limit_codes = {"too_many_requests", "file_too_large", "too_many_embedding_inputs"}
+        if single and any(p.code in limit_codes for p in report.problems):
+            sys.stderr.write("submit shards a file over one batch's limits: drop --single-batch to check it so\n")
     return _exit.OK if report.ok else _exit.VALIDATION
 
 

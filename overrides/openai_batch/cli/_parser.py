@@ -345,7 +345,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("file", metavar="FILE")
     validate.add_argument("--endpoint", type=batch_endpoint, default=None)
-    validate.add_argument("--sharded", action="store_true", help="check lines only: the file will be sharded")
+    validate.add_argument(
+        "--single-batch",
+        action="store_true",
+        help="check the file against one batch's limits (by default it is checked as submit sends it: sharded)",
+    )
+    validate.add_argument(
+        "--sharded", action="store_true", help="check the file as submit shards it (the default; kept for scripts)"
+    )
     _limit_options(validate)
 
     estimate = command(
