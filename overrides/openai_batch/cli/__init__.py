@@ -97,7 +97,10 @@ def _main(argv: Sequence[str] | None) -> int:
             error(failure.message)
             if args.resume_command and failure.exit_code in (_exit.TIMEOUT, _exit.API_ERROR):
                 # Set by commands once they know the job: the exact command that carries it on.
-                error(f"the job goes on; resume it with: {args.resume_command}")
+                if args.batch_ids:
+                    error(f"the job goes on; resume it with: {args.resume_command}")
+                else:
+                    error(f"nothing was sent; once fixed, run: {args.resume_command}")
         return failure.exit_code
 
 

@@ -235,8 +235,8 @@ def _show_job(out: Output, status: JobStatus, *, title: str | None = None) -> No
     # One short line (it fits 80 columns): the job id whole, then where it stands.
     out.line(
         title
-        or f"{status.job_id}  {status.status}  {status.completed + status.failed}/{status.request_count} done  "
-        f"{status.failed} failed  {len(status.shards)} {'batch' if len(status.shards) == 1 else 'batches'}  "
+        or f"{status.job_id}  {status.status}  {status.completed + status.failed:,}/{status.request_count:,} done  "
+        f"{status.failed:,} failed  {len(status.shards)} {'batch' if len(status.shards) == 1 else 'batches'}  "
         f"{status.endpoint}"
     )
     out.table(
@@ -246,8 +246,8 @@ def _show_job(out: Output, status: JobStatus, *, title: str | None = None) -> No
                 s.index,
                 s.batch_id or "-",
                 s.status,
-                f"{s.completed + s.failed}/{s.request_count}",
-                s.failed,
+                f"{s.completed + s.failed:,}/{s.request_count:,}",
+                f"{s.failed:,}",
                 s.attempt,
                 format_errors(list(s.errors)),
             ]
@@ -267,7 +267,7 @@ def _show_batch(out: Output, batch: Batch) -> None:
         ["id", batch.id],
         ["status", batch.status],
         ["endpoint", batch.endpoint],
-        ["requests", f"{completed + failed}/{total} done, {failed} failed"],
+        ["requests", f"{completed + failed:,}/{total:,} done, {failed:,} failed"],
         ["input file", batch.input_file_id],
         ["output file", batch.output_file_id or ""],
         ["error file", batch.error_file_id or ""],
@@ -393,9 +393,12 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
             out.line(f"new job {job.job_id}; resume it with: {args.resume_command}")
         elif job.resumed:
             out.line(f"resuming job {job.job_id}: nothing already sent is sent again")
-        job.start(deadline=args.timeout)
+        try:
+            job.start(deadline=args.timeout)
+        finally:
+            # Known even when sending failed: whether anything was sent decides what an error advises.
+            args.batch_ids = job.status().batch_ids
         status = job.status()
-        args.batch_ids = status.batch_ids
         result: dict[str, Any] = {"job_id": job.job_id, "resumed": job.resumed, "job": status.to_dict()}
         _show_job(out, status)
         if status.queued and not args.wait:
@@ -477,6 +480,7 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
         }
         if job is not None:
             args.resume_command = shlex.join(["openai-batch", *args.argv])
+            args.batch_ids = job.status().batch_ids
             job.queue = _queue(args)
             job.max_attempts = args.max_attempts
             status = job.wait(**options)
@@ -598,7 +602,9 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
     rows = []
     for b in batches:
         total, completed, failed = batch_counts(b)
-        rows.append([b.id, b.status, b.endpoint, f"{completed + failed}/{total}", failed, _when(b.created_at)])
+        rows.append(
+            [b.id, b.status, b.endpoint, f"{completed + failed:,}/{total:,}", f"{failed:,}", _when(b.created_at)]
+        )
     out.table(["batch", "status", "endpoint", "done", "failed", "created"], rows)
     return _exit.OK
 
@@ -626,7 +632,9 @@ def cmd_jobs(args: argparse.Namespace, out: Output) -> int:
                     "created": _when(row.created_at),
                 }
             )
-            table.append([row.job_id, row.input_path, row.request_count, len(batches), statuses, _when(row.created_at)])
+            table.append(
+                [row.job_id, row.input_path, f"{row.request_count:,}", len(batches), statuses, _when(row.created_at)]
+            )
     if out.as_json:
         out.emit(records)
     else:

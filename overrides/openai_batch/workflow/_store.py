@@ -164,7 +164,13 @@ CREATE TABLE IF NOT EXISTS pruned_jobs (
 
 
 class ResultRef(NamedTuple):
-    """Where one stored result line is: its shard, result file (key), byte offset and length."""
+    """Where one stored result line is: its shard, result file (key), byte offset and length.
+
+    Example::
+
+        ref = store.get_results(job_id, ["q-1"])["q-1"]
+        print(ref.shard_index, ref.offset, ref.length)
+    """
 
     shard_index: int
     file_key: int
@@ -174,6 +180,15 @@ class ResultRef(NamedTuple):
 
 @attrs.define
 class JobRow:
+    """A job as the state file records it: its input, endpoint, options and request count.
+
+    Example::
+
+        with JobStore(".openai-batch/jobs.sqlite") as store:
+            row = store.get_job("job_0123456789abcdef")
+            print(row.input_path, row.endpoint, row.request_count)
+    """
+
     job_id: str
     input_path: str
     input_digest: str
@@ -195,6 +210,14 @@ class JobRow:
 
 @attrs.define
 class ShardRow:
+    """One shard of a job as recorded: its byte range of the input, and the batch that runs it.
+
+    Example::
+
+        for shard in store.shards("job_0123456789abcdef"):
+            print(shard.shard_index, shard.batch_id, shard.status)
+    """
+
     job_id: str
     shard_index: int
     #: The input file (a byte range of it) or, for a resubmission, its own compact file.
