@@ -67,9 +67,12 @@ def _public_types_in_signatures() -> dict[str, str]:
         members = [value]
         if isinstance(value, type):
             # Constructors are left out: public classes are made by the library (Job.submit, ...),
-            # and their __init__ takes internal plumbing.
-            members += [getattr(value, n, None) for n in vars(value) if not n.startswith("_") or n == "__iter__"]
-            members += [m.fget for m in vars(value).values() if isinstance(m, property)]
+            # and their __init__ takes internal plumbing. Inherited members count (a mixin's methods).
+            for n in dir(value):
+                if n.startswith("_") and n != "__iter__":
+                    continue
+                static = inspect.getattr_static(value, n, None)
+                members.append(static.fget if isinstance(static, property) else static)
         for member in members:
             member = getattr(member, "__func__", member)
             if not callable(member):
