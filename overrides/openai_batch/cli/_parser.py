@@ -323,11 +323,16 @@ def build_parser() -> argparse.ArgumentParser:
     prune = command(
         "prune",
         "remove finished jobs' local files (results, index, copies); --remote also deletes their files on the service",
-        "examples:\n  openai-batch prune                       # every finished job\n"
+        "examples:\n  openai-batch prune                       # every finished job whose results are downloaded\n"
         "  openai-batch prune job_0123456789abcdef --remote",
     )
     prune.add_argument(
-        "ids", nargs="*", metavar="JOB_ID", type=job_id, help="jobs to prune (default: every finished job)"
+        "ids",
+        nargs="*",
+        metavar="JOB_ID",
+        type=job_id,
+        help="finished jobs to prune (default: every finished job whose results are downloaded); "
+        "`status` still shows a pruned job",
     )
     prune.add_argument(
         "--remote", action="store_true", help="also delete the jobs' input, output and error files on the service"
@@ -340,7 +345,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("file", metavar="FILE")
     validate.add_argument("--endpoint", type=batch_endpoint, default=None)
-    validate.add_argument("--sharded", action="store_true", help="check lines only: the file will be sharded")
+    validate.add_argument(
+        "--single-batch",
+        action="store_true",
+        help="check the file against one batch's limits (by default it is checked as submit sends it: sharded)",
+    )
+    validate.add_argument(
+        "--sharded", action="store_true", help="check the file as submit shards it (the default; kept for scripts)"
+    )
     _limit_options(validate)
 
     estimate = command(

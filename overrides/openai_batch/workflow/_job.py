@@ -347,7 +347,7 @@ class Job(JobCore):
 
         Its results should be written first: a later ``submit`` of the same input finds the
         job again through the API and downloads them anew. Raises :class:`JobError` while
-        batches still run or results are not downloaded.
+        batches still run. A small record of the job's last status stays (see ``_prune``).
         """
         return prune_job(self._client if remote else None, self._store, self._row)
 

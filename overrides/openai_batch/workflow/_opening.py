@@ -69,6 +69,13 @@ def find_or_create(
             if recorded.nonce is not None:
                 continue
             differs = "; ".join(recorded.differences(definition)) or "none"
+            if recorded.endpoint != definition.endpoint:
+                # Another job would not help: the file's lines name the endpoint it was sent to.
+                raise JobConflictError(
+                    f"{path.name} was submitted before as job {other.job_id} to {recorded.endpoint}, and its "
+                    f"lines' url is that endpoint, not {definition.endpoint}: drop --endpoint (or give "
+                    f"--endpoint {recorded.endpoint}) to resume that job"
+                )
             raise JobConflictError(
                 f"{path.name} was submitted before as job {other.job_id} with other options ({differs}); "
                 "rerun with those options to resume it, or add --new to start another job (billed again)"
