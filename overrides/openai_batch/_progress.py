@@ -24,6 +24,7 @@ __all__ = [
     "ProgressOption",
     "ProgressSink",
     "RichProgressBar",
+    "check_progress_option",
     "format_duration",
     "make_progress_sink",
 ]
@@ -85,8 +86,37 @@ class ProgressSink(Protocol):
     def close(self) -> None: ...
 
 
-#: ``None``: no bar; ``"auto"``: a bar when stderr is a terminal; ``True``: always a bar; or your own sink.
-ProgressOption = None | bool | Literal["auto"] | ProgressSink
+#: ``None``, ``False`` or ``"never"``: no bar; ``"auto"``: a bar when stderr is a terminal;
+#: ``True`` or ``"always"``: always a bar; or your own sink. The strings are the command
+#: line's ``--progress`` choices, so a script may pass the flag's value straight through.
+ProgressOption = None | bool | Literal["auto", "always", "never"] | ProgressSink
+
+#: The strings ``progress=`` accepts, as ``--progress`` spells them.
+PROGRESS_CHOICES = ("auto", "always", "never")
+
+
+def check_progress_option(value: object) -> ProgressOption:
+    """``value`` if it is a valid ``progress=`` option, else :class:`ValueError` naming what is accepted.
+
+    Called at the top of every wait that takes ``progress=``, before anything is sent, so a
+    typo fails at once instead of after a batch was created and billed.
+
+    Example::
+
+        check_progress_option("never")    # returns "never"
+        check_progress_option("off")      # ValueError: progress='off' is not one of ...
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if value in PROGRESS_CHOICES:
+            return value  # type: ignore[return-value]  # narrowed by the membership test
+    elif callable(getattr(value, "update", None)) and callable(getattr(value, "close", None)):
+        return value  # type: ignore[return-value]  # a ProgressSink by its methods
+    raise ValueError(
+        f"progress={value!r} is not one of None, True, False, {', '.join(repr(c) for c in PROGRESS_CHOICES)} "
+        "or a sink with update(progress) and close()"
+    )
 
 
 def format_duration(seconds: float | None) -> str:
@@ -309,15 +339,17 @@ def make_progress_sink(
     progress: ProgressOption, on_progress: Callable[[BatchProgress], None] | None = None
 ) -> ProgressSink:
     """Combine the ``progress`` option and the ``on_progress`` callback into one sink."""
+    progress = check_progress_option(progress)
     sinks: list[ProgressSink] = []
     if on_progress is not None:
         sinks.append(_CallbackSink(on_progress))
-    if progress is True or (progress == "auto" and _stderr_is_terminal()):
-        try:
-            sinks.append(RichProgressBar())
-        except ImportError:
-            # The bar is a nicety of the `cli` extra; without rich, plain lines say the same.
-            sinks.append(LineProgress())
-    elif progress is not None and progress is not False and progress != "auto":
+    if isinstance(progress, str | bool) or progress is None:
+        if progress in (True, "always") or (progress == "auto" and _stderr_is_terminal()):
+            try:
+                sinks.append(RichProgressBar())
+            except ImportError:
+                # The bar is a nicety of the `cli` extra; without rich, plain lines say the same.
+                sinks.append(LineProgress())
+    else:
         sinks.append(progress)
     return _FanOut(sinks)

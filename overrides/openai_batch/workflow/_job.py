@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._batchinfo import TERMINAL_STATUSES, format_errors
-from .._progress import BatchProgress, ProgressOption
+from .._progress import BatchProgress, ProgressOption, check_progress_option
 from ..pricing import PriceTable
 from ._budget import BudgetExceededError, check_budget
 from ._errors import JobError, JobNotFoundError
@@ -464,6 +464,7 @@ class Job:
             events: queue.Queue[BatchEvent] = queue.Queue()   # your endpoint: events.put(receiver.receive(...))
             job.wait(events=events, fallback_poll=600, deadline=24 * 3600)
         """
+        check_progress_option(progress)  # before anything is sent
         sleep = sleep or time.sleep
         if unsent(self._row, self._shards()):
             self.start(deadline=deadline, sleep=sleep, clock=clock)
@@ -547,6 +548,7 @@ class Job:
             job.write_results("results.jsonl")
             job.close()
         """
+        check_progress_option(progress)
         if sleep is None:
             import anyio
 
