@@ -54,6 +54,7 @@ def job(shards: list[ShardStatus]) -> JobStatus:
 @pytest.fixture
 def eighty(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "50")
     monkeypatch.setenv("NO_COLOR", "1")
 
 
@@ -80,6 +81,15 @@ def test_shards_that_do_not_fit_are_grouped_by_status_with_the_ones_to_look_at()
     assert all(len(line) <= 80 for line in lines), lines
     assert f"batch_{7:032x}" in "\n".join(lines) and "token_limit_exceeded" in "\n".join(lines)
     assert len(lines) <= 3
+
+
+@pytest.mark.usefixtures("eighty")
+def test_more_shards_than_the_terminal_holds_are_grouped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINES", "24")
+    stream = Terminal()
+    shards = [shard(i, "completed") for i in range(18)] + [shard(18, "in_progress"), shard(19, "in_progress")]
+    show_shards(Output(as_json=False, stream=stream), job(shards))
+    assert stream.getvalue().splitlines() == ["shards: 18 completed · 2 in_progress"]
 
 
 def test_off_a_terminal_every_shard_keeps_its_line() -> None:

@@ -75,6 +75,11 @@ class Output:
         """The terminal's width in columns (``$COLUMNS`` first, as the shell sets it)."""
         return shutil.get_terminal_size().columns
 
+    @property
+    def height(self) -> int:
+        """The terminal's height in lines (``$LINES`` first)."""
+        return shutil.get_terminal_size().lines
+
     def line(self, text: str) -> None:
         """One line of plain text for people (no markup: names in it are printed as they are).
 

@@ -1,5 +1,6 @@
 """A job's shards for people: one line per shard, or the shards grouped by status when a line
-per shard does not fit the terminal.
+per shard does not fit the terminal's width, or there are more shards than its height holds
+beside the job's other lines.
 
 Grouped, the job reads ``18 completed · 2 in_progress``, followed by one line for each shard
 that needs a look (it failed, expired, was cancelled or carries errors), its batch id whole and
@@ -53,8 +54,16 @@ def _show_grouped(out: Output, status: JobStatus) -> None:
             out.line("  " + shorten(errors, out.width - 2))
 
 
+#: Terminal lines kept for what is printed with the shards: the job's line, the table's header,
+#: the usage table and its summary.
+RESERVED_LINES = 6
+
+
 def show_shards(out: Output, status: JobStatus) -> None:
     """The shard table of :func:`_show_job`, grouped by status when it does not fit the terminal."""
+    if out.is_terminal and not out.as_json and len(status.shards) > out.height - RESERVED_LINES:
+        _show_grouped(out, status)
+        return
     out.table(
         _COLUMNS,
         (
