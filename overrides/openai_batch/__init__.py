@@ -39,6 +39,7 @@ from ._types import BatchStatus, ExpiresAfter, FileInput, FilePurpose
 
 if TYPE_CHECKING:
     from .workflow import (
+        AsyncJob,
         BatchInputWriter,
         BatchLimits,
         BatchProgress,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 # caller of the raw endpoints should not pay at `import openai_batch`.
 _WORKFLOW_EXPORTS = frozenset(
     {
+        "AsyncJob",
         "BatchInputWriter",
         "BatchLimits",
         "BatchProgress",
@@ -103,6 +105,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncBatchClient",
     "AsyncFileContent",
+    "AsyncJob",
     "AsyncPage",
     "AuthenticationError",
     "BadRequestError",

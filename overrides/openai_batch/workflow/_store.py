@@ -36,7 +36,7 @@ logger = logging.getLogger("openai_batch.workflow")
 DEFAULT_STATE_PATH = Path(".openai-batch") / "jobs.sqlite"
 
 #: Bumped when the tables change; an older file is moved aside (it is only a cache).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -140,8 +140,20 @@ CREATE TABLE IF NOT EXISTS token_limits (
     model TEXT NOT NULL,
     token_limit INTEGER NOT NULL,
     share REAL NOT NULL,
+    learnt_at REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (origin, model)
 );
+-- Copies another sender made of one of the job's uploads or batches, given up for the copy every
+-- sender keeps (see _rivals): never read for results, usage or cost.
+CREATE TABLE IF NOT EXISTS duplicates (
+    job_id TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    shard_index INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    kept_id TEXT NOT NULL,
+    PRIMARY KEY (job_id, object_id)
+) WITHOUT ROWID;
 """
 
 
@@ -461,11 +473,45 @@ class JobStore:
         ).fetchone()
         return None if row is None else (int(row[0]), float(row[1]))
 
+    def limit_learnt_at(self, origin: str, model: str) -> float | None:
+        """When the limit of ``model`` was last learnt or lowered (Unix seconds), if it was."""
+        row = self._db.execute(
+            "SELECT learnt_at FROM token_limits WHERE origin = ? AND model = ?", (origin, model)
+        ).fetchone()
+        return None if row is None else float(row[0])
+
     def learn_limit(self, origin: str, model: str, limit: int, share: float) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO token_limits (origin, model, token_limit, share) VALUES (?, ?, ?, ?)",
-            (origin, model, limit, share),
+            "INSERT OR REPLACE INTO token_limits (origin, model, token_limit, share, learnt_at) VALUES (?, ?, ?, ?, ?)",
+            (origin, model, limit, share, time.time()),
         )
+
+    # --- duplicates other senders made --------------------------------------------------
+    def record_duplicate(
+        self, job_id: str, shard_index: int, attempt: int, kind: str, object_id: str, kept_id: str
+    ) -> None:
+        """``object_id`` (a ``kind`` "batch" or "file") was superseded by ``kept_id``; its usage is dropped."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?, ?, ?)",
+                (job_id, object_id, shard_index, attempt, kind, kept_id),
+            )
+            self._db.execute("DELETE FROM batch_usage WHERE job_id = ? AND batch_id = ?", (job_id, object_id))
+
+    def is_duplicate(self, job_id: str, object_id: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM duplicates WHERE job_id = ? AND object_id = ?", (job_id, object_id)
+        ).fetchone()
+        return row is not None
+
+    def duplicates(self, job_id: str) -> list[tuple[str, str, int, int, str]]:
+        """(kind, superseded id, shard, attempt, kept id) of every duplicate given up, by shard."""
+        rows = self._db.execute(
+            "SELECT kind, object_id, shard_index, attempt, kept_id FROM duplicates WHERE job_id = ? "
+            "ORDER BY shard_index, attempt, object_id",
+            (job_id,),
+        )
+        return [(str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in rows]
 
     def delete_job(self, job_id: str) -> None:
         """Forget a job and everything recorded about it (its files on disk are the caller's)."""
@@ -476,6 +522,7 @@ class JobStore:
                 "usage_sums",
                 "batch_usage",
                 "retried",
+                "duplicates",
                 "attempts",
                 "shards",
                 "jobs",
