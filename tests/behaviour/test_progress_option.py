@@ -70,3 +70,12 @@ def test_check_progress_option_keeps_a_sink() -> None:
     sink = Sink()
     assert check_progress_option(sink) is sink
     assert [check_progress_option(v) for v in (None, True, False, "never")] == [None, True, False, "never"]
+
+
+def test_every_job_wait_checks_the_option_where_its_options_are_built() -> None:
+    # Job.wait, Job.wait_async and AsyncJob.wait all build WaitOptions before sending anything.
+    from openai_batch.workflow._jobcore import WaitOptions
+
+    with pytest.raises(ValueError, match="progress='off'"):
+        WaitOptions(progress="off")  # type: ignore[arg-type]
+    assert WaitOptions(progress="never").progress == "never"
