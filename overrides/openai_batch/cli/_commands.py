@@ -42,6 +42,7 @@ from ..workflow._usage import JobUsage
 from . import _exit
 from ._errors import UsageError
 from ._output import PIPE_TEXT_WIDTH, Output, shorten
+from ._shards import show_shards
 from ._values import MAX_USER_METADATA_KEYS
 
 if TYPE_CHECKING:
@@ -239,22 +240,7 @@ def _show_job(out: Output, status: JobStatus, *, title: str | None = None) -> No
         f"{status.failed:,} failed  {len(status.shards)} {'batch' if len(status.shards) == 1 else 'batches'}  "
         f"{status.endpoint}"
     )
-    out.table(
-        ["shard", "batch", "status", "done", "failed", "attempt", "errors"],
-        (
-            [
-                s.index,
-                s.batch_id or "-",
-                s.status,
-                f"{s.completed + s.failed:,}/{s.request_count:,}",
-                f"{s.failed:,}",
-                s.attempt,
-                format_errors(list(s.errors)),
-            ]
-            for s in status.shards
-        ),
-        shorten={"errors"},
-    )
+    show_shards(out, status)
 
 
 def _batch_dict(batch: Batch) -> dict[str, Any]:
@@ -605,7 +591,7 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
         rows.append(
             [b.id, b.status, b.endpoint, f"{completed + failed:,}/{total:,}", f"{failed:,}", _when(b.created_at)]
         )
-    out.table(["batch", "status", "endpoint", "done", "failed", "created"], rows)
+    out.table(["batch", "status", "endpoint", "done", "failed", "created"], rows, optional=("created", "endpoint"))
     return _exit.OK
 
 
@@ -638,7 +624,11 @@ def cmd_jobs(args: argparse.Namespace, out: Output) -> int:
     if out.as_json:
         out.emit(records)
     else:
-        out.table(["job", "input", "requests", "batches", "status", "created"], table)
+        out.table(
+            ["job", "input", "requests", "batches", "status", "created"],
+            table,
+            optional=("created", "input", "batches"),
+        )
     return _exit.OK
 
 
@@ -694,7 +684,11 @@ def cmd_files(args: argparse.Namespace, out: Output) -> int:
             if out.as_json:
                 out.emit([f.to_dict() for f in files])
             else:
-                out.table(["file", "name", "purpose", "bytes", "created"], (_file_row(f) for f in files))
+                out.table(
+                    ["file", "name", "purpose", "bytes", "created"],
+                    (_file_row(f) for f in files),
+                    optional=("created", "purpose"),
+                )
         elif action == "upload":
             if args.purpose == "batch" and not args.no_validate:
                 uploaded = upload_batch_file(client, args.file, endpoint=args.endpoint)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._batchinfo import TERMINAL_STATUSES, format_errors
-from .._progress import BatchProgress, ProgressOption
+from .._progress import BatchProgress, ProgressOption, check_progress_option
 from ..pricing import PriceTable
 from ._budget import BudgetExceededError, check_budget
 from ._engine import Call, Flow, LockWait, Pause
@@ -81,6 +81,7 @@ class WaitOptions:
         events: bool = False,
         fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
     ) -> None:
+        check_progress_option(progress)  # a wrong value fails here, before anything is sent
         self.poll_interval = poll_interval
         self.max_interval = max_interval
         self.backoff = backoff

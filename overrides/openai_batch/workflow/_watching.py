@@ -16,7 +16,7 @@ from openai_batch_api.models import Batch
 
 from .._batchinfo import TERMINAL_STATUSES, format_errors
 from .._polling import TRANSIENT_ERRORS, PollSchedule, Snapshot
-from .._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
+from .._progress import BatchProgress, ProgressOption, ProgressSink, Throughput, make_progress_sink, overall_progress
 from ._discovery import lookup_since
 from ._engine import Call, Flow, Walk, gather
 from ._recording import apply_batch, record_batch
@@ -154,11 +154,14 @@ class JobWatch:
         self._job_id = job_id
         self._schedule = schedule
         self._sink = sink
+        self._throughput = Throughput()
 
     def report(self, status: JobStatus, downloaded: bool) -> bool:
         """Show the combined progress; whether the wait is over (every batch final and its results in)."""
         ids, snapshots = _snapshots(self._store.shards(self._job_id))
-        self._sink.update(self._schedule.observe(ids, snapshots))
+        # The schedule's record keeps its backoff; the job's progress is over all of its shards.
+        observed = self._schedule.observe(ids, snapshots)
+        self._sink.update(overall_progress(observed, [s[0] for s in snapshots], self._throughput))
         return status.done and downloaded
 
     def after_poll(self, status: JobStatus, downloaded: bool) -> float | None:
