@@ -13,8 +13,10 @@ from openai_batch.workflow import BatchLimits, InputValidationError, limits_for,
 
 
 def write(path: Path, models: list[str], url: str = "/v1/chat/completions", bom: bool = False) -> Path:
+    # An embeddings line carries its input, a chat line its messages (each is refused without).
+    extra: dict[str, object] = {"input": "text"} if url.endswith("/embeddings") else {"messages": []}
     lines = [
-        json.dumps({"custom_id": f"r{i}", "method": "POST", "url": url, "body": {"model": model, "messages": []}})
+        json.dumps({"custom_id": f"r{i}", "method": "POST", "url": url, "body": {"model": model, **extra}})
         for i, model in enumerate(models)
     ]
     data = ("\n".join(lines) + "\n").encode()
