@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from openai import AzureOpenAI
-from openai_batch import BatchClient
+from openai_batch import AsyncBatchClient, BatchClient
 from openai_batch.cli import main
 from openai_batch.server import LocalServer
-from openai_batch.workflow import BatchLimits, Job
+from openai_batch.workflow import AsyncJob, BatchLimits, Job, QueuePolicy
+from openai_batch.workflow._sending import origin_key
 
 from tests.fixtures.local_server import ROOMY_QUEUE, input_file
 
@@ -127,10 +129,47 @@ def test_a_three_shard_job_on_each_azure_path_style(
     client = BatchClient(KEY, provider="azure", endpoint=azure.root_url, api_version=version)
     clients.append(client)
     assert client.base_url.endswith("/openai" if style == "legacy" else "/openai/v1")
-    results = run_three_shards(client, tmp_path)
+    # No budget given: the one the server states on the first create admits the other two shards at once.
+    results = run_three_shards(client, tmp_path, queue=None)
     assert all("prompt_filter_results" in r["body"] for r in results)  # Azure's extra fields, kept
-    budget = client.stated_queue_budget()
+    budget = client.stated_queue_budget(model="gpt-4o-mini")  # by deployment: the job noted it per batch
     assert budget is not None and budget.maximum_enqueued_tokens == 10**9
+
+
+@pytest.mark.parametrize("style", ["legacy", "v1"])
+def test_an_async_job_on_each_azure_path_style(azure: LocalServer, tmp_path: Path, style: str) -> None:
+    version = VERSION if style == "legacy" else None
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(input_file(f"r{i:05d}" for i in range(25)))
+
+    async def sleep(seconds: float) -> None:
+        await anyio.sleep(min(seconds, 0.02))
+
+    async def run() -> None:
+        async with AsyncBatchClient(KEY, provider="azure", endpoint=azure.root_url, api_version=version) as client:
+            job = await AsyncJob.submit(
+                client, src, state=tmp_path / "jobs.sqlite", limits=BatchLimits(max_requests=10)
+            )
+            with job:
+                # The budget stated on the first create admitted the other shards in the same send.
+                assert len(job.status().batch_ids) == 3
+                row = job.store.get_job(job.job_id)
+                assert row is not None
+                assert job.store.learnt_limit(origin_key(row), "gpt-4o-mini") == (10**9, 1.0)
+                assert json.loads(origin_key(row))["deployment"] == "gpt-4o-mini"
+                status = await job.wait(sleep=sleep, **FAST_POLL)
+                assert status.done and [s.status for s in status.shards] == ["completed"] * 3
+                summary = await job.write_results(tmp_path / "out.jsonl")
+                assert summary.counts == {"succeeded": 25}
+                usage = job.usage()
+                # Tokens counted from Azure's lines; no prices shipped for Azure, so the cost is unknown.
+                assert usage.total.input_tokens > 0 and usage.cost_usd is None
+                assert usage.unknown_models == ["gpt-4o-mini"]
+
+    anyio.run(run)
+    results = [json.loads(line) for line in (tmp_path / "out.jsonl").read_bytes().splitlines()]
+    assert [r["custom_id"] for r in results] == [f"r{i:05d}" for i in range(25)]
+    assert all("prompt_filter_results" in r["body"] for r in results)
 
 
 def test_a_three_shard_job_on_groq(
@@ -149,11 +188,15 @@ def test_a_three_shard_job_on_groq(
         assert http.get("/v1/batches").status_code == 404  # Groq's files and batches live under /openai/v1
 
 
-def run_three_shards(client: BatchClient, tmp_path: Path) -> list[dict[str, Any]]:
+def run_three_shards(
+    client: BatchClient, tmp_path: Path, queue: QueuePolicy | None = ROOMY_QUEUE
+) -> list[dict[str, Any]]:
+    """A job of three shards to its results; all three are sent by the submit (the queue's budget admits them)."""
     src = tmp_path / "in.jsonl"
     src.write_bytes(input_file(f"r{i:05d}" for i in range(25)))
     state = tmp_path / "jobs.sqlite"
-    with Job.submit(client, src, state=state, limits=BatchLimits(max_requests=10), queue=ROOMY_QUEUE) as job:
+    with Job.submit(client, src, state=state, limits=BatchLimits(max_requests=10), queue=queue) as job:
+        assert len(job.status().batch_ids) == 3
         status = job.wait(**FAST_POLL)
         assert status.done
         assert [s.request_count for s in status.shards] == [10, 10, 5]

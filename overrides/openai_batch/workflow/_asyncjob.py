@@ -17,6 +17,7 @@ from ._engine import run_async
 from ._events import DEFAULT_FALLBACK_POLL, AsyncEventQueue
 from ._jobcore import JobCore, WaitOptions
 from ._limits import BatchLimits
+from ._opening import client_profile
 from ._protocols import AsyncClientLike
 from ._queue import QueuePolicy
 from ._resubmit import DEFAULT_MAX_ATTEMPTS
@@ -57,7 +58,9 @@ class AsyncJob(JobCore):
         queue: QueuePolicy | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     ) -> None:
-        super().__init__(store, row, owns_store=owns_store, queue=queue, max_attempts=max_attempts)
+        super().__init__(
+            store, row, owns_store=owns_store, queue=queue, max_attempts=max_attempts, provider=client_profile(client)
+        )
         self._client = client
 
     @classmethod

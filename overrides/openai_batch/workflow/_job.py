@@ -14,10 +14,9 @@ from .._progress import BatchProgress, ProgressOption
 from ..pricing import PriceTable
 from ._engine import run_async, run_sync
 from ._events import DEFAULT_FALLBACK_POLL, AsyncEventQueue, EventQueue
-from ._identity import client_origin
 from ._jobcore import JobCore, WaitOptions
 from ._limits import BatchLimits
-from ._opening import open_store, record_adopted_batch
+from ._opening import client_profile, job_origin, open_store, record_adopted_batch
 from ._protocols import AsyncJobClient, ClientLike
 from ._prune import PruneReport, prune_job
 from ._queue import QueuePolicy
@@ -67,7 +66,9 @@ class Job(JobCore):
         queue: QueuePolicy | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     ) -> None:
-        super().__init__(store, row, owns_store=owns_store, queue=queue, max_attempts=max_attempts)
+        super().__init__(
+            store, row, owns_store=owns_store, queue=queue, max_attempts=max_attempts, provider=client_profile(client)
+        )
         self._client = client
 
     # --- opening ------------------------------------------------------------------------
@@ -202,7 +203,8 @@ class Job(JobCore):
             if known is not None:
                 return cls(client, store, known, owns_store=owns)
             batch = client.batches.retrieve(batch_id)
-            row, shard = run_sync(record_adopted_batch(store, client_origin(client), batch), client)
+            model = batch.model if isinstance(batch.model, str) else None
+            row, shard = run_sync(record_adopted_batch(store, job_origin(client, model), batch), client)
             job = cls(client, store, row, owns_store=owns)
             apply_batch(store, shard, batch)
             return job

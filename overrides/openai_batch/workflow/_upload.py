@@ -15,7 +15,7 @@ from ._errors import InputValidationError
 from ._limits import BatchLimits
 from ._validate import ValidationReport, validate_input_file
 
-__all__ = ["file_sha256", "peek_endpoint", "upload_batch_file"]
+__all__ = ["file_sha256", "peek_endpoint", "peek_model", "upload_batch_file"]
 
 
 class _Creates(Protocol):
@@ -36,8 +36,8 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def peek_endpoint(path: str | os.PathLike[str]) -> str | None:
-    """The ``url`` of the first request line, or None when it cannot be read."""
+def _first_request(path: str | os.PathLike[str]) -> dict[str, object] | None:
+    """The first request line as an object, or None when it cannot be read."""
     with open(path, "rb") as handle:
         for raw in handle:
             if raw.strip():
@@ -45,9 +45,21 @@ def peek_endpoint(path: str | os.PathLike[str]) -> str | None:
                     item = json.loads(raw)
                 except ValueError:
                     return None
-                url = item.get("url") if isinstance(item, dict) else None
-                return url if isinstance(url, str) else None
+                return item if isinstance(item, dict) else None
     return None
+
+
+def peek_endpoint(path: str | os.PathLike[str]) -> str | None:
+    """The ``url`` of the first request line, or None when it cannot be read."""
+    url = (_first_request(path) or {}).get("url")
+    return url if isinstance(url, str) else None
+
+
+def peek_model(path: str | os.PathLike[str]) -> str | None:
+    """The ``body.model`` of the first request line (on Azure, the deployment), or None when it cannot be read."""
+    body = (_first_request(path) or {}).get("body")
+    model = body.get("model") if isinstance(body, dict) else None
+    return model if isinstance(model, str) and model else None
 
 
 def check_input_file(
