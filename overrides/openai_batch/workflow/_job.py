@@ -113,6 +113,12 @@ class Job(JobCore):
         (nothing uploaded) when ``max_cost`` (USD) is given and the input's upper cost
         estimate at the batch prices of ``prices`` (default: the shipped table) is over it
         or unknown (see ``_budget``).
+
+        On another service (``client.provider``: Azure, Groq, ...) the input is checked by its
+        rules, sharded to its per-file limits unless ``limits`` are given, the job is named by
+        the provider (and on Azure the deployment), and the budget it states when a batch is
+        created (Azure's deployment headers) admits the next shards; the default prices are
+        its own table (none shipped but OpenAI's: every price unknown).
         """
         job = cls.prepare(
             client,
