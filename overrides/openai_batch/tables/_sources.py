@@ -147,7 +147,10 @@ def _open_rows(rows: Iterator[Any], batch_rows: int) -> TableStream:
     for index, row in enumerate(first):
         if not isinstance(row, Mapping):
             raise TableInputError(f"row {index} is a {type(row).__name__}, not a dict of columns", row=index)
-    schema = pa.RecordBatch.from_pylist(first).schema if first else pa.schema([])
+    try:
+        schema = pa.RecordBatch.from_pylist(first).schema if first else pa.schema([])
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise TableInputError(f"rows 0 to {len(first) - 1}: a column holds values of different kinds: {exc}") from exc
 
     def batches() -> Iterator[Any]:
         chunk, start = first, 0
