@@ -145,3 +145,10 @@ def strict_review() -> dict[str, object]:
         "required": ["label", "stars"],
         "additionalProperties": False,
     }
+
+
+def test_submit_refuses_template_flags_without_a_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "requests.jsonl").write_text("")
+    code = main(["submit", str(tmp_path / "requests.jsonl"), "--model", "gpt-4o-mini", "--state", str(tmp_path / "s")])
+    assert code == 2
+    assert "--model build requests from a table: give --template or --template-file too" in capsys.readouterr().err

@@ -32,9 +32,20 @@ def _tables() -> Any:
     return tables
 
 
+_TEMPLATE_FLAGS = ("model", "id_column", "system", "schema", "schema_file", "max_completion_tokens")
+
+
 def wants_table(args: argparse.Namespace) -> bool:
-    """Whether ``submit``'s FILE is a table to build requests from (a template was given)."""
-    return bool(getattr(args, "template", None) or getattr(args, "template_file", None))
+    """Whether ``submit``'s FILE is a table to build requests from (a template was given).
+
+    A template's other flags without a template would be ignored: they are refused instead.
+    """
+    if getattr(args, "template", None) or getattr(args, "template_file", None):
+        return True
+    given = [f"--{name.replace('_', '-')}" for name in _TEMPLATE_FLAGS if getattr(args, name, None) is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)} build requests from a table: give --template or --template-file too")
+    return False
 
 
 def template_from_args(args: argparse.Namespace, endpoint: str | None) -> RequestTemplate:
