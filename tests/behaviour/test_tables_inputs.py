@@ -182,3 +182,24 @@ def test_without_pyarrow_the_error_names_the_extra(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ImportError, match=r"pip install 'openai-batch-client\[tables\]'"):
         write_requests(ROWS, tmp_path / "r.jsonl", TEMPLATE)
     assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_the_command_line_names_the_extra_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openai_batch.cli import main
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    argv = [
+        "build",
+        str(write_jsonl(tmp_path)),
+        "--template",
+        "{text}",
+        "--model",
+        "m",
+        "-o",
+        str(tmp_path / "r.jsonl"),
+    ]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "pip install 'openai-batch-client[tables]'" in error
