@@ -244,3 +244,30 @@ def test_an_unknown_format() -> None:
     schema, batches = sample()
     with pytest.raises(ValueError, match="unknown table format 'xlsx'"):
         write_batches(schema, batches, io.BytesIO(), "xlsx")
+
+
+def test_a_request_sent_again_comes_back_once_with_its_attempts(tmp_path: Path) -> None:
+    client = FakeClient()
+    seen: dict[str, int] = {}
+
+    def outcome(custom_id: str) -> str:
+        seen[custom_id] = seen.get(custom_id, 0) + 1
+        return "fail500" if custom_id == "r3" and seen[custom_id] == 1 else "ok"
+
+    client.server.outcome = outcome
+    state = tmp_path / "jobs.sqlite"
+    with Job.submit_table(client, ROWS, TEMPLATE, id_column="id", state=state, queue=ROOMY, max_attempts=2) as job:
+        job.wait(sleep=no_sleep)
+        table = job.results_table(columns=["id"])
+    assert table.column("id").to_pylist() == [row["id"] for row in ROWS]
+    assert table.column("outcome").to_pylist() == ["succeeded"] * 6
+    assert table.column("attempts").to_pylist() == [1, 1, 1, 2, 1, 1]
+
+
+def test_pandas_and_polars_are_one_call_away(finished_job: Job) -> None:
+    import polars
+
+    table = finished_job.results_table(columns=["id"])
+    frame = table.to_pandas()
+    assert list(frame["outcome"]) == table.column("outcome").to_pylist()
+    assert polars.from_arrow(table).get_column("custom_id").to_list() == [row["id"] for row in ROWS]
