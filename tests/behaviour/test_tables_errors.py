@@ -140,3 +140,16 @@ def test_an_unknown_file_kind(tmp_path: Path) -> None:
     (tmp_path / "reviews.xlsx").write_bytes(b"")
     error = refused(tmp_path, tmp_path / "reviews.xlsx")
     assert "unknown kind of file '.xlsx'" in str(error)
+
+
+def test_a_csv_value_further_on_that_does_not_fit_its_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openai_batch.tables import _sources
+
+    # Types come from the first block (made small here): it holds integers only, a word comes later.
+    monkeypatch.setattr(_sources, "_BLOCK_BYTES", 1024)
+    lines = ["id,text", *(f"{i},t{i}" for i in range(1000)), "x-1,later"]
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    target = tmp_path / "requests.jsonl"
+    with pytest.raises(TableInputError, match=r"t.csv: .*column types are taken from the file's first block"):
+        write_requests(tmp_path / "t.csv", target, TEMPLATE, id_column="id")
+    assert not target.exists()

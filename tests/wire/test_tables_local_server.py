@@ -152,3 +152,9 @@ def test_submit_refuses_template_flags_without_a_template(tmp_path: Path, capsys
     code = main(["submit", str(tmp_path / "requests.jsonl"), "--model", "gpt-4o-mini", "--state", str(tmp_path / "s")])
     assert code == 2
     assert "--model build requests from a table: give --template or --template-file too" in capsys.readouterr().err
+
+
+def test_results_refuses_table_flags_without_a_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["results", "job_0123456789abcdef", "--out", str(tmp_path / "o"), "--columns", "a"])
+    assert code == 2
+    assert "--columns shape the results table: give --format parquet, csv or jsonl too" in capsys.readouterr().err

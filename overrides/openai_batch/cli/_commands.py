@@ -41,7 +41,7 @@ from ..workflow._usage import JobUsage
 from . import _exit
 from ._errors import UsageError
 from ._output import PIPE_TEXT_WIDTH, Output, shorten
-from ._table_commands import build_for_submit, cmd_build, wants_table, write_results_table
+from ._table_commands import build_for_submit, check_results_options, cmd_build, wants_table, write_results_table
 from ._values import MAX_USER_METADATA_KEYS
 
 if TYPE_CHECKING:
@@ -410,6 +410,7 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_results(args: argparse.Namespace, out: Output) -> int:
     _check_out(args.out)
+    check_results_options(args)
     schema = None
     if getattr(args, "schema", None):
         from ._schema import load_schema

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..tables import RequestTemplate
     from ..workflow import Job
 
-__all__ = ["build_for_submit", "cmd_build", "wants_table", "write_results_table"]
+__all__ = ["build_for_submit", "check_results_options", "cmd_build", "wants_table", "write_results_table"]
 
 
 def _tables() -> Any:
@@ -46,6 +46,18 @@ def wants_table(args: argparse.Namespace) -> bool:
     if given:
         raise UsageError(f"{', '.join(given)} build requests from a table: give --template or --template-file too")
     return False
+
+
+def check_results_options(args: argparse.Namespace) -> None:
+    """``--columns`` and ``--schema-file`` shape a table: without ``--format`` they would be ignored."""
+    if getattr(args, "format", None) is None:
+        given = [
+            flag
+            for flag, name in (("--columns", "columns"), ("--schema-file", "schema_file"))
+            if getattr(args, name, None)
+        ]
+        if given:
+            raise UsageError(f"{', '.join(given)} shape the results table: give --format parquet, csv or jsonl too")
 
 
 def template_from_args(args: argparse.Namespace, endpoint: str | None) -> RequestTemplate:

@@ -123,13 +123,25 @@ def _open_file(path: Path, batch_rows: int) -> TableStream:
         options = csv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",", newlines_in_values=True)
         read = csv.ReadOptions(block_size=_BLOCK_BYTES, use_threads=False)
         reader = csv.open_csv(path, read_options=read, parse_options=options)
-        return _stream(str(path), reader.schema, _rebatch(iter(reader), batch_rows))
+        return _stream(str(path), reader.schema, _rebatch(_read_blocks(reader, path), batch_rows))
     if suffix in _JSON_LINES:
         import pyarrow.json as pj
 
         reader = pj.open_json(path, read_options=pj.ReadOptions(block_size=_BLOCK_BYTES, use_threads=False))
-        return _stream(str(path), reader.schema, _rebatch(iter(reader), batch_rows))
+        return _stream(str(path), reader.schema, _rebatch(_read_blocks(reader, path), batch_rows))
     raise TableInputError(f"table {path}: unknown kind of file {suffix!r}; use .parquet, .csv, .tsv or .jsonl")
+
+
+def _read_blocks(reader: Any, path: Path) -> Iterator[Any]:
+    """A CSV or JSON reader's batches; a later block whose values do not fit the types is named, not raw."""
+    pa = require_pyarrow()
+    try:
+        yield from reader
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise TableInputError(
+            f"table {path}: {exc} (column types are taken from the file's first block; "
+            "a value further on does not fit them)"
+        ) from exc
 
 
 def _open_dataset(dataset: Any, batch_rows: int) -> TableStream:
