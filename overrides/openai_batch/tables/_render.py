@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..workflow._limits import BATCH_ENDPOINTS
 from ..workflow._strict_schema import strict_json_schema
 from ._errors import TableInputError
 
@@ -217,11 +216,6 @@ class RowRenderer:
             )
         return dict(body)
 
-
-def check_endpoint(endpoint: str) -> str:
-    if endpoint not in BATCH_ENDPOINTS:
-        raise ValueError(f"unsupported batch endpoint {endpoint!r}; expected one of {sorted(BATCH_ENDPOINTS)}")
-    return endpoint
 
 
 def _json_problem(value: Any, path: str = "") -> str | None:
