@@ -217,7 +217,6 @@ class RowRenderer:
         return dict(body)
 
 
-
 def _json_problem(value: Any, path: str = "") -> str | None:
     """Where in a body a value JSON cannot hold sits (``messages[0].content``), or None when all fit."""
     if value is None or isinstance(value, str | bool | int):
