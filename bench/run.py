@@ -23,6 +23,8 @@ What is measured (MiB = 2**20 bytes):
   peak RSS and seconds of a fresh process for each (bench/table_job.py; the job between them
   runs on the local server and is not measured). ``--table-rows 1000000`` is the full size;
   ``--quick`` uses 10,000 rows. Run it alone with ``--only tables``.
+* long lines: peak RSS of ``estimate``, ``validate`` and ``submit``, each in a fresh process, on one
+  input size written as few long lines and as many short ones (bench/long_lines.py);
 * whole job: one input of chat requests (100,000 by default) run end to end against one local
   Batch API server process, by the ``openai-batch submit --wait --out`` command and by a plain
   script on the official SDK (bench/sdk_job.py): client CPU (user+sys of the client process
@@ -47,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import fixture_server
+import long_lines
 import table_job
 import whole_job
 from measure import Worker, import_profile, import_seconds, median, run_child
@@ -66,6 +69,7 @@ TARGET_IMPORT_S = 0.25
 TARGET_DOWNLOAD_RSS_MIB = 80.0
 TARGET_VALIDATOR_MIBS = 100.0
 TARGET_VALIDATOR_RSS_MIB = 64.0
+TARGET_LINES_RSS_MIB = 100.0
 TARGET_JOB_CPU_VS_SDK = 0.50
 TARGET_JOB_RSS_MIB = 64.0
 TARGET_JOB_STATE_VS_OUTPUT = 1.25  # plus 1 MiB
@@ -87,6 +91,7 @@ class Settings:
     job_requests: int
     job_rounds: int
     table_rows: int
+    lines_mib: int
     only: frozenset[str]
     markdown: Path | None
     quick: bool
@@ -110,8 +115,9 @@ _SIZES: dict[str, tuple[str, int, int, str]] = {
     "job_requests": ("BENCH_JOB_REQUESTS", 100_000, 1_000, "chat requests in the whole-job comparison"),
     "job_rounds": ("BENCH_JOB_ROUNDS", 3, 1, "whole-job runs per contender (the median CPU run is reported)"),
     "table_rows": ("BENCH_TABLE_ROWS", 1_000_000, 10_000, "rows of the table built into requests and read back"),
+    "lines_mib": ("BENCH_LINES_MIB", 300, 20, "input size for the long-lines memory rows, MiB"),
 }
-SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job", "tables")
+SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job", "tables", "lines")
 
 
 def parse_settings(argv: list[str] | None) -> Settings:
@@ -161,6 +167,7 @@ class Results:
     validator_missing: str | None = None
     job: dict[str, Any] | None = None
     tables: dict[str, Any] | None = None
+    lines: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -317,6 +324,30 @@ def bench_validator(settings: Settings, results: Results) -> None:
     }
     speeds = ", ".join(f"{r['bytes'] / MIB / r['seconds']:.0f}" for r in runs)
     log(f"validator: {speeds} MiB/s, peak {results.validator['peak_rss_mib']:.1f} MiB")
+
+
+def bench_lines(settings: Settings, results: Results) -> None:
+    results.lines = long_lines.run(settings.lines_mib, log)
+
+
+def lines_rows(settings: Settings, results: Results) -> list[Row]:
+    figures = (results.lines or {}).get("files", {})
+    rows = []
+    for kind, label in (("long", "~100 KiB"), ("short", "short")):
+        found = figures.get(kind, {})
+        shape = f"{settings.lines_mib} MiB as {found.get('lines', 0):,} {label} lines"
+        for command in long_lines.COMMANDS:
+            peak = found.get(command)
+            rows.append(
+                Row(
+                    f"{shape}: {command} peak RSS MiB",
+                    [_cell(results, "lines", "ours", peak, 1), "-", "-"],
+                    "",
+                    f"<= {TARGET_LINES_RSS_MIB:.0f} MiB",
+                    "N/A" if peak is None else ("PASS" if peak <= TARGET_LINES_RSS_MIB else "MISS"),
+                )
+            )
+    return rows
 
 
 def bench_job(settings: Settings, live: list[str], results: Results) -> None:
@@ -495,6 +526,8 @@ def build_rows(settings: Settings, results: Results) -> list[Row]:
         rows.extend(job_rows(settings, results))
     if "tables" in settings.only:
         rows.extend(table_rows(settings, results))
+    if "lines" in settings.only:
+        rows.extend(lines_rows(settings, results))
     return rows
 
 
@@ -612,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
         _attempt(results, "job", "ours", lambda: bench_job(settings, live, results))
     if "tables" in settings.only:
         _attempt(results, "tables", "ours", lambda: bench_tables(settings, results))
+    if "lines" in settings.only:
+        _attempt(results, "lines", "ours", lambda: bench_lines(settings, results))
     seconds = time.perf_counter() - started
     rows = build_rows(settings, results)
     headers = ["Measure", *(LABELS[c] for c in CONTENDERS), "Ratio (ours/other)", "Target", "Result"]

@@ -6,7 +6,7 @@ import argparse
 
 from ._values import positive_int
 
-__all__ = ["BUILD_EXAMPLE", "add_results_format", "add_template_options"]
+__all__ = ["BUILD_EXAMPLE", "add_build_options", "add_results_format", "add_template_options"]
 
 BUILD_EXAMPLE = (
     "example:\n"
@@ -40,6 +40,19 @@ def add_template_options(parser: argparse.ArgumentParser, *, required: bool) -> 
     parser.add_argument(
         "--max-completion-tokens", type=positive_int, default=None, metavar="N", help="cap each answer at N tokens"
     )
+
+
+def add_build_options(parser: argparse.ArgumentParser) -> None:
+    """``build TABLE ... -o PATH``: the table, its template and the request file written."""
+    parser.add_argument("table", metavar="TABLE", help="a .parquet, .csv, .tsv or .jsonl table")
+    add_template_options(parser, required=True)
+    parser.add_argument(
+        "--endpoint",
+        choices=["/v1/chat/completions", "/v1/responses"],
+        default=None,
+        help="the endpoint the requests are for (default /v1/chat/completions)",
+    )
+    parser.add_argument("-o", "--out", required=True, metavar="PATH", help="the request file to write (JSONL)")
 
 
 def add_results_format(parser: argparse.ArgumentParser) -> None:
