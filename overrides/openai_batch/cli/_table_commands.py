@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from .._output_path import open_in_place, output_target
 from . import _exit
 from ._errors import UsageError
 from ._output import Output
@@ -114,17 +114,21 @@ def build_for_submit(args: argparse.Namespace, state: Path) -> str:
 
 @contextmanager
 def _destination(path: str) -> Iterator[IO[bytes]]:
-    """``-``: stdout; else a temporary name renamed to ``path`` when all is written."""
-    if path == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
+    """Where ``--out`` leads, told apart as every writer does (``_output_path``).
+
+    ``-`` (stdout), a FIFO or a device is written in place; a file (or the file a symlink
+    names) gets a temporary name beside it, renamed over it once everything is written.
+    """
+    target = output_target(path)
+    if target.in_place:
+        with os.fdopen(open_in_place(target), "wb") as stream:
+            yield stream
         return
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = target.path.with_name(f".{target.path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("wb") as stream:
             yield stream
-        os.replace(tmp, target)
+        os.replace(tmp, target.path)
     finally:
         tmp.unlink(missing_ok=True)
 
