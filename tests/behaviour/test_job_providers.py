@@ -21,6 +21,7 @@ import attrs
 import httpx
 import pytest
 from openai_batch import AsyncBatchClient, BatchClient
+from openai_batch.pricing import load_prices
 from openai_batch.providers import FileLimits, StatedQueueBudget, get_profile
 from openai_batch.workflow import AsyncJob, BatchLimits, BudgetExceededError, InputValidationError, Job, limits_for
 from openai_batch.workflow._engine import run_async, run_sync
@@ -282,3 +283,48 @@ def test_both_runners_read_the_stated_budget_and_a_client_without_one_answers_no
     assert keeps.noted == [("batch_1", DEPLOYMENT)] * 2
     assert run_sync(stated_budget("batch_1", None), keeps) == expected and len(keeps.noted) == 2
     assert run_sync(stated_budget("batch_1", DEPLOYMENT), object()) is None  # a fake that keeps nothing
+
+
+def complete_with_usage(api: AzureAPI, batch: dict[str, Any], model: str) -> None:
+    """Finish ``batch`` as the service would: one output line per request, each with its usage."""
+    lines = [json.loads(line) for line in api.contents[batch["input_file_id"]].splitlines()]
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 0, "total_tokens": 1_000_000}
+    output = b"".join(
+        json.dumps(
+            {
+                "id": f"resp-{i}",
+                "custom_id": line["custom_id"],
+                "response": {"status_code": 200, "request_id": f"req-{i}", "body": {"model": model, "usage": usage}},
+                "error": None,
+            }
+        ).encode()
+        + b"\n"
+        for i, line in enumerate(lines)
+    )
+    record = {**api.files[0], "id": "file-out", "bytes": len(output), "purpose": "batch_output"}
+    api.files.append(record)
+    api.contents["file-out"] = output
+    batch.update(
+        status="completed",
+        output_file_id="file-out",
+        request_counts={"total": len(lines), "completed": len(lines), "failed": 0},
+    )
+
+
+def test_a_jobs_usage_and_results_table_default_to_the_services_prices(tmp_path: Path) -> None:
+    # A deployment named as an OpenAI model: OpenAI's table would price it, Azure's (none) must not.
+    model = "gpt-4o-mini"
+    api = AzureAPI(maximum=10**9)
+    src = write_input(tmp_path / "in.jsonl", 2, models=[model, model])
+    with azure_client(api) as client, Job.submit(client, src, state=tmp_path / "s") as job:
+        complete_with_usage(api, api.batches[0], model)
+        assert job.wait(sleep=lambda s: None).done
+        usage = job.usage()
+        assert usage.total.input_tokens == 2_000_000
+        assert usage.cost_usd is None and usage.unknown_models == [model]
+        openai_cost = job.usage(prices=load_prices()).cost_usd
+        assert openai_cost is not None and openai_cost > 0  # the same lines, priced by a table that names it
+        table = job.results_table()
+        assert table.column("cost_usd").to_pylist() == [None, None]
+        priced = job.results_table(prices=load_prices()).column("cost_usd").to_pylist()
+        assert all(cost is not None and cost > 0 for cost in priced)

@@ -329,6 +329,8 @@ class JobCore:
         """
         from ..tables import results_table
 
+        if options.get("prices") is None:  # cost columns at the prices of the client's service, as usage()
+            options["prices"] = default_prices(self.provider)
         return results_table(self._store, self.job_id, endpoint=self.endpoint, **options)
 
     def typed_results(self) -> Iterator[ParsedResult[ResultBody]]:
