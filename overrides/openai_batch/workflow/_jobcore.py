@@ -292,7 +292,9 @@ class JobCore:
     # --- flows: sending -----------------------------------------------------------------
     def _start(self, deadline: float | None, clock: Callable[[], float] | None) -> Flow[None]:
         """Plan the shards if not done yet, then upload and create a batch for every shard the queue admits."""
-        patience = Patience(deadline=DEFAULT_SEND_PATIENCE if deadline is None else deadline, clock=clock)
+        patience = Patience(
+            deadline=DEFAULT_SEND_PATIENCE if deadline is None else deadline, clock=clock, nothing_sent=self._unsent_all
+        )
         lock = SendLock(self._store.send_lock)
         while not lock.try_acquire():
             yield LockWait()
@@ -308,6 +310,13 @@ class JobCore:
                 self.resumed = any(s.batch_id is not None and s.batch_started_at is None for s in self._shards())
         finally:
             lock.release()
+
+    def _unsent_all(self) -> bool:
+        """Whether nothing of the job was ever sent (no upload or batch begun, here or by a run before)."""
+        return not any(
+            s.upload_started_at is not None or s.file_id is not None or s.batch_started_at is not None or s.batch_id
+            for s in self._shards()
+        )
 
     def _sendable(self) -> bool:
         """Shards waiting for room in the queue, or back from a ``token_limit_exceeded`` failure."""
