@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from openai_batch import AsyncBatchClient, BatchClient
+from openai_batch import _flow as flow_module
 from openai_batch._exceptions import APIConnectionError
 from openai_batch.cli import _commands, _exit, main
 from openai_batch.workflow import AsyncJob, BatchLimits, Job
-from openai_batch.workflow import _engine as engine_module
 from openai_batch.workflow import _patience as patience_module
 
 from tests.behaviour.client_fakes import KEY, FakeAPI, Fault
@@ -112,7 +112,7 @@ def test_cli_submit_to_an_unreachable_api_exits_3_with_one_line_naming_the_url(
     src = write_chat_input(tmp_path / "in.jsonl", 10)
     # The command line passes no clock or sleep: the job's patience and its pauses use these.
     monkeypatch.setattr(patience_module, "time", SimpleNamespace(monotonic=clock))
-    monkeypatch.setattr(engine_module, "time", SimpleNamespace(sleep=clock.sleep))
+    monkeypatch.setattr(flow_module, "time", SimpleNamespace(sleep=clock.sleep))
     if fault == "refused":
         base, options = "http://127.0.0.1:1/v1", {}  # nothing listens on port 1: a real refusal
     else:

@@ -184,15 +184,8 @@ class Batches:
         # Imported here: the poller and its progress display are not needed by callers who never wait.
         from .._polling import wait_for_batch
 
-        batches = self
-
-        class _Polls:
-            # The poller calls retrieve(batch_id) only; this carries the per-call options.
-            def retrieve(self, batch_id: str) -> Batch:
-                return batches.retrieve(batch_id, timeout=request_timeout, max_retries=max_retries)
-
         return wait_for_batch(
-            _Polls(),
+            _PerCall(self, request_timeout, max_retries),
             batch_id,
             poll_interval=poll_interval,
             max_interval=max_interval,
@@ -289,14 +282,8 @@ class AsyncBatches:
         """
         from .._polling import async_wait_for_batch
 
-        batches = self
-
-        class _Polls:
-            async def retrieve(self, batch_id: str) -> Batch:
-                return await batches.retrieve(batch_id, timeout=request_timeout, max_retries=max_retries)
-
         return await async_wait_for_batch(
-            _Polls(),
+            _PerCall(self, request_timeout, max_retries),
             batch_id,
             poll_interval=poll_interval,
             max_interval=max_interval,
@@ -308,3 +295,19 @@ class AsyncBatches:
             events=events,
             fallback_poll=fallback_poll,
         )
+
+
+class _PerCall:
+    """A batches resource as a wait sees it: ``retrieve(batch_id)``, with the wait's per-request options.
+
+    One class serves both clients: for ``AsyncBatches`` the retrieve it returns is awaitable,
+    and the async runner awaits it.
+    """
+
+    def __init__(self, batches: Batches | AsyncBatches, timeout: TimeoutTypes | None, max_retries: int | None) -> None:
+        self._batches = batches
+        self._timeout = timeout
+        self._max_retries = max_retries
+
+    def retrieve(self, batch_id: str) -> Any:
+        return self._batches.retrieve(batch_id, timeout=self._timeout, max_retries=self._max_retries)
