@@ -30,8 +30,8 @@ T = TypeVar("T")
 DEFAULT_SEND_PATIENCE = 900.0
 
 #: How long a job that has sent nothing yet keeps trying an API it cannot connect to (seconds):
-#: with the client's own quick retries of the last try, the command ends within a minute.
-DEFAULT_UNREACHABLE_PATIENCE = 55.0
+#: with the client's own retries of the last try (and slow name look-ups) the command ends within a minute.
+DEFAULT_UNREACHABLE_PATIENCE = 50.0
 
 _RETRYABLE_STATUSES = frozenset({408, 409, 429})
 
