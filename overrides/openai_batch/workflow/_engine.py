@@ -1,31 +1,17 @@
-"""The job engine's one logic and its two runners (sans-IO, as ``_core`` does for single calls).
+"""The job engine's one logic and its two runners (see ``openai_batch._flow``).
 
 Every job operation (send, poll, wait, download, cancel, discover) is written once, as a
-*flow*: a generator that yields the I/O it needs as a step and receives the result::
-
-    def poll(batch_id):                                   # a flow
-        batch = yield Call("batches", "retrieve", (batch_id,))
-        return batch.status
-
-:func:`run_sync` performs the steps with a :class:`~openai_batch.BatchClient` and a blocking
-sleep; :func:`run_async` awaits them with an :class:`~openai_batch.AsyncBatchClient`. A step
-that raises is thrown back into the flow (``generator.throw``), so recovery ("a lost answer:
-look the batch up before creating it again") is also written once. The runners are the only
-code that exists twice, and they only dispatch.
-
-Local work (the state file, reading the input, writing result files) stays inside the flows:
-it is the same on both sides and runs on the caller's thread, which owns the state file's
-SQLite connection.
+flow of the steps defined in ``_flow`` and run by its :func:`run_sync` or :func:`run_async`;
+the steps and runners live below the client's resources, so a single batch's wait
+(``client.batches.wait``) runs on them too. Here is what only the job layer adds.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-from .._event_wait import AsyncEventQueue, EventQueue, drain, next_event, next_event_async
+from .._flow import Call, Flow, Local, LockWait, Pause, Stream, TakeEvents, Walk, run_async, run_sync
 
 __all__ = [
     "Call",
@@ -40,192 +26,6 @@ __all__ = [
     "run_async",
     "run_sync",
 ]
-
-T = TypeVar("T")
-
-Api: TypeAlias = Literal["batches", "files"]
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """Step: ``client.<api>.<method>(*args, **kwargs)``; the result is what the client returns."""
-
-    api: Api
-    method: str
-    args: tuple[Any, ...] = ()
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Local:
-    """Step: ``client.<method>(**kwargs)``, a method of the client itself that does no I/O.
-
-    For what the client keeps from earlier answers, such as the queue budget a service
-    stated when a batch was created (``stated_queue_budget``). Both runners call it as it is,
-    never awaited (it is the same plain method on the sync and the async client); a client
-    without the method (a fake, a wrapper) answers None, as one that kept nothing would.
-    """
-
-    method: str
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Walk:
-    """Step: iterate ``client.<api>.list(**kwargs)`` (newest first) while ``keep(item)`` says go on.
-
-    The decision of where to stop is the flow's (``keep`` is pure bookkeeping); only the
-    paging is the runner's. The result is None: ``keep`` collects what it wants.
-    """
-
-    api: Api
-    kwargs: Mapping[str, Any]
-    keep: Callable[[Any], bool]
-
-
-@dataclass(frozen=True, slots=True)
-class Stream:
-    """Step: feed the bytes of file ``file_id`` to ``consume``, chunk by chunk, as they arrive."""
-
-    file_id: str
-    consume: Callable[[bytes], object]
-
-
-@dataclass(frozen=True, slots=True)
-class Pause:
-    """Step: wait ``seconds`` with the caller's (injectable) sleep."""
-
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class TakeEvents:
-    """Step: wait up to ``timeout`` seconds (None: until one comes) for webhook events; all queued ones."""
-
-    timeout: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class LockWait:
-    """Step: another process holds the job's send lock; wait a moment (real time) before trying again."""
-
-    seconds: float = 0.05
-
-
-Step: TypeAlias = Call | Local | Walk | Stream | Pause | TakeEvents | LockWait
-Flow: TypeAlias = Generator[Step, Any, T]
-
-
-def _drive(flow: Flow[T], answer: Any, error: BaseException | None) -> tuple[bool, Any]:
-    """Advance ``flow`` with the last step's answer (or error): (True, result) when it returned."""
-    try:
-        step = flow.throw(error) if error is not None else flow.send(answer)
-    except StopIteration as stop:
-        return True, stop.value
-    return False, step
-
-
-def run_sync(
-    flow: Flow[T],
-    client: Any,
-    *,
-    sleep: Callable[[float], None] | None = None,
-    events: EventQueue | None = None,
-) -> T:
-    """Run ``flow`` to its end with a sync client; ``sleep`` serves :class:`Pause` (default ``time.sleep``)."""
-    pause = sleep or time.sleep
-    answer: Any = None
-    error: BaseException | None = None
-    while True:
-        done, value = _drive(flow, answer, error)
-        if done:
-            return value  # type: ignore[no-any-return]
-        answer, error = None, None
-        try:
-            answer = _perform_sync(value, client, pause, events)
-        except Exception as exc:
-            error = exc
-
-
-def _local(step: Local, client: Any) -> Any:
-    method = getattr(client, step.method, None)
-    return None if method is None else method(**step.kwargs)
-
-
-def _perform_sync(step: Step, client: Any, pause: Callable[[float], None], events: EventQueue | None) -> Any:
-    if isinstance(step, Call):
-        return getattr(getattr(client, step.api), step.method)(*step.args, **step.kwargs)
-    if isinstance(step, Local):
-        return _local(step, client)
-    if isinstance(step, Walk):
-        for item in getattr(client, step.api).list(**step.kwargs):
-            if not step.keep(item):
-                break
-        return None
-    if isinstance(step, Stream):
-        for chunk in client.files.content(step.file_id).iter_bytes():
-            step.consume(chunk)
-        return None
-    if isinstance(step, Pause):
-        pause(step.seconds)
-        return None
-    if isinstance(step, TakeEvents):
-        assert events is not None, "an event wait without an event queue"
-        return drain(events, next_event(events, step.timeout))
-    time.sleep(step.seconds)  # LockWait: another process is sending; real time, not the test's clock
-    return None
-
-
-async def run_async(
-    flow: Flow[T],
-    client: Any,
-    *,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
-    events: AsyncEventQueue | None = None,
-) -> T:
-    """Run ``flow`` to its end with an async client; ``sleep`` serves :class:`Pause` (default ``anyio.sleep``)."""
-    import anyio
-
-    pause = sleep or anyio.sleep
-    answer: Any = None
-    error: BaseException | None = None
-    while True:
-        done, value = _drive(flow, answer, error)
-        if done:
-            return value  # type: ignore[no-any-return]
-        answer, error = None, None
-        try:
-            answer = await _perform_async(value, client, pause, events)
-        except Exception as exc:
-            error = exc
-
-
-async def _perform_async(
-    step: Step, client: Any, pause: Callable[[float], Awaitable[None]], events: AsyncEventQueue | None
-) -> Any:
-    import anyio
-
-    if isinstance(step, Call):
-        return await getattr(getattr(client, step.api), step.method)(*step.args, **step.kwargs)
-    if isinstance(step, Local):
-        return _local(step, client)
-    if isinstance(step, Walk):
-        async for item in getattr(client, step.api).list(**step.kwargs):
-            if not step.keep(item):
-                break
-        return None
-    if isinstance(step, Stream):
-        async for chunk in client.files.content(step.file_id).iter_bytes():
-            step.consume(chunk)
-        return None
-    if isinstance(step, Pause):
-        await pause(step.seconds)
-        return None
-    if isinstance(step, TakeEvents):
-        assert events is not None, "an event wait without an event queue"
-        return await next_event_async(events, step.timeout, pause)
-    await anyio.sleep(step.seconds)
-    return None
 
 
 def gather(
