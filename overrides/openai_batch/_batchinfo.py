@@ -7,7 +7,14 @@ from typing import Any
 from openai_batch_api.models import Batch
 from openai_batch_api.types import Unset
 
-__all__ = ["TERMINAL_STATUSES", "batch_counts", "batch_errors", "batch_metadata", "optional_str"]
+__all__ = [
+    "TERMINAL_STATUSES",
+    "batch_counts",
+    "batch_errors",
+    "batch_metadata",
+    "blob_locations",
+    "optional_str",
+]
 
 #: A batch in one of these statuses will not change again.
 TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
@@ -48,6 +55,24 @@ def batch_metadata(batch: Batch) -> dict[str, str]:
     if isinstance(metadata, dict):
         return {str(k): str(v) for k, v in metadata.items()}
     return {}
+
+
+# Where a blob-storage batch reads and writes (Azure: https://learn.microsoft.com/azure/ai-foundry/openai/how-to/batch-blob-storage),
+# fields outside the OpenAI spec, kept by the models in `additional_properties`.
+_BLOB_FIELDS = ("input_blob", "output_folder", "output_blob", "error_blob")
+
+
+def blob_locations(batch: Batch) -> dict[str, str]:
+    """A blob-storage batch's input and output locations (URLs), by field; empty for a file batch."""
+    extra = getattr(batch, "additional_properties", {})
+    found: dict[str, str] = {}
+    for name in _BLOB_FIELDS:
+        value = extra.get(name)
+        if isinstance(value, dict):  # output_folder is {"url": ...}
+            value = value.get("url")
+        if isinstance(value, str) and value:
+            found[name] = value
+    return found
 
 
 def format_errors(errors: list[dict[str, Any]]) -> str:

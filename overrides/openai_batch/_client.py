@@ -24,17 +24,19 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ._auth import PLACEHOLDER_TOKEN, BearerAuth
+from ._auth import PLACEHOLDER_TOKEN, BearerAuth, HeaderAuth, TokenProviderAuth
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, resolve_config
 from ._core import AsyncRuntime, SyncRuntime
 from ._retry import Clock, RetryPolicy
 from ._secret import Secret
 from ._transport import AsyncRetryTransport, RetryTransport
 from ._types import TimeoutTypes
+from .providers import AsyncEdgeTransport, BudgetLedger, EdgeRules, EdgeTransport
 
 if TYPE_CHECKING:
     from openai_batch_api.client import AuthenticatedClient
 
+    from .providers import ProviderProfile, StatedQueueBudget
     from .resources import AsyncBatches, AsyncFiles, Batches, Files
 
 __all__ = ["AsyncBatchClient", "BatchClient"]
@@ -45,6 +47,9 @@ def _generated_client(
 ) -> AuthenticatedClient:
     from openai_batch_api.client import AuthenticatedClient
 
+    httpx_args: dict[str, object] = {"transport": transport, "auth": _auth(config)}
+    if config.query:
+        httpx_args["params"] = dict(config.query)  # httpx merges these into every request's query
     # `token` is a placeholder on purpose: see _auth.py (its attrs repr would print a real key).
     return AuthenticatedClient(
         base_url=config.base_url,
@@ -53,8 +58,26 @@ def _generated_client(
         timeout=config.timeout,
         headers=config.default_headers(),
         raise_on_unexpected_status=False,
-        httpx_args={"transport": transport, "auth": BearerAuth(config.api_key)},
+        httpx_args=httpx_args,
     )
+
+
+def _auth(config: ClientConfig) -> httpx.Auth:
+    """The profile's auth scheme: a token provider when given, else the key in the profile's header."""
+    scheme = config.provider.auth if config.provider is not None else None
+    if config.token_provider is not None and scheme is not None and scheme.token_header is not None:
+        return TokenProviderAuth(config.token_provider, header=scheme.token_header, format=scheme.token_format)
+    if scheme is None or (scheme.header.lower() == "authorization" and scheme.format == "Bearer {token}"):
+        return BearerAuth(config.api_key)
+    return HeaderAuth(config.api_key, header=scheme.header, format=scheme.format)
+
+
+def _edge_rules(config: ClientConfig, ledger: BudgetLedger) -> EdgeRules | None:
+    """The edge step for the config's service, or None when its answers need nothing (OpenAI)."""
+    if config.provider is None or config.path_style is None:
+        return None
+    rules = EdgeRules(config.provider, config.path_style, ledger)
+    return rules if rules.active else None
 
 
 async def _anyio_sleep(seconds: float) -> None:
@@ -65,6 +88,33 @@ async def _anyio_sleep(seconds: float) -> None:
 
 class _ClientBase:
     _config: ClientConfig
+    _budgets: BudgetLedger
+
+    @property
+    def provider(self) -> ProviderProfile | None:
+        """The service's profile (``openai`` unless another was chosen)."""
+        return self._config.provider
+
+    @property
+    def api_version(self) -> str | None:
+        """The api-version every call carries, exactly as given (None: the style takes none)."""
+        return self._config.api_version
+
+    def stated_queue_budget(self, *, batch_id: str | None = None, model: str | None = None) -> StatedQueueBudget | None:
+        """The queue budget the service stated when a batch was created (Azure's deployment headers).
+
+        By `batch_id` (the answer that created it), else by `model` (deployment; the latest
+        create answer that named it), else the latest stated. None when the service states none.
+
+        >>> batch = client.batches.create(...)
+        >>> budget = client.stated_queue_budget(batch_id=batch.id)
+        >>> budget.maximum_enqueued_tokens, budget.enqueued_tokens
+        """
+        return self._budgets.get(batch_id=batch_id, model=model)
+
+    def note_batch_model(self, batch_id: str, model: str) -> None:
+        """Name the model (deployment) behind `batch_id`, so `stated_queue_budget(model=...)` finds it."""
+        self._budgets.note_model(batch_id, model)
 
     @property
     def base_url(self) -> str:
@@ -90,8 +140,10 @@ class _ClientBase:
         # Built by hand: never include the generated client (attrs repr) or anything holding the key.
         if not hasattr(self, "_config"):  # __init__ refused the settings; repr must still work
             return f"{type(self).__name__}(<not configured>)"
+        provider = "" if self._config.provider_name == "openai" else f"provider={self._config.provider_name!r}, "
         return (
-            f"{type(self).__name__}(base_url={self._config.base_url!r}, organization={self._config.organization!r}, "
+            f"{type(self).__name__}({provider}base_url={self._config.base_url!r}, "
+            f"organization={self._config.organization!r}, "
             f"project={self._config.project!r}, max_retries={self._config.max_retries})"
         )
 
@@ -110,7 +162,17 @@ class BatchClient(_ClientBase):
     `max_retries` (default 2) apply to every call and can be overridden per call.
     `transport`, `sleep`, `clock` (Unix seconds) and `rng` (jitter) are injectable for
     tests. Plain http is refused for hosts other than loopback unless
-    `allow_insecure_http=True`.
+    `allow_insecure_http=True`, for every provider.
+
+    Another service is a `provider` (a shipped name or a `ProviderProfile`)::
+
+        BatchClient(provider="azure")      # AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION
+        BatchClient(provider="azure", endpoint="https://r.openai.azure.com", api_version="2024-10-21",
+                    azure_ad_token_provider=default_azure_token_provider())
+        BatchClient(provider="groq")       # GROQ_API_KEY
+
+    `api_version` is sent exactly as given on every call; `path_style` ("legacy" or "v1" on
+    Azure) is otherwise chosen from the api-version (a dated one: legacy) and never switched.
     """
 
     batches: Batches
@@ -130,11 +192,16 @@ class BatchClient(_ClientBase):
         sleep: Callable[[float], None] | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        provider: str | ProviderProfile | None = None,
+        endpoint: str | None = None,
+        api_version: str | None = None,
+        path_style: str | None = None,
+        azure_ad_token_provider: Callable[[], object] | None = None,
     ) -> None:
         # Wrapped at once, and the plain strings dropped from this frame: if the settings are
         # refused, a traceback that records locals must not show the key (see _config).
-        key, url = Secret.optional(api_key), Secret.optional(base_url)
-        api_key = base_url = None
+        key, url, root = Secret.optional(api_key), Secret.optional(base_url), Secret.optional(endpoint)
+        api_key = base_url = endpoint = None
         self._config = resolve_config(
             api_key=key,
             base_url=url,
@@ -143,11 +210,20 @@ class BatchClient(_ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
+            provider=provider,
+            endpoint=root,
+            api_version=api_version,
+            path_style=path_style,
+            token_provider=azure_ad_token_provider,
         )
+        self._budgets = BudgetLedger()
+        edge = _edge_rules(self._config, self._budgets)
         policy = RetryPolicy(self._config.max_retries, rng or random.Random(), clock or time.time)
         do_sleep = sleep or time.sleep
         inner = transport if transport is not None else httpx.HTTPTransport()
-        retrying = RetryTransport(inner, policy, self._config.api_key, do_sleep)
+        retrying: httpx.BaseTransport = RetryTransport(inner, policy, self._config.api_key, do_sleep)
+        if edge is not None:
+            retrying = EdgeTransport(retrying, edge)
         generated = _generated_client(self._config, retrying)
         self._runtime = SyncRuntime(generated, self._config.api_key, policy, self._config.timeout, do_sleep)
 
@@ -201,11 +277,16 @@ class AsyncBatchClient(_ClientBase):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        provider: str | ProviderProfile | None = None,
+        endpoint: str | None = None,
+        api_version: str | None = None,
+        path_style: str | None = None,
+        azure_ad_token_provider: Callable[[], object] | None = None,
     ) -> None:
         # Wrapped at once, and the plain strings dropped from this frame: if the settings are
         # refused, a traceback that records locals must not show the key (see _config).
-        key, url = Secret.optional(api_key), Secret.optional(base_url)
-        api_key = base_url = None
+        key, url, root = Secret.optional(api_key), Secret.optional(base_url), Secret.optional(endpoint)
+        api_key = base_url = endpoint = None
         self._config = resolve_config(
             api_key=key,
             base_url=url,
@@ -214,11 +295,20 @@ class AsyncBatchClient(_ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
+            provider=provider,
+            endpoint=root,
+            api_version=api_version,
+            path_style=path_style,
+            token_provider=azure_ad_token_provider,
         )
+        self._budgets = BudgetLedger()
+        edge = _edge_rules(self._config, self._budgets)
         policy = RetryPolicy(self._config.max_retries, rng or random.Random(), clock or time.time)
         do_sleep = sleep or _anyio_sleep
         inner = transport if transport is not None else httpx.AsyncHTTPTransport()
-        retrying = AsyncRetryTransport(inner, policy, self._config.api_key, do_sleep)
+        retrying: httpx.AsyncBaseTransport = AsyncRetryTransport(inner, policy, self._config.api_key, do_sleep)
+        if edge is not None:
+            retrying = AsyncEdgeTransport(retrying, edge)
         generated = _generated_client(self._config, retrying)
         self._runtime = AsyncRuntime(generated, self._config.api_key, policy, self._config.timeout, do_sleep)
 

@@ -9,6 +9,10 @@ Precedence: an explicit argument, then the environment variable, then the defaul
 | organization | `organization` | `OPENAI_ORG_ID`     | header not sent              |
 | project      | `project`      | `OPENAI_PROJECT_ID` | header not sent              |
 
+Another service (`provider="azure"`, a `ProviderProfile`, see `openai_batch.providers`) reads
+its own variables instead, as its profile says: Azure takes `AZURE_OPENAI_API_KEY`,
+`AZURE_OPENAI_ENDPOINT` and `OPENAI_API_VERSION`; Groq `GROQ_API_KEY`...
+
 A base URL that carries a credential is refused (`parse_base_url`): the key anywhere in it,
 ``user:password@``, or a query parameter such as ``api-key=``. A URL travels into logs,
 proxies and error messages; the key goes only in the Authorization header.
@@ -18,14 +22,18 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
 from ._exceptions import ConfigurationError
 from ._secret import Secret
 from ._types import TimeoutTypes
+
+if TYPE_CHECKING:
+    from .providers import PathStyle, ProviderProfile
 
 DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=5.0)
@@ -45,6 +53,21 @@ class ClientConfig:
     project: str | None
     timeout: httpx.Timeout
     max_retries: int
+    # The service and how it is addressed; None only for configs built by hand in old code paths.
+    provider: ProviderProfile | None = None
+    path_style: PathStyle | None = None
+    api_version: str | None = None
+    # A callable returning a fresh bearer token (Microsoft Entra ID); used instead of the key.
+    token_provider: Callable[[], Any] | None = field(default=None, repr=False)
+
+    @property
+    def provider_name(self) -> str:
+        return "openai" if self.provider is None else self.provider.name
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        """Query parameters every call carries (Azure's legacy paths: ``api-version``)."""
+        return {} if self.api_version is None else {"api-version": self.api_version}
 
     def default_headers(self) -> dict[str, str]:
         headers: dict[str, str] = {}
@@ -94,6 +117,11 @@ def resolve_config(
     timeout: TimeoutTypes,
     max_retries: int,
     allow_insecure_http: bool,
+    provider: str | ProviderProfile | None = None,
+    endpoint: Secret | None = None,
+    api_version: str | None = None,
+    path_style: str | None = None,
+    token_provider: Callable[[], Any] | None = None,
 ) -> ClientConfig:
     """Validate settings; raise ConfigurationError (never quoting the key) when they are unusable.
 
@@ -101,17 +129,16 @@ def resolve_config(
     and no local variable here holds either in clear: a traceback that records locals, as
     error trackers do, shows only `Secret(<redacted>)`.
     """
-    secret = api_key if api_key is not None else Secret.from_env("OPENAI_API_KEY")
-    if secret is None or secret.empty:
-        raise ConfigurationError(
-            "No API key: pass api_key=... to the client or set the OPENAI_API_KEY environment variable."
-        )
-    wrapped = base_url if base_url is not None and not base_url.empty else Secret.from_env("OPENAI_BASE_URL")
-    url = parse_base_url(wrapped if wrapped is not None and not wrapped.empty else Secret(DEFAULT_BASE_URL), secret)
+    from .providers import get_profile, resolve_route
+
+    profile = get_profile(provider)
+    secret = _resolve_key(profile, api_key, token_provider)
+    route = resolve_route(profile, base_url=base_url, endpoint=endpoint, path_style=path_style, api_version=api_version)
+    url = parse_base_url(route.base_url or Secret(DEFAULT_BASE_URL), secret)
     if isinstance(url, str):
         raise ConfigurationError(url)
     if url.scheme == "http" and not is_loopback_host(url.host) and not allow_insecure_http:
-        # Plain http to another machine would put the bearer token on the wire in clear.
+        # Plain http to another machine would put the key or token on the wire in clear (any provider).
         raise ConfigurationError(
             f"Refusing to send the API key over plain http to {url.host!r}: use https, a loopback "
             "address (127.0.0.1, ::1, localhost), or pass allow_insecure_http=True."
@@ -123,6 +150,33 @@ def resolve_config(
         project=project if project is not None else os.environ.get("OPENAI_PROJECT_ID"),
         timeout=as_timeout(timeout),
         max_retries=check_max_retries(max_retries),
+        provider=profile,
+        path_style=route.style,
+        api_version=route.api_version,
+        token_provider=token_provider,
+    )
+
+
+def _resolve_key(profile: ProviderProfile, api_key: Secret | None, token_provider: Callable[[], Any] | None) -> Secret:
+    """The key (argument, then the profile's variables); an empty Secret when a token provider signs instead."""
+    if token_provider is not None:
+        if not profile.auth.takes_token_provider:
+            raise ConfigurationError(f"provider {profile.name!r} takes no token provider: give its API key instead.")
+        if api_key is not None and not api_key.empty:
+            raise ConfigurationError("Give either an API key or a token provider, not both.")
+        return Secret("")
+    if api_key is not None and not api_key.empty:
+        return api_key
+    for name in profile.key_env:
+        found = Secret.from_env(name)
+        if found is not None and not found.empty:
+            return found
+    names = " or ".join(profile.key_env) or "the provider's key variable"
+    token = (
+        " (or sign in with a token provider: azure_ad_token_provider=...)" if profile.auth.takes_token_provider else ""
+    )
+    raise ConfigurationError(
+        f"No API key: pass api_key=... to the client or set the {names} environment variable{token}."
     )
 
 

@@ -31,6 +31,7 @@ from ._event_wait import AsyncEventQueue, EventQueue, drain, next_event, next_ev
 __all__ = [
     "Call",
     "Flow",
+    "Local",
     "LockWait",
     "Pause",
     "Step",
@@ -53,6 +54,20 @@ class Call:
     api: Api
     method: str
     args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Local:
+    """Step: ``client.<method>(**kwargs)``, a method of the client itself that does no I/O.
+
+    For what the client keeps from earlier answers, such as the queue budget a service
+    stated when a batch was created (``stated_queue_budget``). Both runners call it as it is,
+    never awaited (it is the same plain method on the sync and the async client); a client
+    without the method (a fake, a wrapper) answers None, as one that kept nothing would.
+    """
+
+    method: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -98,7 +113,7 @@ class LockWait:
     seconds: float = 0.05
 
 
-Step: TypeAlias = Call | Walk | Stream | Pause | TakeEvents | LockWait
+Step: TypeAlias = Call | Local | Walk | Stream | Pause | TakeEvents | LockWait
 Flow: TypeAlias = Generator[Step, Any, T]
 
 
@@ -133,9 +148,16 @@ def run_sync(
             error = exc
 
 
+def _local(step: Local, client: Any) -> Any:
+    method = getattr(client, step.method, None)
+    return None if method is None else method(**step.kwargs)
+
+
 def _perform_sync(step: Step, client: Any, pause: Callable[[float], None], events: EventQueue | None) -> Any:
     if isinstance(step, Call):
         return getattr(getattr(client, step.api), step.method)(*step.args, **step.kwargs)
+    if isinstance(step, Local):
+        return _local(step, client)
     if isinstance(step, Walk):
         for item in getattr(client, step.api).list(**step.kwargs):
             if not step.keep(item):
@@ -186,6 +208,8 @@ async def _perform_async(
 
     if isinstance(step, Call):
         return await getattr(getattr(client, step.api), step.method)(*step.args, **step.kwargs)
+    if isinstance(step, Local):
+        return _local(step, client)
     if isinstance(step, Walk):
         async for item in getattr(client, step.api).list(**step.kwargs):
             if not step.keep(item):

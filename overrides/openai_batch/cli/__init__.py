@@ -56,10 +56,13 @@ def _main(argv: Sequence[str] | None) -> int:
     from ._errors import CommandLineError, describe
     from ._output import Output, error
     from ._parser import build_parser
+    from ._provider import check_provider_arguments
 
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(arguments)
+        if args.command != "serve":
+            check_provider_arguments(args)
     except CommandLineError as exc:
         failure = describe(exc, None)
         if _wants_json(arguments):

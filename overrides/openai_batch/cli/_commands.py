@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
-from .._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
+from .._batchinfo import batch_counts, batch_errors, batch_metadata, blob_locations, format_errors
 from .._output_path import is_stdout, output_target
 from .._progress import LineProgress, ProgressOption
 from ..workflow import (
@@ -33,6 +33,7 @@ from ..workflow import (
     wait_for_batch,
 )
 from ..workflow._budget import usd
+from ..workflow._limits import limits_for
 from ..workflow._protocols import ClientLike
 from ..workflow._prune import PrunedJob, is_finished, is_harvested, prune_job, pruned_job
 from ..workflow._queue import QueuePolicy
@@ -59,8 +60,9 @@ def make_client(args: argparse.Namespace) -> BatchClient:
     Tests replace this function to run commands against a fake.
     """
     from .. import BatchClient
+    from ._provider import client_options
 
-    return BatchClient(base_url=args.base_url)
+    return BatchClient(base_url=args.base_url, **client_options(args))
 
 
 def _state(args: argparse.Namespace) -> Path:
@@ -68,10 +70,12 @@ def _state(args: argparse.Namespace) -> Path:
 
 
 def _limits(args: argparse.Namespace) -> BatchLimits:
+    # The provider's per-file limits, each flag given replacing one.
+    stated = limits_for(args.provider_profile) if hasattr(args, "provider_profile") else DEFAULT_LIMITS
     return BatchLimits(
-        max_requests=args.max_requests_per_batch or DEFAULT_LIMITS.max_requests,
-        max_bytes=args.max_bytes_per_batch or DEFAULT_LIMITS.max_bytes,
-        max_embedding_inputs=args.max_embedding_inputs_per_batch or DEFAULT_LIMITS.max_embedding_inputs,
+        max_requests=args.max_requests_per_batch or stated.max_requests,
+        max_bytes=args.max_bytes_per_batch or stated.max_bytes,
+        max_embedding_inputs=args.max_embedding_inputs_per_batch or stated.max_embedding_inputs,
         max_tokens=getattr(args, "max_tokens_per_batch", None),
     )
 
@@ -197,7 +201,7 @@ def _prices(args: argparse.Namespace) -> PriceTable:
     from ..pricing import PriceTableError, load_prices
 
     try:
-        return load_prices(getattr(args, "prices", None))
+        return load_prices(getattr(args, "prices", None), provider=getattr(args, "provider_profile", None))
     except PriceTableError as exc:
         raise UsageError(f"{exc} (fix the file given to --prices)") from None
 
@@ -260,6 +264,7 @@ def _show_batch(out: Output, batch: Batch) -> None:
         ["error file", batch.error_file_id or ""],
         ["created", _when(batch.created_at)],
     ]
+    rows += [[name.replace("_", " "), url] for name, url in blob_locations(batch).items()]
     errors = batch_errors(batch)
     if errors:
         rows.append(["errors", shorten(format_errors(errors), PIPE_TEXT_WIDTH)])
@@ -325,7 +330,12 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
         planner.add(raw, item)
 
     report = validate_input_file(
-        args.file, endpoint=args.endpoint, limits=limits, check_file_limits=single, observe=None if single else observe
+        args.file,
+        endpoint=args.endpoint,
+        limits=limits,
+        check_file_limits=single,
+        observe=None if single else observe,
+        profile=getattr(args, "provider_profile", None),
     )
     batches = 1 if single else (len(planner.finish()) if planner is not None and report.ok else None)
     if out.as_json:
@@ -731,7 +741,7 @@ def cmd_estimate(args: argparse.Namespace, out: Output) -> int:
     from ..pricing import PriceTableError, estimate_file_cost, load_prices
 
     try:
-        prices = load_prices(args.prices)
+        prices = load_prices(args.prices, provider=getattr(args, "provider_profile", None))
     except PriceTableError as exc:
         raise UsageError(f"{exc} (fix the file given to --prices)") from None
     estimate = estimate_file_cost(args.file, prices)

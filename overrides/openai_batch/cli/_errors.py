@@ -29,6 +29,7 @@ from .._exceptions import (
     PermissionDeniedError,
 )
 from .._workflow_errors import BatchWaitTimeout
+from ..providers import DEFAULT_PROVIDER
 from ..tables._errors import TableInputError
 from ..workflow import BudgetExceededError, InputValidationError, JobError, JobNotFoundError
 from . import _exit
@@ -61,6 +62,9 @@ _ADVICE = (
         "in --base-url or OPENAI_BASE_URL (the command line never sends a key over plain http to another machine).",
     ),
     ("base_url", "the base URL (--base-url or OPENAI_BASE_URL)"),
+    # Another provider's key variable (AZURE_OPENAI_API_KEY, GROQ_API_KEY...), and Entra ID sign-in.
+    ("pass api_key=... to the client or set the ", "set the "),
+    ("a token provider: azure_ad_token_provider=...", "Microsoft Entra ID: --azure-ad"),
 )
 
 
@@ -107,9 +111,19 @@ def _api_message(exc: APIError, args: argparse.Namespace | None) -> str:
         text += f" ({method} {url})"
     if isinstance(exc, APIConnectionError):
         return text + "; is the server at that address running? Change it with --base-url or OPENAI_BASE_URL"
+    profile = getattr(args, "provider_profile", None)
     if isinstance(exc, AuthenticationError | PermissionDeniedError):
+        if profile is not None and profile.name != DEFAULT_PROVIDER:
+            return text + f"; check the key in {' or '.join(profile.key_env)}"
         return text + "; check the key in OPENAI_API_KEY (and OPENAI_ORG_ID / OPENAI_PROJECT_ID)"
-    if isinstance(exc, NotFoundError) and exc.request is not None and "/v1/" not in exc.request.url.path + "/":
+    # Only where every path of the service sits under /v1 (not Azure's legacy /openai/... paths).
+    under_v1 = profile is None or profile.path_style(None).base_path == "/v1"
+    if (
+        under_v1
+        and isinstance(exc, NotFoundError)
+        and exc.request is not None
+        and "/v1/" not in exc.request.url.path + "/"
+    ):
         root = url.split("/batches")[0].split("/files")[0] if url else ""
         return text + f"; the base URL {root} has no /v1: try --base-url {root.rstrip('/')}/v1 (or OPENAI_BASE_URL)"
     if isinstance(exc, NotFoundError):

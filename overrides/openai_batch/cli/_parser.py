@@ -13,11 +13,11 @@ from typing import NoReturn
 from .._help_text import HelpFormatter
 from ._errors import CommandLineError
 from ._exit import EXIT_CODES_HELP
+from ._provider import completion_window_syntax
 from ._table_args import BUILD_EXAMPLE, add_build_options, add_results_format, add_template_options
 from ._values import (
     attempts,
     batch_endpoint,
-    completion_window,
     cost_usd,
     job_id,
     max_bytes,
@@ -63,6 +63,8 @@ environment:
   OPENAI_API_KEY     the API key (never passed on the command line, never printed)
   OPENAI_BASE_URL    API root (default https://api.openai.com/v1); --base-url overrides it
   OPENAI_ORG_ID, OPENAI_PROJECT_ID
+  AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION
+                     Azure OpenAI (--provider azure, chosen when AZURE_OPENAI_ENDPOINT is set)
 
 Rerunning `submit` with the same file and options resumes the job: its id is derived from
 them, and every upload and batch carries tags derived from it, so the run finds on the
@@ -89,7 +91,34 @@ def _common(*, suppress: bool) -> OneLineParser:
         "--state", default=default, metavar="PATH", help="job state file (default .openai-batch/jobs.sqlite)"
     )
     parser.add_argument("--base-url", default=default, metavar="URL", help="API root URL (default $OPENAI_BASE_URL)")
+    _provider_options(parser, default)
     return parser
+
+
+def _provider_options(parser: argparse.ArgumentParser, default: object) -> None:
+    # The service spoken to (see cli/_provider.py); checked after parsing, before anything is sent.
+    parser.add_argument(
+        "--provider",
+        default=default,
+        metavar="NAME",
+        help="the service: openai (default), azure (default when $AZURE_OPENAI_ENDPOINT is set), groq, ...",
+    )
+    parser.add_argument("--provider-file", default=default, metavar="TOML", help="provider profiles of your own (TOML)")
+    parser.add_argument(
+        "--api-version",
+        default=default,
+        metavar="V",
+        help="Azure api-version, sent as given (default $OPENAI_API_VERSION)",
+    )
+    parser.add_argument(
+        "--path-style", default=default, metavar="STYLE", help="Azure: legacy or v1 (default: from the api-version)"
+    )
+    parser.add_argument(
+        "--azure-ad",
+        action="store_true",
+        default=argparse.SUPPRESS if default is argparse.SUPPRESS else False,
+        help="sign in with Microsoft Entra ID (DefaultAzureCredential; needs the `azure` extra) instead of a key",
+    )
 
 
 def _wait_options(parser: argparse.ArgumentParser) -> None:
@@ -227,7 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument(
         "--endpoint", type=batch_endpoint, default=None, help="batch endpoint (default: the url of the first line)"
     )
-    submit.add_argument("--completion-window", type=completion_window, default="24h", help="24h (the only one)")
+    submit.add_argument(
+        "--completion-window", type=completion_window_syntax, default="24h", help="24h (the provider may offer more)"
+    )
     submit.add_argument(
         "--metadata",
         type=metadata_item,

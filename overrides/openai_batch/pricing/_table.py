@@ -7,11 +7,14 @@ import math
 import os
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .._exceptions import OpenAIBatchError
+
+if TYPE_CHECKING:
+    from ..providers import ProviderProfile
 
 __all__ = ["PER_TOKENS", "ModelPrice", "PriceTable", "PriceTableError", "load_prices"]
 
@@ -102,12 +105,28 @@ def _parse(document: Any, where: str) -> PriceTable:
     )
 
 
-def load_prices(path: str | os.PathLike[str] | None = None) -> PriceTable:
-    """The price table in ``path`` (a JSON file laid out as the shipped one), or the shipped table."""
+def load_prices(path: str | os.PathLike[str] | None = None, *, provider: ProviderProfile | None = None) -> PriceTable:
+    """The price table in ``path`` (a JSON file laid out as the shipped one), or the shipped table.
+
+    With a `provider`, the shipped table is the one its profile names (``prices``); a service
+    without one gets an empty table, so every model's price is reported unknown, never borrowed
+    from OpenAI's (an Azure deployment or a Groq model is not priced as OpenAI prices a name).
+    A file of your own may hold one table per provider: ``{"providers": {"azure": {"as_of": ...,
+    "models": {...}}}}``; the provider's section is used.
+
+    Example::
+
+        load_prices("my-prices.json", provider=get_profile("azure"))
+    """
     if path is None:
-        text = (
-            resources.files(__package__ or "openai_batch.pricing").joinpath("prices.json").read_text(encoding="utf-8")
-        )
+        if provider is not None and provider.prices is None:
+            return PriceTable(
+                as_of="",
+                models={},
+                note=f"no prices are shipped for {provider.title}: give a table of your own (--prices, prices=)",
+            )
+        shipped = "prices.json" if provider is None or provider.prices is None else provider.prices
+        text = resources.files(__package__ or "openai_batch.pricing").joinpath(shipped).read_text(encoding="utf-8")
         where = "the shipped price table"
     else:
         with open(path, encoding="utf-8") as stream:
@@ -117,4 +136,10 @@ def load_prices(path: str | os.PathLike[str] | None = None) -> PriceTable:
         document = json.loads(text)
     except ValueError as exc:
         raise PriceTableError(f"{where}: not JSON ({exc})") from None
+    if isinstance(document, dict) and isinstance(document.get("providers"), dict):
+        sections = document["providers"]
+        name = "openai" if provider is None else provider.name
+        if name not in sections:
+            raise PriceTableError(f"{where}: no prices for provider {name!r} (it has: {', '.join(sorted(sections))})")
+        return _parse(sections[name], f"{where}: providers.{name}")
     return _parse(document, where)

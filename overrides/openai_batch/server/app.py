@@ -327,4 +327,10 @@ def create_app(state: ServerState) -> ASGIApp:
         Exception: _server_error,
     }
     app = Starlette(routes=_routes(state), exception_handlers=handlers)
-    return RequestIdMiddleware(FaultMiddleware(AuthMiddleware(app, state.options.required_api_key), state.faults))
+    inner: ASGIApp = AuthMiddleware(app, state.options.required_api_key)
+    if state.options.provider is not None:
+        from ..providers import get_profile
+        from .providers import ProviderFront
+
+        inner = ProviderFront(inner, get_profile(state.options.provider), state, quirks=state.options.provider_quirks)
+    return RequestIdMiddleware(FaultMiddleware(inner, state.faults))

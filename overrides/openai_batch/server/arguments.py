@@ -165,6 +165,19 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECRET",
         help=f"the 'whsec_...' signing secret (default: ${WEBHOOK_SECRET_ENV}, which keeps it off the command line)",
     )
+    provider = parser.add_argument_group("another service")
+    provider.add_argument(
+        "--provider",
+        default=None,
+        metavar="NAME",
+        help="answer as this service: azure (both path styles, api-key, 201s, budget headers), groq, ...",
+    )
+    provider.add_argument(
+        "--no-provider-quirks",
+        dest="provider_quirks",
+        action="store_false",
+        help="without the service's quirks (capitalised statuses, ISO timestamps, ...)",
+    )
     parser.add_argument(
         "--log-level",
         default="info",
@@ -190,6 +203,8 @@ def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "enqueued_token_limits": dict(args.enqueued_token_limits),
         "token_limit_mode": args.token_limit_mode,
         "required_api_key": os.environ.get(args.api_key_env) or None,
+        "provider": args.provider,
+        "provider_quirks": args.provider_quirks,
         "webhook_url": args.webhook_url,
         "webhook_secret": (args.webhook_secret or os.environ.get(WEBHOOK_SECRET_ENV) or None)
         if args.webhook_url

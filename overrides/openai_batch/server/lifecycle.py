@@ -39,7 +39,7 @@ from .faults import FaultInjector
 from .ids import derived_hex, new_batch_id, new_file_id
 from .limits import LineFailures, TokenLimits
 from .options import ServerOptions
-from .params import list_page, parse_create_batch
+from .params import list_page, parse_create_batch, window_seconds
 from .responses import ENDPOINTS, RequestFailure, render
 from .store import BatchRecord, FileRecord, Store, link_or_copy
 from .validation import iter_lines, validate_input_file
@@ -163,7 +163,7 @@ class BatchEngine:
         return source
 
     def create(self, body: Any) -> BatchRecord:
-        params = parse_create_batch(body, ENDPOINTS)
+        params = parse_create_batch(body, ENDPOINTS, self._options.completion_windows)
         now = int(self._clock.now())
         limits = self.token_limits
         queue_model: str | None = None
@@ -188,7 +188,7 @@ class BatchEngine:
                 completion_window=params["completion_window"],
                 status="validating",
                 created_at=now,
-                expires_at=now + COMPLETION_WINDOW_SECONDS,
+                expires_at=now + window_seconds(params["completion_window"]),
                 metadata=params["metadata"],
                 output_expires_after=params["output_expires_after"],
                 token_estimate=estimate,
@@ -199,6 +199,22 @@ class BatchEngine:
             link_or_copy(self._store.file_path(source.id), directory / _INPUT)
             self._store.insert_batch(record)
         return record
+
+    def enqueued_tokens(self, model: str | None) -> int:
+        """Input tokens of `model`'s queued batches (what a provider's budget headers state)."""
+        with self._store.lock:
+            return self._enqueued(model, excluding=None)
+
+    def input_model(self, file_id: str) -> str | None:
+        """The model (deployment) the first request of an uploaded file names, if it is readable."""
+        try:
+            with self._store.file_path(file_id).open("rb") as handle:
+                first = json.loads(handle.readline() or b"null")
+        except (OSError, ValueError):
+            return None
+        body = first.get("body") if isinstance(first, dict) else None
+        model = body.get("model") if isinstance(body, dict) else None
+        return model if isinstance(model, str) else None
 
     def retrieve(self, batch_id: str) -> BatchRecord:
         record = self._store.get_batch(batch_id)

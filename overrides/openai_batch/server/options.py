@@ -73,6 +73,10 @@ class ServerOptions:
     # with the endpoint's "whsec_..." signing secret; both or neither. The secret stays out of repr.
     webhook_url: str | None = None
     webhook_secret: str | None = dataclasses.field(default=None, repr=False)
+    # Answer as another service (a shipped profile's name: "azure", "groq"...): its paths, auth
+    # header, statuses and budget headers (see providers.py); its quirks too unless turned off.
+    provider: str | None = None
+    provider_quirks: bool = True
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -90,6 +94,10 @@ class ServerOptions:
         object.__setattr__(self, "enqueued_token_limits", limits.per_model)
         LineFailures.build(self.fail_custom_id_pattern, self.fail_rate, self.fail_status_code, self.fail_times)
         self._check_webhook()
+        if self.provider is not None:
+            from ..providers import get_profile
+
+            get_profile(self.provider)  # an unknown name fails at start, naming the known ones
 
     def _check_webhook(self) -> None:
         if (self.webhook_url is None) != (self.webhook_secret is None):
@@ -101,6 +109,15 @@ class ServerOptions:
 
         check_webhook_url(self.webhook_url)
         _signer(self.webhook_secret)  # a malformed secret (or no `webhooks` extra) fails at start, not per event
+
+    @property
+    def completion_windows(self) -> tuple[str, ...]:
+        """The completion windows a create accepts: the provider's, else the Batch API's 24h."""
+        if self.provider is None:
+            return ("24h",)
+        from ..providers import get_profile
+
+        return get_profile(self.provider).completion_windows
 
     @property
     def token_limits(self) -> TokenLimits:

@@ -95,7 +95,14 @@ def parse_metadata(raw: Any) -> dict[str, str] | None:
 _CREATE_BATCH_FIELDS = frozenset({"input_file_id", "endpoint", "completion_window", "metadata", "output_expires_after"})
 
 
-def parse_create_batch(body: Any, endpoints: tuple[str, ...]) -> dict[str, Any]:
+def window_seconds(window: str) -> int:
+    """``"24h"`` -> 86400, ``"7d"`` -> 604800: the completion windows a provider may offer."""
+    return int(window[:-1]) * (86_400 if window.endswith("d") else 3_600)
+
+
+def parse_create_batch(
+    body: Any, endpoints: tuple[str, ...], windows: tuple[str, ...] = COMPLETION_WINDOWS
+) -> dict[str, Any]:
     """The checked fields of a create-batch body (the input file is checked by the caller)."""
     if not isinstance(body, Mapping):
         raise bad_request("The request body must be a JSON object.")
@@ -111,8 +118,9 @@ def parse_create_batch(body: Any, endpoints: tuple[str, ...]) -> dict[str, Any]:
         raise invalid(
             "endpoint", f"{body['endpoint']!r} is not supported; supported values are: {', '.join(endpoints)}."
         )
-    if body["completion_window"] not in COMPLETION_WINDOWS:
-        raise invalid("completion_window", f"{body['completion_window']!r} is not supported; the only value is '24h'.")
+    if body["completion_window"] not in windows:
+        accepted = "the only value is '24h'" if windows == COMPLETION_WINDOWS else f"accepted: {', '.join(windows)}"
+        raise invalid("completion_window", f"{body['completion_window']!r} is not supported; {accepted}.")
     expiry = body.get("output_expires_after")
     if expiry is not None and not isinstance(expiry, Mapping):
         raise invalid("output_expires_after", "expected an object with 'anchor' and 'seconds'.")

@@ -164,6 +164,11 @@ class LocalServer:
         return int(self._socket.getsockname()[1])
 
     @property
+    def root_url(self) -> str:
+        """The server's root, e.g. http://127.0.0.1:53211: the endpoint of an emulated provider (Azure)."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
     def base_url(self) -> str:
         """The API root, e.g. http://127.0.0.1:53211/v1 (what OPENAI_BASE_URL expects)."""
         return f"http://{self._host}:{self.port}/v1"

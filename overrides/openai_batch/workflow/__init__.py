@@ -23,7 +23,7 @@ from ._download import ShortDownload
 from ._errors import BatchWaitTimeout, InputValidationError, JobError, JobNotFoundError, WorkflowError
 from ._identity import INPUT_TAG, JOB_TAG, JobConflictError, JobDefinition
 from ._job import JOB_METADATA_KEY, Job
-from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, BatchLimits
+from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, BatchLimits, limits_for
 from ._problems import ParsedResult, ProblemKind, ResultProblem
 from ._prune import PruneReport
 from ._queue import TOKENS_TAG, QueuePolicy
@@ -86,6 +86,7 @@ __all__ = [
     "WorkflowError",
     "async_wait_for_batch",
     "check_input_file",
+    "limits_for",
     "parse_result_line",
     "plan_shards",
     "shard_input_file",

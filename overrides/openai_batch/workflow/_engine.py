@@ -11,9 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._flow import Call, Flow, LockWait, Pause, Stream, TakeEvents, Walk, run_async, run_sync
+from .._flow import Call, Flow, Local, LockWait, Pause, Stream, TakeEvents, Walk, run_async, run_sync
 
-__all__ = ["Call", "Flow", "LockWait", "Pause", "Stream", "TakeEvents", "Walk", "gather", "run_async", "run_sync"]
+__all__ = [
+    "Call",
+    "Flow",
+    "Local",
+    "LockWait",
+    "Pause",
+    "Stream",
+    "TakeEvents",
+    "Walk",
+    "gather",
+    "run_async",
+    "run_sync",
+]
 
 
 def gather(

@@ -53,19 +53,30 @@ class JobConflictError(JobError):
     """The job for this input was started with other options, or against another API origin."""
 
 
-def client_origin(client: object) -> dict[str, str | None]:
-    """Where a client sends its calls: base URL, organization and project (never the key)."""
+def client_origin(client: object, *, deployment: str | None = None) -> dict[str, str | None]:
+    """Where a client sends its calls: base URL, organization and project (never the key).
+
+    On a service other than OpenAI the provider's name is part of it, and `deployment` (the
+    input's model, which names an Azure deployment) when given. Both are left out for OpenAI,
+    so a job started before providers existed keeps its id.
+    """
 
     def text(name: str) -> str | None:
         value = getattr(client, name, None)
         return value if isinstance(value, str) and value else None
 
     base_url = text("base_url")
-    return {
+    origin: dict[str, str | None] = {
         "base_url": base_url.rstrip("/") if base_url else None,
         "organization": text("organization"),
         "project": text("project"),
     }
+    provider = getattr(getattr(client, "provider", None), "name", None)
+    if isinstance(provider, str) and provider != "openai":
+        origin["provider"] = provider
+        if deployment:
+            origin["deployment"] = deployment
+    return origin
 
 
 @attrs.frozen

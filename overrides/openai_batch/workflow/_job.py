@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._engine import run_async, run_sync
 from ._events import AsyncEventQueue, EventQueue
-from ._identity import client_origin
 from ._jobcore import JobCore, WaitOptions
 from ._keywords import JobOptions, Unpack, WaitKeywords
-from ._opening import open_store, record_adopted_batch
+from ._opening import job_origin, open_store, record_adopted_batch
 from ._protocols import AsyncJobClient, ClientLike
 from ._prune import PruneReport, prune_job
 from ._recording import apply_batch
@@ -88,6 +87,12 @@ class Job(JobCore[ClientLike]):
         estimate at the batch prices of ``prices`` (default: the shipped table) is over it
         or unknown (see ``_budget``). The keywords besides ``deadline``, ``sleep`` and
         ``clock`` are those of :class:`~._keywords.JobOptions` (their defaults are listed there).
+
+        On another service (``client.provider``: Azure, Groq, ...) the input is checked by its
+        rules, sharded to its per-file limits unless ``limits`` are given, the job is named by
+        the provider (and on Azure the deployment), and the budget it states when a batch is
+        created (Azure's deployment headers) admits the next shards; the default prices are
+        its own table (none shipped but OpenAI's: every price unknown).
         """
         job = cls.prepare(client, input_path, **options)
         try:
@@ -145,7 +150,8 @@ class Job(JobCore[ClientLike]):
             if known is not None:
                 return cls(client, store, known, owns_store=owns)
             batch = client.batches.retrieve(batch_id)
-            row, shard = run_sync(record_adopted_batch(store, client_origin(client), batch), client)
+            model = batch.model if isinstance(batch.model, str) else None
+            row, shard = run_sync(record_adopted_batch(store, job_origin(client, model), batch), client)
             job = cls(client, store, row, owns_store=owns)
             apply_batch(store, shard, batch)
             return job

@@ -28,17 +28,17 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack, overload
 
 from .._batchinfo import TERMINAL_STATUSES, format_errors
 from .._progress import check_progress_option
-from ..pricing import PriceTable
+from ..pricing import PriceTable, load_prices
 from ._budget import BudgetExceededError, check_budget
 from ._engine import Call, Flow, LockWait, Pause
 from ._errors import JobError, JobNotFoundError
 from ._events import DEFAULT_FALLBACK_POLL, EventSchedule, wait_on_events
 from ._harvest import download_results, download_tolerant, joined, outcome_counts, write_results, write_unfinished
-from ._identity import JobDefinition, client_origin
+from ._identity import JobDefinition
 from ._keywords import JobOptions, WaitKeywords, check_keywords
-from ._limits import DEFAULT_LIMITS, BatchLimits
+from ._limits import BatchLimits
 from ._lock import SendLock, job_lock
-from ._opening import find_or_create, open_store
+from ._opening import client_profile, find_or_create, job_limits, job_origin, open_store
 from ._patience import DEFAULT_SEND_PATIENCE, Patience
 from ._problems import ParsedResult
 from ._queue import QueuePolicy, is_token_limit_failure
@@ -51,7 +51,7 @@ from ._status import JobStatus, ResultSummary, build_status
 from ._store import JobRow, JobStore, ShardRow
 from ._structured import structured_results
 from ._typed import ResultBody, typed_results
-from ._upload import file_sha256, peek_endpoint
+from ._upload import file_sha256, peek_endpoint, peek_model
 from ._usage import JobUsage, job_usage
 from ._watching import poll_running, unsent, watch_job
 
@@ -62,11 +62,17 @@ logger = logging.getLogger("openai_batch.workflow")
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from ..providers import ProviderProfile
     from ..tables._write import Requests
 
 _M = TypeVar("_M", bound="BaseModel")
 _J = TypeVar("_J", bound="JobCore[Any]")
 _C = TypeVar("_C")
+
+
+def default_prices(profile: ProviderProfile | None) -> PriceTable | None:
+    """The price table shipped for ``profile``'s service (None: no profile, the shipped OpenAI table)."""
+    return None if profile is None else load_prices(provider=profile)
 
 
 class WaitOptions:
@@ -112,6 +118,8 @@ class JobCore(Generic[_C]):
         #: How many times a request whose line failed for a retryable reason is sent at most.
         self.max_attempts = max_attempts
         self._client = client
+        #: The service the job's client speaks to (its profile): its prices are the usage's default.
+        self.provider = client_profile(client)
         self._store = store
         self._row = row
         self._owns_store = owns_store
@@ -160,14 +168,18 @@ class JobCore(Generic[_C]):
             raise JobError(f"input file {path} does not exist")
         if new and job_id is not None:
             raise JobError("give either new=True (another job) or job_id= (resume that job), not both")
+        # The client's service: its rules check the input, its per-file limits shard it (unless
+        # `limits` are given), its deployment (Azure) names the job, its prices bound the cost.
+        profile = client_profile(client)
+        limits = job_limits(limits, profile)
         store, owns = open_store(options.get("state"))
         try:
             definition = JobDefinition(
                 input_sha256=file_sha256(path),
                 endpoint=endpoint or peek_endpoint(path) or "",
                 completion_window=completion_window,
-                origin=client_origin(client),
-                limits=(limits or DEFAULT_LIMITS).to_dict(),
+                origin=job_origin(client, peek_model(path)),
+                limits=limits.to_dict(),
                 metadata=dict(metadata or {}),
                 output_expires_after=None if output_expires_after is None else dict(output_expires_after),
                 nonce=JobDefinition.new_nonce() if new else None,
@@ -176,10 +188,11 @@ class JobCore(Generic[_C]):
             # must end up with one job, not two. (Runs with separate state files are kept
             # apart by the service's record; see ``_rivals``.)
             with job_lock(store.send_lock):
-                row, resumed, plans = find_or_create(store, path, definition, job_id, limits or DEFAULT_LIMITS)
+                row, resumed, plans = find_or_create(store, path, definition, job_id, limits, profile)
                 if max_cost is not None and unsent(row, store.shards(row.job_id)):
                     try:
-                        check_budget(path, max_cost, options.get("prices"))
+                        prices = options.get("prices")
+                        check_budget(path, max_cost, prices if prices is not None else default_prices(profile))
                     except BudgetExceededError:
                         if not resumed:
                             store.delete_job(row.job_id)
@@ -282,9 +295,11 @@ class JobCore(Generic[_C]):
         table), and checked against each finished batch's ``usage`` where the service
         filled it: differences are in ``mismatches``, never raised. Superseded duplicates
         (another sender's copies) are never counted. No network: download first (the wait
-        does, as batches finish).
+        does, as batches finish). The default table is the one the client's service ships
+        (``load_prices(provider=...)``): on a service without one every price is unknown, never
+        borrowed from OpenAI's.
         """
-        return job_usage(self._store, self.job_id, prices)
+        return job_usage(self._store, self.job_id, prices if prices is not None else default_prices(self.provider))
 
     def outcome_counts(self) -> dict[str, int]:
         """How many inputs had each latest outcome (``succeeded``, ``failed``, ``pending``, ...)."""
@@ -317,6 +332,8 @@ class JobCore(Generic[_C]):
         """
         from ..tables import results_table
 
+        if options.get("prices") is None:  # cost columns at the prices of the client's service, as usage()
+            options["prices"] = default_prices(self.provider)
         return results_table(self._store, self.job_id, endpoint=self.endpoint, **options)
 
     def typed_results(self) -> Iterator[ParsedResult[ResultBody]]:

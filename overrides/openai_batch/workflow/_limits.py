@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 from openai_batch_api import known_values
+
+if TYPE_CHECKING:
+    from ..providers import ProviderProfile
 
 #: Endpoints the Batch API accepts for ``POST /batches`` (``endpoint``) and input lines (``url``),
 #: derived from openapi.yaml when the client is generated.
@@ -46,6 +51,23 @@ class BatchLimits:
 
 
 DEFAULT_LIMITS = BatchLimits()
+
+
+def limits_for(profile: ProviderProfile, **overrides: int | None) -> BatchLimits:
+    """The per-file limits `profile` states, with any of `overrides` (not None) replacing them.
+
+    Example::
+
+        limits = limits_for(get_profile("azure"), max_requests=100_000)   # your resource takes more
+    """
+    stated = profile.limits
+    values: dict[str, int | None] = {
+        "max_requests": stated.max_requests,
+        "max_bytes": stated.max_bytes,
+        "max_embedding_inputs": stated.max_embedding_inputs,
+    }
+    values.update({name: value for name, value in overrides.items() if value is not None})
+    return BatchLimits(**values)  # type: ignore[arg-type]
 
 
 def embedding_input_count(body: object) -> int:

@@ -16,17 +16,55 @@ import attrs
 from openai_batch_api.models import Batch
 
 from .._download_flow import temp_path_for, unlink_quietly
+from ..providers import ProviderProfile
 from ._download import LineCutter
 from ._engine import Flow, Stream
 from ._errors import InputValidationError
-from ._identity import JobConflictError, JobDefinition
-from ._limits import DEFAULT_LIMITS, BatchLimits
+from ._identity import JobConflictError, JobDefinition, client_origin
+from ._limits import DEFAULT_LIMITS, BatchLimits, limits_for
 from ._shard import ShardPlan, ShardPlanner
 from ._store import DEFAULT_STATE_PATH, JobRow, JobStore, ShardRow
 from ._upload import file_sha256
 from ._validate import validate_input_file
 
-__all__ = ["download_lines", "find_or_create", "new_job_row", "open_store", "record_adopted_batch"]
+__all__ = [
+    "client_profile",
+    "download_lines",
+    "find_or_create",
+    "job_limits",
+    "job_origin",
+    "new_job_row",
+    "open_store",
+    "record_adopted_batch",
+]
+
+
+def client_profile(client: object) -> ProviderProfile | None:
+    """The profile of the service ``client`` speaks to (``client.provider``); None for one naming none (a fake)."""
+    profile = getattr(client, "provider", None)
+    return profile if isinstance(profile, ProviderProfile) else None
+
+
+def job_origin(client: object, model: str | None) -> dict[str, str | None]:
+    """Where a job sends its calls (see ``client_origin``), naming the deployment on a service that has them.
+
+    On a service whose files name one model each (Azure: the deployment), ``model`` (the input's)
+    is part of the job's identity, so a job for another deployment is another job.
+    """
+    profile = client_profile(client)
+    deployment = model if profile is not None and profile.one_model_per_file else None
+    return client_origin(client, deployment=deployment)
+
+
+def job_limits(limits: BatchLimits | None, profile: ProviderProfile | None) -> BatchLimits:
+    """A job's per-batch limits: the caller's, else the service's per-file limits (OpenAI's by default).
+
+    They shard the input and are part of the job's definition, so a service with smaller files
+    (Groq's 100 MB) gets more shards, never a file it refuses.
+    """
+    if limits is not None:
+        return limits
+    return DEFAULT_LIMITS if profile is None else limits_for(profile)
 
 
 def open_store(state: str | os.PathLike[str] | JobStore | None) -> tuple[JobStore, bool]:
@@ -37,9 +75,16 @@ def open_store(state: str | os.PathLike[str] | JobStore | None) -> tuple[JobStor
 
 
 def find_or_create(
-    store: JobStore, path: Path, definition: JobDefinition, job_id: str | None, limits: BatchLimits
+    store: JobStore,
+    path: Path,
+    definition: JobDefinition,
+    job_id: str | None,
+    limits: BatchLimits,
+    profile: ProviderProfile | None = None,
 ) -> tuple[JobRow, bool, list[ShardPlan] | None]:
     """The recorded job this submit resumes, or a new one; whether it was recorded already; a new one's shards.
+
+    A new job's input is checked by the rules of ``profile`` (the client's service).
 
     Refuses (:class:`JobConflictError`, naming what differs) to resume a job with other
     options, and to start a second plain job for an input already submitted with other
@@ -57,7 +102,7 @@ def find_or_create(
             return row, True, None
         # Not recorded here (state deleted, or another machine): the service holds the rest.
         definition = attrs.evolve(definition, nonce=f"job:{job_id}")
-        row, plans = new_job_row(path, definition, job_id, limits)
+        row, plans = new_job_row(path, definition, job_id, limits, profile=profile)
         store.create_job(row)
         return row, False, plans
     row = store.get_job(definition.job_id)
@@ -80,22 +125,35 @@ def find_or_create(
                 f"{path.name} was submitted before as job {other.job_id} with other options ({differs}); "
                 "rerun with those options to resume it, or add --new to start another job (billed again)"
             )
-    row, plans = new_job_row(path, definition, definition.job_id, limits)
+    row, plans = new_job_row(path, definition, definition.job_id, limits, profile=profile)
     store.create_job(row)
     return row, False, plans
 
 
 def new_job_row(
-    path: Path, definition: JobDefinition, job_id: str, limits: BatchLimits
+    path: Path,
+    definition: JobDefinition,
+    job_id: str,
+    limits: BatchLimits | None = None,
+    *,
+    profile: ProviderProfile | None = None,
 ) -> tuple[JobRow, list[ShardPlan]]:
     """Validate the input (lines only: shards will fit the limits), describe a new job and plan its shards.
 
     One pass over the input does both: the validator hands each line it parsed to the
-    planner, so a large input is read and parsed once, not twice.
+    planner, so a large input is read and parsed once, not twice. ``profile`` (the client's
+    service) sets the rules (its endpoints, one deployment per file, no byte order mark) and,
+    unless ``limits`` are given, the per-file limits the shards are cut to.
     """
+    limits = job_limits(limits, profile)
     planner = ShardPlanner(endpoint=definition.endpoint, limits=limits)
     report = validate_input_file(
-        path, endpoint=definition.endpoint, limits=limits, check_file_limits=False, observe=planner.add
+        path,
+        endpoint=definition.endpoint,
+        limits=limits,
+        check_file_limits=False,
+        observe=planner.add,
+        profile=profile,
     )
     if not report.ok or report.endpoint is None:
         raise InputValidationError(report)

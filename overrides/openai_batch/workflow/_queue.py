@@ -33,8 +33,12 @@ reports the remaining room, so the client keeps its own ledger, read from the se
   only once recorded; starting more shards in between would send them into the same full
   queue.
 * **A budget the service states** (Azure answers each batch create with its deployment's
-  maximum enqueued tokens) is recorded as the learnt limit at its full share, and takes
-  precedence over the ramp.
+  maximum enqueued tokens, ``deployment-maximum-enqueued-tokens``, and what it holds,
+  ``deployment-enqueued-tokens``: the profile's ``queue_budget``) is recorded as the learnt
+  limit at its full share, and takes precedence over the ramp: the shards after the first
+  are admitted against it at once, in the same send. The tokens it states as enqueued
+  raise the ledger's count for the model when they are more than the job's own estimate
+  (other tools' batches, or an estimate below the service's count).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from openai_batch_api.models import Batch
@@ -51,6 +55,9 @@ from openai_batch_api.models import Batch
 from .._batchinfo import batch_counts, batch_metadata
 from ._engine import Flow, Walk, gather
 from ._store import JobStore, ShardRow
+
+if TYPE_CHECKING:
+    from ..providers import StatedQueueBudget
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -63,6 +70,7 @@ __all__ = [
     "learn_limit",
     "parse_token_limit",
     "read_ledger",
+    "record_stated_limit",
     "tokens_tag",
 ]
 
@@ -140,6 +148,10 @@ class Ledger:
 
     def validating_count(self, model: str | None) -> int:
         return self.validating.get(model, 0) + (self.validating.get(None, 0) if model is not None else 0)
+
+    def at_least(self, model: str | None, tokens: int) -> None:
+        """The service counts ``tokens`` enqueued for ``model``: count no fewer."""
+        self.tokens[model] = max(self.tokens.get(model, 0), tokens)
 
     def add(self, model: str | None, tokens: int, *, validating: bool) -> None:
         self.tokens[model] = self.tokens.get(model, 0) + tokens
@@ -253,6 +265,29 @@ class Admission:
     def admit(self, shard: ShardRow) -> None:
         """Count ``shard`` in the ledger as validating (once :meth:`refusal` let it start)."""
         self._ledger.add(shard.model, shard.token_estimate, validating=True)
+
+    def take_stated(self, model: str | None, stated: StatedQueueBudget) -> None:
+        """What the service said of ``model``'s queue when it created a batch: it wins over the ramp.
+
+        The maximum becomes the learnt limit at its full share (kept in the state file, so
+        later runs start from it; a maximum already known keeps the share later failures
+        lowered); the enqueued count is a floor under the ledger's own estimate.
+        """
+        # Keyed as the job keys its shards: by the lines' model, which on Azure names the
+        # deployment (the answer's own `model` may name the model behind it instead).
+        name = model or stated.model
+        if stated.maximum_enqueued_tokens is not None:
+            record_stated_limit(self._store, self._origin, name or "", stated.maximum_enqueued_tokens)
+        if stated.enqueued_tokens is not None:
+            self._ledger.at_least(name, stated.enqueued_tokens)
+
+
+def record_stated_limit(store: JobStore, origin: str, model: str, maximum: int) -> None:
+    """Record the enqueued-token limit the service stated for ``model`` (unless it is the one known)."""
+    known = store.learnt_limit(origin, model)
+    if known is None or known[0] != maximum:
+        store.learn_limit(origin, model, maximum, 1.0)
+        logger.info("the service states the enqueued-token limit of %s: %s tokens", model, f"{maximum:,}")
 
 
 def learn_limit(store: JobStore, origin: str, shard: ShardRow) -> None:

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from openai_batch_api.models import Batch, OpenAIFile
 
@@ -29,7 +29,7 @@ from .._files_content import write_atomically
 from .._idempotency import TOKEN_KEY
 from ._crash import crash_point
 from ._discovery import discover, lookup_since
-from ._engine import Call, Flow, Walk, gather
+from ._engine import Call, Flow, Local, Walk, gather
 from ._errors import JobError
 from ._identity import INPUT_TAG, JOB_TAG, JobDefinition, shard_file_name
 from ._limits import BatchLimits
@@ -42,6 +42,9 @@ from ._shard import ShardPlan, plan_shards
 from ._store import JobRow, JobStore, ShardRow
 from ._upload import file_sha256
 
+if TYPE_CHECKING:
+    from ..providers import StatedQueueBudget
+
 __all__ = [
     "JOB_METADATA_KEY",
     "batch_key",
@@ -52,6 +55,7 @@ __all__ = [
     "requeue_limit_failures",
     "send_unsent",
     "settle_batches",
+    "stated_budget",
     "tagged_batches",
 ]
 
@@ -109,7 +113,10 @@ def send_unsent(
             break
         admission.admit(shard)
         yield from _ensure_uploaded(store, row, shard, patience)
-        yield from _ensure_batch(store, row, shard, patience, looked_up=looked_up)
+        stated = yield from _ensure_batch(store, row, shard, patience, looked_up=looked_up)
+        if stated is not None:
+            # The service's own word on the queue (Azure): the next shards are admitted against it.
+            admission.take_stated(shard.model, stated)
     return row
 
 
@@ -375,15 +382,19 @@ def _settle_uploads(store: JobStore, shard: ShardRow, ours: OpenAIFile) -> Flow[
     return kept
 
 
-def _ensure_batch(store: JobStore, row: JobRow, shard: ShardRow, patience: Patience, *, looked_up: bool) -> Flow[None]:
+def _ensure_batch(
+    store: JobStore, row: JobRow, shard: ShardRow, patience: Patience, *, looked_up: bool
+) -> Flow[StatedQueueBudget | None]:
     """Create the shard's batch; after a failed try, look it up before trying again.
 
     ``looked_up``: the caller already looked for a batch an earlier run may have created.
     Right after creating, the batches other senders made for the same shard and attempt are
     settled (see ``_rivals``): every sender keeps the same one and cancels the rest.
+    Returns the queue budget the service stated when it created the batch (None: none stated,
+    or the batch was found, not created, by this run).
     """
     if shard.batch_id is not None:
-        return
+        return None
     assert shard.file_id is not None
 
     def mark_intent() -> None:
@@ -400,11 +411,26 @@ def _ensure_batch(store: JobStore, row: JobRow, shard: ShardRow, patience: Patie
         send=lambda: _create(row, shard),
     )
     crash_point("after_batch_create")
+    stated = yield from stated_budget(batch.id, shard.model)
     kept = yield from patience.call(
         f"checking for other batches of {batch_key(shard)}", lambda: settle_batches(store, shard, batch)
     )
     record_batch(store, shard, kept)
     crash_point("after_batch_record")
+    return stated
+
+
+def stated_budget(batch_id: str, model: str | None) -> Flow[StatedQueueBudget | None]:
+    """The queue budget the service stated in the answer that created ``batch_id`` (the client keeps it).
+
+    ``model`` (the lines' model: on Azure, the deployment) is noted against the batch first, so
+    the client's ``stated_queue_budget(model=...)`` answers for the deployment too, whatever
+    model the answer itself named. None from a service that states no budget.
+    """
+    if model is not None:
+        yield Local("note_batch_model", {"batch_id": batch_id, "model": model})
+    stated: StatedQueueBudget | None = yield Local("stated_queue_budget", {"batch_id": batch_id})
+    return stated
 
 
 def settle_batches(store: JobStore, shard: ShardRow, ours: Batch) -> Flow[Batch]:

@@ -10,11 +10,12 @@ from typing import Protocol
 
 from openai_batch_api.models import OpenAIFile
 
+from ..providers import ProviderProfile
 from ._errors import InputValidationError
-from ._limits import DEFAULT_LIMITS, BatchLimits
+from ._limits import BatchLimits
 from ._validate import ValidationReport, validate_input_file
 
-__all__ = ["file_sha256", "peek_endpoint", "upload_batch_file"]
+__all__ = ["file_sha256", "peek_endpoint", "peek_model", "upload_batch_file"]
 
 
 class _Creates(Protocol):
@@ -35,8 +36,8 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def peek_endpoint(path: str | os.PathLike[str]) -> str | None:
-    """The ``url`` of the first request line, or None when it cannot be read."""
+def _first_request(path: str | os.PathLike[str]) -> dict[str, object] | None:
+    """The first request line as an object, or None when it cannot be read."""
     with open(path, "rb") as handle:
         for raw in handle:
             if raw.strip():
@@ -44,16 +45,35 @@ def peek_endpoint(path: str | os.PathLike[str]) -> str | None:
                     item = json.loads(raw)
                 except ValueError:
                     return None
-                url = item.get("url") if isinstance(item, dict) else None
-                return url if isinstance(url, str) else None
+                return item if isinstance(item, dict) else None
     return None
 
 
+def peek_endpoint(path: str | os.PathLike[str]) -> str | None:
+    """The ``url`` of the first request line, or None when it cannot be read."""
+    url = (_first_request(path) or {}).get("url")
+    return url if isinstance(url, str) else None
+
+
+def peek_model(path: str | os.PathLike[str]) -> str | None:
+    """The ``body.model`` of the first request line (on Azure, the deployment), or None when it cannot be read."""
+    body = (_first_request(path) or {}).get("body")
+    model = body.get("model") if isinstance(body, dict) else None
+    return model if isinstance(model, str) and model else None
+
+
 def check_input_file(
-    path: str | os.PathLike[str], *, endpoint: str | None = None, limits: BatchLimits = DEFAULT_LIMITS
+    path: str | os.PathLike[str],
+    *,
+    endpoint: str | None = None,
+    limits: BatchLimits | None = None,
+    profile: ProviderProfile | None = None,
 ) -> ValidationReport:
-    """Validate ``path`` as one batch's input; raise :class:`InputValidationError` listing every problem."""
-    report = validate_input_file(path, endpoint=endpoint, limits=limits)
+    """Validate ``path`` as one batch's input; raise :class:`InputValidationError` listing every problem.
+
+    `profile` (another service) sets the rules and, unless `limits` is given, the limits.
+    """
+    report = validate_input_file(path, endpoint=endpoint, limits=limits, profile=profile)
     if not report.ok:
         raise InputValidationError(report)
     return report
@@ -64,9 +84,11 @@ def upload_batch_file(
     path: str | os.PathLike[str],
     *,
     endpoint: str | None = None,
-    limits: BatchLimits = DEFAULT_LIMITS,
+    limits: BatchLimits | None = None,
 ) -> OpenAIFile:
     """Validate ``path`` as a batch input file, then upload it with ``purpose="batch"``.
+
+    The rules and default limits are those of the client's service (``client.provider``).
 
     A file that breaks any rule is not sent: :class:`InputValidationError` lists the
     problems with their line numbers.
@@ -77,5 +99,8 @@ def upload_batch_file(
             uploaded = upload_batch_file(client, "requests.jsonl")
             client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions")
     """
-    check_input_file(path, endpoint=endpoint, limits=limits)
+    profile = getattr(client, "provider", None)
+    check_input_file(
+        path, endpoint=endpoint, limits=limits, profile=profile if isinstance(profile, ProviderProfile) else None
+    )
     return client.files.create(file=Path(path), purpose="batch")

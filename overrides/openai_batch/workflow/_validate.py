@@ -10,13 +10,25 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from ._json import loads as json_loads
-from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
+from ._limits import (
+    BATCH_ENDPOINTS,
+    DEFAULT_LIMITS,
+    EMBEDDINGS_ENDPOINT,
+    BatchLimits,
+    embedding_input_count,
+    limits_for,
+)
 from ._ranges import READ_BUFFER
+
+if TYPE_CHECKING:
+    from ..providers import ProviderProfile
+
+_BOM: Final = b"\xef\xbb\xbf"
 
 __all__ = ["ValidationProblem", "ValidationReport", "validate_input_file"]
 
@@ -129,10 +141,11 @@ def validate_input_file(
     path: str | os.PathLike[str],
     *,
     endpoint: str | None = None,
-    limits: BatchLimits = DEFAULT_LIMITS,
+    limits: BatchLimits | None = None,
     check_file_limits: bool = True,
     max_problems: int = 100,
     observe: Callable[[bytes, object], None] | None = None,
+    profile: ProviderProfile | None = None,
 ) -> ValidationReport:
     """Check every line of a JSONL batch input file; never raises for bad content, reports it.
 
@@ -143,12 +156,22 @@ def validate_input_file(
     one batch: ``limits.max_requests`` requests, ``limits.max_bytes`` bytes and, for
     embeddings, ``limits.max_embedding_inputs`` inputs. Without it (a job shards the file)
     only a single line too big for any batch is a problem.
+
+    A `profile` (another service) sets the endpoints accepted, whether a file may mix models
+    (on Azure every line names the same deployment), and the default `limits` (explicit
+    `limits` win). A UTF-8 byte order mark is refused for every service: the Batch API does
+    not strip it, and Azure reports it as a deployment error.
     """
     file_path = Path(path)
     problems = _Problems(max_problems)
-    if endpoint is not None and endpoint not in BATCH_ENDPOINTS:
+    if limits is None:
+        limits = DEFAULT_LIMITS if profile is None else limits_for(profile)
+    endpoints = BATCH_ENDPOINTS if profile is None or profile.endpoints is None else profile.endpoints
+    one_model = profile is None or profile.one_model_per_file
+    service = "the Batch API" if profile is None else profile.title
+    if endpoint is not None and endpoint not in endpoints:
         problems.add(
-            0, "invalid_endpoint", f"{endpoint!r} is not a Batch API endpoint ({', '.join(sorted(BATCH_ENDPOINTS))})"
+            0, "invalid_endpoint", f"{endpoint!r} is not a {service} batch endpoint ({', '.join(sorted(endpoints))})"
         )
     seen: set[int] = set()
     # Lines whose custom_id hash was seen before: confirmed (and their first line found) in a
@@ -169,6 +192,14 @@ def validate_input_file(
         for raw in handle:
             line_no += 1
             size += len(raw)
+            if line_no == 1 and raw.startswith(_BOM):
+                problems.add(
+                    1,
+                    "utf8_bom",
+                    "the file starts with a UTF-8 byte order mark (BOM): save it as UTF-8 without BOM "
+                    "(the service rejects it; Azure reports it as a deployment error)",
+                )
+                raw = raw[len(_BOM) :]
             if check_file_limits and not over_bytes and size > max_bytes:
                 over_bytes = True
                 problems.add(
@@ -218,10 +249,10 @@ def validate_input_file(
                 problems.add(line_no, "invalid_method", f"method must be 'POST', got {_short(method)}")
             url = item.get("url")
             if url_expected is None:
-                if isinstance(url, str) and url in BATCH_ENDPOINTS:
+                if isinstance(url, str) and url in endpoints:
                     url_expected = url
                 else:
-                    problems.add(line_no, "invalid_url", f"url {_short(url)} is not a Batch API endpoint")
+                    problems.add(line_no, "invalid_url", f"url {_short(url)} is not a {service} batch endpoint")
             elif url != url_expected:
                 problems.add(
                     line_no, "url_mismatch", f"url {_short(url)} differs from the batch endpoint {url_expected!r}"
@@ -237,11 +268,12 @@ def validate_input_file(
                     problems.add(line_no, "missing_model", "body has no model")
             elif model is None:
                 model, model_line = str(line_model), line_no
-            elif line_model != model:
+            elif line_model != model and one_model:
                 problems.add(
                     line_no,
                     "model_mismatch",
-                    f"model {_short(line_model)} differs from {model!r} (line {model_line}); a batch runs one model",
+                    f"model {_short(line_model)} differs from {model!r} (line {model_line}); a batch runs one "
+                    + ("model" if profile is None else f"model (on {service}: one deployment) per file"),
                 )
             if url_expected == EMBEDDINGS_ENDPOINT:
                 if url == EMBEDDINGS_ENDPOINT and body.get("input") is None:
