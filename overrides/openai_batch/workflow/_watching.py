@@ -19,6 +19,7 @@ from .._batchinfo import TERMINAL_STATUSES, format_errors
 from .._polling import TRANSIENT_ERRORS, PollSchedule, Snapshot
 from .._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
 from ._errors import JobError
+from ._history import record_poll_sample
 from ._protocols import AsyncJobClient, ClientLike
 from ._recording import apply_batch
 from ._status import JobStatus
@@ -50,6 +51,7 @@ def poll_running(client: ClientLike, store: JobStore, job_id: str, only: set[str
             failed.add(batch_id)
             continue
         _apply_polled(store, shard, batch)
+    record_poll_sample(store, job_id)  # the dashboard's progress chart
     return failed
 
 
@@ -66,6 +68,7 @@ async def poll_running_async(
             failed.add(batch_id)
             continue
         _apply_polled(store, shard, batch)
+    record_poll_sample(store, job_id)  # the dashboard's progress chart
     return failed
 
 
