@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.prism",
     "tests.fixtures.local_server",
+    "tests.fixtures.browser",
 ]

@@ -51,6 +51,10 @@ def page(title: str, live: str, *, events: str, crumbs: str = "") -> str:
     )
 
 
+def _problem(summary: JobSummary) -> str:
+    return "" if summary.problem is None else f'<p class="warn" data-problem="">{esc(summary.problem)}</p>'
+
+
 def _chip(status: str) -> str:
     return f'<span class="chip {esc(status)}">{esc(status.replace("_", " "))}</span>'
 
@@ -85,9 +89,11 @@ def _rest(summary: JobSummary) -> str:
     return f"{usd(summary.rest_low_usd)} to {high}"
 
 
-def _outcome_cells(outcomes: Mapping[str, int]) -> str:
+def _outcome_cells(outcomes: Mapping[str, int] | None) -> str:
+    # None: not known (the input file cannot be read), which is not the same as none.
     return "".join(
-        f'<div class="stat {name}"><dt>{name}</dt><dd data-field="outcomes.{name}">{count(outcomes.get(name, 0))}</dd></div>'
+        f'<div class="stat {name}"><dt>{name}</dt><dd data-field="outcomes.{name}">'
+        f"{'–' if outcomes is None else count(outcomes.get(name, 0))}</dd></div>"
         for name in OUTCOME_ORDER
     )
 
@@ -111,7 +117,7 @@ def _figures(summary: JobSummary, now: float) -> str:
         f'<div class="stat wide"><dt>cost so far</dt><dd data-field="usage.total.cost_usd">{money(usage.cost_usd)}</dd></div>'
         f'<div class="stat wide"><dt>estimate for the rest</dt><dd data-field="rest">{_rest(summary)}</dd></div>'
         '</dl><h3 class="caption">Each request\'s latest outcome, from the results downloaded</h3>'
-        f'<dl class="figures">{_outcome_cells(summary.outcomes)}</dl>'
+        f'<dl class="figures">{_outcome_cells(summary.report.status.outcomes)}</dl>'
         f'<div class="progress">{_meter(done, status.request_count)}'
         f'<span class="muted">{count(done)} of {count(status.request_count)} done · {_eta(summary, now)}</span></div>'
     )
@@ -124,10 +130,10 @@ def _card(summary: JobSummary, now: float) -> str:
     return (
         f'<article class="card job" data-job="{esc(row.job_id)}">'
         f'<h2><a href="/jobs/{esc(row.job_id)}">{esc(row.job_id)}</a> <span data-field="status">{_chip(status.status)}</span></h2>'
-        f'<p class="muted">{esc(row.input_path)}</p>'
+        f'<p class="muted">{esc(row.input_path)}</p>{_problem(summary)}'
         f'<div class="progress">{_meter(done, status.request_count)}'
         f'<span><b data-field="done">{count(done)}</b> / <span data-field="request_count">{count(status.request_count)}</span> done</span></div>'
-        f'<dl class="figures compact">{_outcome_cells(summary.outcomes)}'
+        f'<dl class="figures compact">{_outcome_cells(summary.report.status.outcomes)}'
         f'<div class="stat wide"><dt>cost so far</dt><dd data-field="usage.total.cost_usd">{money(summary.report.usage.cost_usd)}</dd></div>'
         f'<div class="stat wide"><dt>rest</dt><dd data-field="rest">{_rest(summary)}</dd></div></dl>'
         f'<p class="batches">{_batches(summary.batches_by_status)}</p>'
@@ -254,7 +260,7 @@ def job_live(page_data: JobPage, *, now: float | None = None) -> str:
         f'<p class="meta"><span data-field="provider">{esc(summary.provider)}</span> · '
         f'<code data-field="endpoint">{esc(row.endpoint)}</code> · <span class="muted">{esc(row.input_path)}</span></p>'
         f'<p class="meta">started <span data-field="started">{esc(format_time(row.created_at))}</span> · {_eta(summary, now)}</p>'
-        f"{_figures(summary, now)}"
+        f"{_problem(summary)}{_figures(summary, now)}"
         f'<p class="batches">{_batches(summary.batches_by_status)}</p>'
         f'<p class="small"><a href="/jobs/{esc(row.job_id)}.json">the same figures as JSON</a> '
         '<span class="muted">(what <code>openai-batch status --json</code> prints)</span></p>'

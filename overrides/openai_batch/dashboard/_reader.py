@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 import attrs
 
 from ..pricing import CostEstimate, PriceTable
-from ..workflow._report import job_report
 from ..workflow._store import JobStore
 from ._views import JobPage, JobSummary, input_estimate, job_page, job_summary
 
@@ -95,9 +94,7 @@ class StateReader:
             return cached[1]
         if job_id not in self._estimates:
             self._estimates[job_id] = input_estimate(row, self._prices)
-        summary = job_summary(
-            store, row, self._prices, self._estimates[job_id], job_report(store, job_id, self._prices)
-        )
+        summary = job_summary(store, row, self._prices, self._estimates[job_id])
         self._summaries[job_id] = (key, summary)
         return summary
 

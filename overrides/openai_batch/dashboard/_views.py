@@ -21,8 +21,9 @@ from ..workflow._harvest import joined
 from ..workflow._history import batch_times, poll_history
 from ..workflow._report import JobReport, job_report
 from ..workflow._results import Outcome
-from ..workflow._status import BAD_OUTCOMES
+from ..workflow._status import BAD_OUTCOMES, build_status
 from ..workflow._store import JobRow, JobStore
+from ..workflow._usage import job_usage
 
 __all__ = [
     "FailureGroup",
@@ -59,6 +60,8 @@ class JobSummary:
     eta: float | None
     #: When the last recorded poll saw it (the end, once every batch is final).
     last_seen: float | None
+    #: Why some figures are missing (the input file cannot be read), else None.
+    problem: str | None = None
 
     @property
     def batches_by_status(self) -> dict[str, int]:
@@ -155,11 +158,19 @@ def input_estimate(row: JobRow, prices: PriceTable) -> CostEstimate | None:
         return None
 
 
-def job_summary(
-    store: JobStore, row: JobRow, prices: PriceTable, estimate: CostEstimate | None, report: JobReport | None = None
-) -> JobSummary:
+def _report(store: JobStore, row: JobRow, prices: PriceTable) -> tuple[JobReport, str | None]:
+    """The job's report; without outcomes, and why, when its input file cannot be read (moved, deleted)."""
+    try:
+        return job_report(store, row.job_id, prices), None
+    except OSError as exc:
+        status = build_status(row, store.shards(row.job_id))
+        problem = f"cannot read the input file {row.input_path} ({exc.strerror or exc}): outcomes are not known"
+        return JobReport(status=status, usage=job_usage(store, row.job_id, prices)), problem
+
+
+def job_summary(store: JobStore, row: JobRow, prices: PriceTable, estimate: CostEstimate | None) -> JobSummary:
     """The jobs-list row of ``row`` (``estimate``: its input's, see :func:`input_estimate`)."""
-    report = report or job_report(store, row.job_id, prices)
+    report, problem = _report(store, row, prices)
     history = poll_history(store, row.job_id)
     outcomes = report.status.outcomes or {}
     low, high = _rest_estimate(estimate, outcomes.get("pending", 0), report.status.request_count)
@@ -171,6 +182,7 @@ def job_summary(
         rest_high_usd=high,
         eta=None if report.status.done else eta(history, report.status.request_count),
         last_seen=history[-1][0] if history else None,
+        problem=problem,
     )
 
 
@@ -217,7 +229,7 @@ def job_page(store: JobStore, summary: JobSummary) -> JobPage:
         summary=summary,
         history=tuple(poll_history(store, job_id)),
         timeline=timeline(store, job_id),
-        failures=failure_groups(store, job_id) if bad else (),
+        failures=failure_groups(store, job_id) if bad and summary.problem is None else (),
     )
 
 

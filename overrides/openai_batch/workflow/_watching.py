@@ -43,7 +43,8 @@ def poll_running(client: ClientLike, store: JobStore, job_id: str, only: set[str
     Connection errors, 429s and 5xx leave a shard as it was.
     """
     failed: set[str] = set()
-    for shard, batch_id in _pollable(store, job_id, only):
+    polled = _pollable(store, job_id, only)
+    for shard, batch_id in polled:
         try:
             batch = client.batches.retrieve(batch_id)
         except TRANSIENT_ERRORS as exc:
@@ -51,7 +52,8 @@ def poll_running(client: ClientLike, store: JobStore, job_id: str, only: set[str
             failed.add(batch_id)
             continue
         _apply_polled(store, shard, batch)
-    record_poll_sample(store, job_id)  # the dashboard's progress chart
+    if polled:  # the dashboard's progress chart (a finished job's history stays as it ended)
+        record_poll_sample(store, job_id)
     return failed
 
 
@@ -60,7 +62,8 @@ async def poll_running_async(
 ) -> set[str]:
     """:func:`poll_running` with an :class:`~openai_batch.AsyncBatchClient`."""
     failed: set[str] = set()
-    for shard, batch_id in _pollable(store, job_id, only):
+    polled = _pollable(store, job_id, only)
+    for shard, batch_id in polled:
         try:
             batch = await client.batches.retrieve(batch_id)
         except TRANSIENT_ERRORS as exc:
@@ -68,7 +71,8 @@ async def poll_running_async(
             failed.add(batch_id)
             continue
         _apply_polled(store, shard, batch)
-    record_poll_sample(store, job_id)  # the dashboard's progress chart
+    if polled:  # the dashboard's progress chart (a finished job's history stays as it ended)
+        record_poll_sample(store, job_id)
     return failed
 
 
