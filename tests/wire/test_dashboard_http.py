@@ -124,7 +124,7 @@ def test_a_job_whose_input_file_is_gone_still_shows_what_is_known(
     page = signed_in.get("/jobs/job_0123456789abcdef")
     assert page.status_code == 200
     assert "cannot read the input file" in page.text
-    assert 'data-field="outcomes.succeeded">–<' in page.text and 'data-field="request_count">10<' in page.text
+    assert 'data-field="outcomes.succeeded">&ndash;<' in page.text and 'data-field="request_count">10<' in page.text
 
 
 def test_a_missing_state_file_shows_no_jobs_and_is_not_created(tmp_path: Path) -> None:

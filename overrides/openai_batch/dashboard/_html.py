@@ -93,7 +93,7 @@ def _outcome_cells(outcomes: Mapping[str, int] | None) -> str:
     # None: not known (the input file cannot be read), which is not the same as none.
     return "".join(
         f'<div class="stat {name}"><dt>{name}</dt><dd data-field="outcomes.{name}">'
-        f"{'–' if outcomes is None else count(outcomes.get(name, 0))}</dd></div>"
+        f"{'&ndash;' if outcomes is None else count(outcomes.get(name, 0))}</dd></div>"
         for name in OUTCOME_ORDER
     )
 
