@@ -76,7 +76,7 @@ def _eta(summary: JobSummary, now: float) -> str:
     if summary.eta is None:
         return "ETA not known yet"
     left = max(summary.eta - now, 0.0)
-    return f"ETA {esc(format_time(summary.eta, seconds=False))} (in {esc(format_duration(left))})"
+    return f"ETA {esc(format_time(summary.eta))} (in {esc(format_duration(left))})"
 
 
 def _rest(summary: JobSummary) -> str:
@@ -132,7 +132,9 @@ def _card(summary: JobSummary, now: float) -> str:
         f'<h2><a href="/jobs/{esc(row.job_id)}">{esc(row.job_id)}</a> <span data-field="status">{_chip(status.status)}</span></h2>'
         f'<p class="muted">{esc(row.input_path)}</p>{_problem(summary)}'
         f'<div class="progress">{_meter(done, status.request_count)}'
-        f'<span><b data-field="done">{count(done)}</b> / <span data-field="request_count">{count(status.request_count)}</span> done</span></div>'
+        f'<span><b data-field="done">{count(done)}</b> / <span data-field="request_count">{count(status.request_count)}</span> done '
+        f'<span class="muted">(<span data-field="completed">{count(status.completed)}</span> completed, '
+        f'<span data-field="failed">{count(status.failed)}</span> failed)</span></span></div>'
         f'<dl class="figures compact">{_outcome_cells(summary.report.status.outcomes)}'
         f'<div class="stat wide"><dt>cost so far</dt><dd data-field="usage.total.cost_usd">{money(summary.report.usage.cost_usd)}</dd></div>'
         f'<div class="stat wide"><dt>rest</dt><dd data-field="rest">{_rest(summary)}</dd></div></dl>'
@@ -170,10 +172,10 @@ def _durations(row: TimelineRow) -> str:
     return " · ".join(parts)
 
 
-def _timeline(rows: Sequence[TimelineRow]) -> str:
+def _timeline(rows: Sequence[TimelineRow], now: float) -> str:
     if not rows:
         return '<p class="empty">No batches yet.</p>'
-    span = timeline_span(rows)
+    span = timeline_span(rows, now)
     body = []
     for row in rows:
         bar = timeline_bar(row, span) if span is not None and row.created_at is not None else ""
@@ -182,7 +184,7 @@ def _timeline(rows: Sequence[TimelineRow]) -> str:
             f'<td class="num">{row.shard_index}</td><td class="num try">{row.attempt}</td>'
             f'<td class="id"><code>{esc(row.batch_id or "not sent")}</code></td>'
             f"<td>{_chip(row.status)}</td>"
-            f'<td class="barcell">{bar}<span class="muted small durations">{esc(_durations(row))}</span></td></tr>'
+            f'<td class="barcell">{bar}</td><td class="muted small durations">{esc(_durations(row))}</td></tr>'
         )
     axis = (
         f'<p class="muted small axis-note">{esc(format_time(span[0]))} → {esc(format_time(span[1]))} '
@@ -207,7 +209,7 @@ def _timeline(rows: Sequence[TimelineRow]) -> str:
     )
 
 
-def _failures(groups: Iterable[FailureGroup]) -> str:
+def _failures(groups: Iterable[FailureGroup], summary: JobSummary) -> str:
     items = []
     for group in groups:
         samples = "".join(
@@ -221,6 +223,8 @@ def _failures(groups: Iterable[FailureGroup]) -> str:
             f'<span class="count" data-field="count">{count(group.count)}</span></h3><ul>{samples}</ul></div>'
         )
     if not items:
+        if summary.outcomes.get("pending"):
+            return '<p class="empty" data-failures="0">No failure among the results downloaded so far.</p>'
         return '<p class="empty" data-failures="0">No request has failed.</p>'
     return f'<div class="failures" data-failures="{len(items)}">{"".join(items)}</div>'
 
@@ -270,7 +274,7 @@ def job_live(page_data: JobPage, *, now: float | None = None) -> str:
         f'<div class="chart-wrap">{progress_chart(page_data.history, status.request_count, row.created_at)}</div>'
         "</section>"
         f'<section class="card"><h2>Batches <span class="muted">({len(page_data.timeline)})</span></h2>'
-        f"{_timeline(page_data.timeline)}</section>"
-        f'<section class="card"><h2>Failures</h2>{_failures(page_data.failures)}</section>'
+        f"{_timeline(page_data.timeline, now)}</section>"
+        f'<section class="card"><h2>Failures</h2>{_failures(page_data.failures, summary)}</section>'
         f'<section class="card"><h2>Usage and cost</h2>{_usage(summary)}</section>'
     )

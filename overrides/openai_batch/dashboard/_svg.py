@@ -14,6 +14,7 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 
+from .._batchinfo import TERMINAL_STATUSES
 from .._progress import format_duration
 from ._views import TimelineRow
 
@@ -24,11 +25,11 @@ _W, _H = 720, 280
 _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 20, 16, 44
 
 
-def format_time(stamp: float | None, *, seconds: bool = True) -> str:
+def format_time(stamp: float | None) -> str:
+    """A timestamp as the CLI prints one (UTC), or nothing."""
     if stamp is None:
         return ""
-    moment = dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _clock(stamp: float) -> str:
@@ -97,15 +98,23 @@ _PHASES = (
 )
 
 
-def timeline_span(rows: Sequence[TimelineRow]) -> tuple[float, float] | None:
-    """The first and last timestamp among the rows (the shared time axis of their bars), or None."""
-    stamps = [
+def timeline_span(rows: Sequence[TimelineRow], now: float) -> tuple[float, float] | None:
+    """The shared time axis of the bars: the first timestamp to the last, or to ``now`` while a batch runs.
+
+    The service's clock may run ahead of ours (a simulated one does): the axis never ends before
+    its own latest timestamp.
+    """
+    stamps: list[float] = [
         stamp
         for row in rows
         for stamp in (row.created_at, row.in_progress_at, row.finalizing_at, row.ended_at)
         if stamp is not None
     ]
-    return (min(stamps), max(stamps)) if stamps else None
+    if not stamps:
+        return None
+    if any(row.ended_at is None and row.status not in TERMINAL_STATUSES for row in rows):
+        stamps.append(now)
+    return min(stamps), max(stamps)
 
 
 def timeline_bar(row: TimelineRow, span: tuple[float, float]) -> str:
