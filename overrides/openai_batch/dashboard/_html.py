@@ -75,8 +75,9 @@ def _eta(summary: JobSummary, now: float) -> str:
         return f"finished {esc(format_time(summary.last_seen))}" if summary.last_seen else "finished"
     if summary.eta is None:
         return "ETA not known yet"
-    left = max(summary.eta - now, 0.0)
-    return f"ETA {esc(format_time(summary.eta))} (in {esc(format_duration(left))})"
+    left = summary.eta - now
+    when = f"in {format_duration(left)}" if left >= 1 else "due now, at the pace of the last polls"
+    return f"ETA {esc(format_time(summary.eta))} ({esc(when)})"
 
 
 def _rest(summary: JobSummary) -> str:
