@@ -5,13 +5,15 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import anyio.lowlevel
 import pytest
 from openai_batch.dashboard._views import eta
-from openai_batch.workflow import BatchLimits, Job, QueuePolicy
+from openai_batch.workflow import AsyncJob, BatchLimits, Job, QueuePolicy
 from openai_batch.workflow import _history as history_module
 from openai_batch.workflow._history import batch_times, poll_history, record_poll_sample
 from openai_batch.workflow._store import JobRow, JobStore, ShardRow
 
+from .test_workflow_job_async import AsyncFakeClient
 from .workflow_fakes import FakeClient, FakeServer
 
 
@@ -92,6 +94,50 @@ def test_a_job_wait_records_polls_and_every_batch_timestamps(tmp_path: Path) -> 
     # The fake stamps creation and the end (the local server's full set: tests/wire/test_dashboard_*).
     for _, _, _, _, (created, _, _, ended) in rows:
         assert created is not None and ended is not None and created <= ended
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _write_six(path: Path) -> Path:
+    path.write_text(
+        "".join(
+            f'{{"custom_id": "r{i}", "method": "POST", "url": "/v1/chat/completions", '
+            f'"body": {{"model": "gpt-4o-mini", "messages": []}}}}\n'
+            for i in range(6)
+        )
+    )
+    return path
+
+
+@pytest.mark.anyio
+async def test_an_async_job_records_the_same_history_as_a_sync_one(tmp_path: Path) -> None:
+    # Twin servers, one input: one job waited on by Job, the other by AsyncJob (the same poll flow).
+    src = _write_six(tmp_path / "in.jsonl")
+    options = {"limits": BatchLimits(max_requests=2), "queue": QueuePolicy(max_enqueued_tokens={"gpt-4o-mini": 10**9})}
+    with Job.submit(FakeClient(FakeServer()), src, state=tmp_path / "sync.sqlite", **options) as job:
+        job.wait(poll_interval=0.01, max_interval=0.01, sleep=lambda _: None)
+        sync_history = poll_history(job.store, job.job_id)
+        sync_rows = batch_times(job.store, job.job_id)
+
+    async def no_sleep(_: float) -> None:
+        await anyio.lowlevel.checkpoint()
+
+    ajob = await AsyncJob.submit(
+        AsyncFakeClient(FakeServer()), src, state=tmp_path / "async.sqlite", sleep=no_sleep, **options
+    )
+    with ajob:
+        await ajob.wait(poll_interval=0.01, max_interval=0.01, sleep=no_sleep)
+        async_history = poll_history(ajob.store, ajob.job_id)
+        async_rows = batch_times(ajob.store, ajob.job_id)
+    assert async_history[-1][1:] == (6, 0)
+    assert len(async_history) >= 2
+    # The same counts at each recorded poll, the same batches with the same service timestamps.
+    assert [counts for _, *counts in async_history] == [counts for _, *counts in sync_history]
+    assert [row[1:] for row in async_rows] == [row[1:] for row in sync_rows]
+    assert [(shard, status) for _, shard, _, status, _ in async_rows] == [(i, "completed") for i in range(3)]
 
 
 def test_deleting_a_job_forgets_its_history(tmp_path: Path) -> None:

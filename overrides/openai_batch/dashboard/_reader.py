@@ -76,12 +76,14 @@ class StateReader:
         return -1 if store is None else store.data_version()
 
     def _fingerprint(self, store: JobStore, job_id: str) -> tuple[Any, ...]:
-        # What a job's figures depend on: its shards, its stored results and summed files, its polls.
+        # What a job's figures depend on: its shards, its stored results and summed files, its polls,
+        # and the copies given up for another sender's (they leave the usage and the timeline).
         return (
             repr([attrs.astuple(s) for s in store.shards(job_id)]),
             store.result_count(job_id),
             len(store.result_files(job_id)),
             store.poll_samples(job_id)[-1:],
+            len(store.duplicates(job_id)),
         )
 
     def _summary(self, store: JobStore, job_id: str) -> JobSummary | None:

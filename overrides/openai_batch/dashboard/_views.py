@@ -163,7 +163,7 @@ def _report(store: JobStore, row: JobRow, prices: PriceTable) -> tuple[JobReport
     try:
         return job_report(store, row.job_id, prices), None
     except OSError as exc:
-        status = build_status(row, store.shards(row.job_id))
+        status = build_status(row, store.shards(row.job_id), None, store.duplicates(row.job_id))
         problem = f"cannot read the input file {row.input_path} ({exc.strerror or exc}): outcomes are not known"
         return JobReport(status=status, usage=job_usage(store, row.job_id, prices)), problem
 

@@ -20,13 +20,14 @@ from typing import TypeVar
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_metadata
+from ._engine import Flow, Walk, gather
 from ._identity import INPUT_TAG, JOB_TAG, JobConflictError, JobDefinition, parse_job_tag, shard_file_name
 from ._join import custom_id_of
 from ._opening import download_lines
 from ._patience import Patience
-from ._protocols import ClientLike
 from ._ranges import iter_range_lines
 from ._recording import record_batch
+from ._rivals import earliest, winner
 from ._store import JobRow, JobStore, ShardRow
 
 __all__ = ["LOOKUP_WINDOW", "discover", "lookup_since", "recent"]
@@ -61,26 +62,27 @@ def recent(items: Iterable[Item], since: float | None) -> Iterator[Item]:
         yield item
 
 
-def discover(client: ClientLike, store: JobStore, row: JobRow, patience: Patience) -> None:
+def discover(store: JobStore, row: JobRow, patience: Patience) -> Flow[None]:
     """Record what the service holds of this job; raise :class:`JobConflictError` on another job's batches."""
-    patience.call(f"looking up job {row.job_id} on the service", lambda: _discover(client, store, row))
+    yield from patience.call(f"looking up job {row.job_id} on the service", lambda: _discover(store, row))
     store.update_job(row.job_id, discovered=True)
 
 
-def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
+def _discover(store: JobStore, row: JobRow) -> Flow[None]:
     since = time.time() - LOOKUP_WINDOW
     definition = JobDefinition.from_dict(row.definition)
-    ours: dict[int, tuple[int, Batch]] = {}
+    ours: dict[int, dict[int, list[Batch]]] = {}
     others: dict[str, str] = {}
-    for batch in recent(client.batches.list(limit=100), since):
+    batches, keep = gather(since, limit=_SCAN_LIMIT)
+    yield Walk("batches", {"limit": 100}, keep)
+    for batch in batches:
         metadata = batch_metadata(batch)
         tag = parse_job_tag(metadata.get(JOB_TAG))
         if tag is None:
             continue
         job_id, index, attempt = tag
         if job_id == row.job_id:
-            if index not in ours or attempt > ours[index][0]:
-                ours[index] = (attempt, batch)
+            ours.setdefault(index, {}).setdefault(attempt, []).append(batch)
         elif metadata.get(INPUT_TAG) == definition.input_tag and batch.endpoint == row.endpoint:
             others.setdefault(job_id, batch.id)
     if others and not ours and definition.nonce is None:
@@ -92,12 +94,14 @@ def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
     shards = {s.shard_index: s for s in store.shards(row.job_id)}
     base = len([s for s in shards.values() if s.retry_of_status is None])
     for index in sorted(ours):
-        attempt, batch = ours[index]
+        # The highest attempt; of several senders' batches for it, the one every sender keeps.
+        attempt = max(ours[index])
+        batch = winner(ours[index][attempt])
         shard = shards.get(index)
         if shard is None:
             if index < base:
                 continue
-            shard = _adopt_resubmission(client, store, row, index, batch)
+            shard = yield from _adopt_resubmission(store, row, index, batch)
         if shard.batch_id is not None:
             continue
         store.update_shard(row.job_id, index, attempt=attempt, file_id=batch.input_file_id)
@@ -106,26 +110,30 @@ def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
         record_batch(store, shard, batch)
     missing = [s for s in store.shards(row.job_id) if s.file_id is None]
     if missing:
-        _find_uploads(client, store, missing, since)
+        yield from _find_uploads(store, missing, since)
 
 
-def _find_uploads(client: ClientLike, store: JobStore, missing: list[ShardRow], since: float) -> None:
+def _find_uploads(store: JobStore, missing: list[ShardRow], since: float) -> Flow[None]:
     wanted = {(s.token, s.byte_size): s for s in missing}
-    for item in recent(client.files.list(purpose="batch", order="desc"), since):
-        shard = wanted.pop((item.filename, item.bytes_), None)
-        if shard is not None:
-            logger.info("job %s shard %d: found upload %s on the service", shard.job_id, shard.shard_index, item.id)
-            store.update_shard(shard.job_id, shard.shard_index, file_id=item.id)
-        if not wanted:
-            return
+    found: dict[tuple[str, int], list[OpenAIFile]] = {}
+    files, keep = gather(since, limit=_SCAN_LIMIT)
+    yield Walk("files", {"purpose": "batch", "order": "desc"}, keep)
+    for item in files:
+        if (item.filename, item.bytes_) in wanted:
+            found.setdefault((item.filename, item.bytes_), []).append(item)
+    for key, items in found.items():
+        shard = wanted[key]
+        chosen = earliest(items)
+        logger.info("job %s shard %d: found upload %s on the service", shard.job_id, shard.shard_index, chosen.id)
+        store.update_shard(shard.job_id, shard.shard_index, file_id=chosen.id)
 
 
-def _adopt_resubmission(client: ClientLike, store: JobStore, row: JobRow, index: int, batch: Batch) -> ShardRow:
+def _adopt_resubmission(store: JobStore, row: JobRow, index: int, batch: Batch) -> Flow[ShardRow]:
     """A resubmission shard an earlier run sent: its input comes back from the service."""
     directory = store.work_dir / row.job_id
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / shard_file_name(row.job_id, index)
-    download_lines(client, batch.input_file_id, path)
+    yield from download_lines(batch.input_file_id, path)
     ids = [custom_id_of(raw) for raw in iter_range_lines(path, 0, path.stat().st_size)]
     shard = ShardRow(
         job_id=row.job_id,

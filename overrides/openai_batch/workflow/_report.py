@@ -51,5 +51,5 @@ def job_report(store: JobStore, job_id: str, prices: PriceTable | None = None) -
     row = store.get_job(job_id)
     if row is None:
         raise JobNotFoundError(f"no job {job_id!r} in {store.path}")
-    status = build_status(row, store.shards(job_id), outcome_counts(store, job_id))
+    status = build_status(row, store.shards(job_id), outcome_counts(store, job_id), store.duplicates(job_id))
     return JobReport(status=status, usage=job_usage(store, job_id, prices))
