@@ -36,6 +36,8 @@ def expect(locator: Any) -> Any:
     # Imported when used: without playwright the fixtures skip (or fail, under CI) with a clear message.
     from playwright.sync_api import expect as playwright_expect
 
+    # Every wait is for a condition, with room for a busy machine (Playwright's default is 5 s).
+    playwright_expect.set_options(timeout=15_000)
     return playwright_expect(locator)
 
 
@@ -96,39 +98,57 @@ def shown_fields(page: Page, scope: str) -> dict[str, str]:
     return fields
 
 
-def assert_shows(page: Page, scope: str, report: dict[str, Any], *, timeout: float = 10.0) -> None:
-    """The page shows the status document's figures (waiting for a live update to bring them)."""
+def assert_shows(page: Page, scope: str, report: dict[str, Any], *, timeout: float = 20.0) -> None:
+    """The page shows the status document's figures (waiting for a live update to bring them).
+
+    Each figure is awaited through Playwright's own retrying assertion (never a fixed sleep: a
+    live update arrives when the other process has written, however long that takes on a busy
+    machine); then all of them are read at once, so they are known to hold together.
+    """
     wanted = expected_fields(report)
-    deadline = time.monotonic() + timeout
-    while True:
-        shown = shown_fields(page, scope)
-        picked = {name: shown.get(name) for name in wanted}
-        if picked == wanted or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert picked == wanted
+    for name, text in wanted.items():
+        field = page.locator(f'{scope} [data-field="{name}"]')
+        expect(field).to_have_text(text, use_inner_text=True, timeout=timeout * 1000)
+    shown = shown_fields(page, scope)
+    assert {name: shown.get(name) for name in wanted} == wanted
+
+
+# Measured in one go inside the page: a live update replaces #live's content wholesale, so
+# separate queries may straddle a swap (an element measured after it was replaced has no box).
+_MEASURE = """live => {
+  const box = el => { if (!el) return null; const r = el.getBoundingClientRect(); return [r.width, r.height]; };
+  const chart = live.querySelector('svg[data-chart="progress"]');
+  const points = series => {
+    const line = chart && chart.querySelector(`polyline[data-series="${series}"]`);
+    return ((line && line.getAttribute("points")) || "").split(" ").filter(Boolean).length;
+  };
+  const rows = 'table[data-timeline="rows"] tbody tr';
+  return {
+    chart: box(chart),
+    completed: points("completed"),
+    failed: points("failed"),
+    rows: live.querySelectorAll(rows).length,
+    phases: live.querySelectorAll(rows + " svg.bar rect.phase").length,
+    bar: box(live.querySelector(rows + " svg.bar")),
+  };
+}"""
 
 
 def assert_drawn(page: Page, *, batches: int) -> None:
     """The progress chart has both lines with points, and the timeline one drawn bar per batch."""
-    chart = page.locator('svg[data-chart="progress"]')
-    box = chart.bounding_box()
-    assert box is not None and box["width"] > 300 and box["height"] > 100
-    for series in ("completed", "failed"):
-        points = chart.locator(f'polyline[data-series="{series}"]').get_attribute("points") or ""
-        assert len(points.split()) >= 2, series
-    rows = page.locator('table[data-timeline="rows"] tbody tr')
-    assert rows.count() == batches
-    assert page.locator('table[data-timeline="rows"] tbody tr svg.bar rect.phase').count() >= batches
-    first_bar = page.locator("svg.bar").first.bounding_box()
-    assert first_bar is not None and first_bar["width"] > 50 and first_bar["height"] > 0
+    expect(page.locator('#live table[data-timeline="rows"] tbody tr')).to_have_count(batches)
+    drawn: dict[str, Any] = page.locator("#live").evaluate(_MEASURE)
+    assert drawn["chart"] is not None and drawn["chart"][0] > 300 and drawn["chart"][1] > 100, drawn
+    assert drawn["completed"] >= 2 and drawn["failed"] >= 2, drawn
+    assert drawn["rows"] == batches and drawn["phases"] >= batches, drawn
+    assert drawn["bar"] is not None and drawn["bar"][0] > 50 and drawn["bar"][1] > 0, drawn
 
 
 def assert_usage_rows(page: Page, report: dict[str, Any]) -> None:
     for model in report["usage"]["models"]:
         row = page.locator(f'tr[data-model="{model["model"]}"]')
         cost = model["cost_usd"]
-        assert row.locator('[data-field="cost_usd"]').inner_text() == ("not priced" if cost is None else usd(cost))
+        expect(row.locator('[data-field="cost_usd"]')).to_have_text("not priced" if cost is None else usd(cost))
 
 
 @pytest.fixture
@@ -179,7 +199,9 @@ def test_a_finished_20_shard_job_shows_what_status_json_says(
             page.goto(dashboard.url)
             card = f'article[data-job="{job_id}"]'
             assert_shows(page, card, report)
-            assert shown_fields(page, card)["done"] == f"{report['completed'] + report['failed']:,}"
+            expect(page.locator(f'{card} [data-field="done"]')).to_have_text(
+                f"{report['completed'] + report['failed']:,}"
+            )
             screenshot(page, f"jobs-finished-{width}x{height}")
 
             page.click(f"{card} h2 a")
@@ -188,9 +210,9 @@ def test_a_finished_20_shard_job_shows_what_status_json_says(
             assert_drawn(page, batches=20)
             assert_usage_rows(page, report)
             failures = page.locator(".failure[data-code]")
-            assert failures.count() == 1
-            assert failures.locator('[data-field="count"]').inner_text() == f"{report['outcomes']['failed']:,}"
-            assert failures.locator("li").count() == 3
+            expect(failures).to_have_count(1)
+            expect(failures.locator('[data-field="count"]')).to_have_text(f"{report['outcomes']['failed']:,}")
+            expect(failures.locator("li")).to_have_count(3)
             screenshot(page, f"job-finished-{width}x{height}")
             screenshot(page, f"job-finished-{width}x{height}-full", full_page=True)
 
@@ -209,19 +231,27 @@ def test_without_the_token_the_browser_gets_401(finished_job: tuple[Path, str], 
         screenshot(page, "no-token-401")
 
 
-def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
+def _wait_for(condition: Callable[[], bool], what: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll the state file until ``condition`` holds; fail at once, with its output, if ``process`` ended."""
+    deadline = time.monotonic() + 60
     while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        assert process.poll() is None, f"submit --wait exited with {process.returncode}:\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{log.read_text()}"
         time.sleep(0.05)
 
 
-def _batches_created(state: Path, count: int) -> bool:
+def _batches_validating(state: Path, count: int) -> bool:
+    """Whether the other process has recorded ``count`` batches as validating.
+
+    Not merely created: a batch's id is committed a moment before its status (two writes), so a
+    page loaded in between would show the last shard as still being sent.
+    """
     if not state.exists():
         return False
     with JobStore(state) as store:
         jobs = store.list_jobs()
-        return bool(jobs) and sum(1 for s in store.shards(jobs[0].job_id) if s.batch_id) == count
+        shards = store.shards(jobs[0].job_id) if jobs else []
+        return sum(1 for s in shards if s.batch_id and s.status == "validating") == count
 
 
 def test_a_running_job_updates_live_while_submit_wait_runs_in_another_process(
@@ -258,9 +288,12 @@ def test_a_running_job_updates_live_while_submit_wait_runs_in_another_process(
         "--progress",
         "never",
     ]
-    submit = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ))
+    # Its output goes to a file: a pipe nobody reads fills up and stops the process mid-job.
+    log = tmp_path / "submit.log"
+    with log.open("wb") as output:
+        submit = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ))
     try:
-        _wait_for(lambda: _batches_created(state, 20), "the 20 batches to be created")
+        _wait_for(lambda: _batches_validating(state, 20), "the 20 batches to be recorded", submit, log)
         with JobStore(state) as store:
             job_id = store.list_jobs()[0].job_id
         with DashboardServer(state) as dashboard:
@@ -273,7 +306,7 @@ def test_a_running_job_updates_live_while_submit_wait_runs_in_another_process(
             for page in (desktop, phone):
                 page.wait_for_selector('#live-state[data-state="live"]')
                 page.evaluate("window.loadedOnce = true")  # gone if the page were loaded again
-                assert page.locator('[data-field="status"]').inner_text() == "validating"
+                expect(page.locator('#live [data-field="status"]')).to_have_text("validating")
 
             # Past validation, then 80 simulated seconds: 8 of each batch's 10 requests ran (r...7 failed).
             clock.advance(60)
@@ -295,11 +328,11 @@ def test_a_running_job_updates_live_while_submit_wait_runs_in_another_process(
             # The rest of the run: the other process polls, downloads and ends; the pages follow.
             clock.advance(20)
             clock.advance(30)
-            assert submit.wait(timeout=60) == 1  # some requests failed
+            assert submit.wait(timeout=60) == 1, log.read_text()  # some requests failed
             report = status_json(state, job_id, capsys)
             assert report["status"] == "completed" and report["outcomes"]["succeeded"] == 180
             for page in (desktop, phone):
-                assert_shows(page, "#live", report, timeout=20)
+                assert_shows(page, "#live", report)
                 assert page.evaluate("window.loadedOnce") is True
                 assert_drawn(page, batches=20)
                 assert_usage_rows(page, report)
