@@ -140,6 +140,20 @@ async def test_an_async_job_records_the_same_history_as_a_sync_one(tmp_path: Pat
     assert [(shard, status) for _, shard, _, status, _ in async_rows] == [(i, "completed") for i in range(3)]
 
 
+def test_the_timeline_leaves_out_a_copy_given_up_for_another_senders(tmp_path: Path) -> None:
+    # Shard 0's batch lost to another sender's copy (see _rivals): the copy kept is the shard's bar.
+    with _store_with_job(tmp_path / "s.sqlite") as store:
+        store.record_batch_times("job_x", "batch_lost", 0, 1, "cancelled", (10, None, None, 20))
+        store.record_batch_times("job_x", "batch_kept", 0, 1, "in_progress", (11, 15, None, None))
+        store.record_batch_times("job_x", "batch_other", 1, 1, "validating", (12, None, None, None))
+        store.record_duplicate("job_x", 0, 1, "batch", "batch_lost", "batch_kept")
+        rows = batch_times(store, "job_x")
+    assert [(batch_id, shard, status) for batch_id, shard, _, status, _ in rows] == [
+        ("batch_kept", 0, "in_progress"),
+        ("batch_other", 1, "validating"),
+    ]
+
+
 def test_deleting_a_job_forgets_its_history(tmp_path: Path) -> None:
     with _store_with_job(tmp_path / "s.sqlite") as store:
         record_poll_sample(store, "job_x", clock=Clock())
