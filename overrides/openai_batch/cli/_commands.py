@@ -37,6 +37,7 @@ from ..workflow._limits import limits_for
 from ..workflow._protocols import ClientLike
 from ..workflow._prune import PrunedJob, is_finished, is_harvested, prune_job, pruned_job
 from ..workflow._queue import QueuePolicy
+from ..workflow._report import job_report
 from ..workflow._status import ended_badly
 from ..workflow._store import DEFAULT_STATE_PATH
 from ..workflow._usage import JobUsage
@@ -423,14 +424,15 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
 def _job_report(job: Job, args: argparse.Namespace, out: Output) -> int:
     """Download what finished, count the outcomes, show the job; the exit code follows the outcomes."""
     job.download_tolerant()
-    status = job.status(outcomes=True)
-    if not out.as_json:
-        _show_job(out, status)
-    usage = _usage(job, args, out)
+    # The dashboard shows the same report (workflow/_report), so the two never disagree.
+    report = job_report(job.store, job.job_id, prices=_prices(args))
     if out.as_json:
-        out.emit({**status.to_dict(), "usage": usage})
-    assert status.outcomes is not None
-    return _outcome_exit(status.outcomes)
+        out.emit(report.to_dict())
+    else:
+        _show_job(out, report.status)
+        _show_usage(out, report.usage)
+    assert report.status.outcomes is not None
+    return _outcome_exit(report.status.outcomes)
 
 
 def _show_pruned(pruned: PrunedJob, out: Output) -> int:
@@ -733,6 +735,29 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     return serve_from_args(args)
 
 
+def cmd_dashboard(args: argparse.Namespace, out: Output) -> int:
+    try:
+        from ..dashboard import DashboardServer
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        server = DashboardServer(_state(args), host=args.host, port=args.port, prices=_prices(args)).bind()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--host {args.host} --port {args.port}: cannot serve there ({exc.strerror or exc})") from None
+    # The URL carries the access token: printed once, for the person who started it, never logged.
+    if out.as_json:
+        out.emit({"url": server.url, "state": str(server.state)})
+    else:
+        out.line(f"dashboard of {server.state} (read-only; Ctrl-C stops it):\n  {server.url}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return _exit.OK
+
+
 def _usd(value: float | None) -> str:
     return "unbounded" if value is None else usd(value)
 
@@ -787,6 +812,7 @@ COMMANDS: dict[str, Command] = {
     "prune": cmd_prune,
     "files": cmd_files,
     "serve": cmd_serve,
+    "dashboard": cmd_dashboard,
     "estimate": cmd_estimate,
     "build": cmd_build,
 }

@@ -27,6 +27,7 @@ from ._values import (
     model_tokens,
     non_negative,
     output_expiry,
+    port,
     positive,
     positive_int,
 )
@@ -365,6 +366,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=positive_int, default=20, metavar="N", help="how many (default 20)")
 
     command("jobs", "list the jobs recorded in the state file", "example:\n  openai-batch jobs --state ./jobs.sqlite")
+
+    dashboard = command(
+        "dashboard",
+        "serve a read-only page of the state file's jobs on 127.0.0.1 (needs the `dashboard` extra)",
+        "example:\n  openai-batch dashboard --state ./jobs.sqlite --port 8765   # then open the URL it prints",
+    )
+    dashboard.add_argument("--port", type=port, default=0, metavar="N", help="port (default: any free one)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="loopback address to serve on (default 127.0.0.1)")
+    dashboard.add_argument("--prices", default=None, metavar="FILE", help="a price table of your own (JSON)")
 
     prune = command(
         "prune",

@@ -12,6 +12,7 @@ from typing import Any
 from openai_batch_api.models import Batch
 
 from .._batchinfo import TERMINAL_STATUSES, batch_counts, batch_errors, optional_str
+from ._history import record_batch_times
 from ._store import JobStore, ShardRow
 
 __all__ = ["apply_batch", "record_batch"]
@@ -49,6 +50,7 @@ def apply_batch(store: JobStore, shard: ShardRow, batch: Batch) -> None:
     }
     with store.transaction():
         store.update_shard(shard.job_id, shard.shard_index, **fields)
+        record_batch_times(store, shard, batch)
         # A retry resets the shard row; the attempts table keeps each attempt's final
         # outcome and errors, so the job's history survives it.
         if batch.status in TERMINAL_STATUSES:

@@ -36,7 +36,7 @@ logger = logging.getLogger("openai_batch.workflow")
 DEFAULT_STATE_PATH = Path(".openai-batch") / "jobs.sqlite"
 
 #: Bumped when the tables change; an older file is moved aside (it is only a cache).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -159,6 +159,27 @@ CREATE TABLE IF NOT EXISTS pruned_jobs (
     job_id TEXT PRIMARY KEY,
     pruned_at REAL NOT NULL,
     record TEXT NOT NULL
+);
+-- What the dashboard draws (see _history): the job's request counts at each poll (bounded,
+-- down-sampled), and each batch's own timestamps as the service reported them.
+CREATE TABLE IF NOT EXISTS poll_samples (
+    job_id TEXT NOT NULL,
+    taken_at REAL NOT NULL,
+    completed INTEGER NOT NULL,
+    failed INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS poll_samples_by_job ON poll_samples (job_id, taken_at);
+CREATE TABLE IF NOT EXISTS batch_times (
+    job_id TEXT NOT NULL,
+    batch_id TEXT NOT NULL,
+    shard_index INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER,
+    in_progress_at INTEGER,
+    finalizing_at INTEGER,
+    ended_at INTEGER,
+    PRIMARY KEY (job_id, batch_id)
 );
 """
 
@@ -543,10 +564,56 @@ class JobStore:
         )
         return [(str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in rows]
 
+    # --- history (drawn by the dashboard; see _history) -------------------------------------
+    def poll_samples(self, job_id: str) -> list[tuple[int, float, int, int]]:
+        """(key, taken_at, completed, failed) of the job's recorded polls, oldest first."""
+        rows = self._db.execute(
+            "SELECT rowid, taken_at, completed, failed FROM poll_samples WHERE job_id = ? ORDER BY taken_at, rowid",
+            (job_id,),
+        )
+        return [(int(r[0]), float(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def add_poll_sample(self, job_id: str, taken_at: float, completed: int, failed: int) -> None:
+        self._db.execute("INSERT INTO poll_samples VALUES (?, ?, ?, ?)", (job_id, taken_at, completed, failed))
+
+    def move_poll_sample(self, key: int, taken_at: float) -> None:
+        self._db.execute("UPDATE poll_samples SET taken_at = ? WHERE rowid = ?", (taken_at, key))
+
+    def drop_poll_samples(self, keys: Iterable[int]) -> None:
+        self._db.executemany("DELETE FROM poll_samples WHERE rowid = ?", ((key,) for key in keys))
+
+    def record_batch_times(
+        self, job_id: str, batch_id: str, shard_index: int, attempt: int, status: str, times: tuple[int | None, ...]
+    ) -> None:
+        """A batch's status and (created, in_progress, finalizing, ended) timestamps, as last retrieved."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO batch_times VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (job_id, batch_id, shard_index, attempt, status, *times),
+        )
+
+    def batch_times(self, job_id: str) -> list[tuple[str, int, int, str, tuple[int | None, ...]]]:
+        """(batch id, shard, attempt, status, (created, in_progress, finalizing, ended)) of every batch seen.
+
+        A batch given up for another sender's copy (see ``duplicates``) is left out: the copy kept is the shard's.
+        """
+        rows = self._db.execute(
+            "SELECT batch_id, shard_index, attempt, status, created_at, in_progress_at, finalizing_at, ended_at "
+            "FROM batch_times WHERE job_id = ? AND batch_id NOT IN (SELECT object_id FROM duplicates WHERE job_id = ?) "
+            "ORDER BY shard_index, attempt",
+            (job_id, job_id),
+        )
+        return [(str(r[0]), int(r[1]), int(r[2]), str(r[3]), tuple(r[4:8])) for r in rows]
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits to the file (cheap: no table is read)."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def delete_job(self, job_id: str) -> None:
         """Forget a job and everything recorded about it (its files on disk are the caller's)."""
         with self.transaction():
             for table in (
+                "poll_samples",
+                "batch_times",
                 "results",
                 "result_files",
                 "usage_sums",

@@ -19,6 +19,7 @@ from .._polling import TRANSIENT_ERRORS, PollSchedule, Snapshot
 from .._progress import BatchProgress, ProgressOption, ProgressSink, Throughput, make_progress_sink, overall_progress
 from ._discovery import lookup_since
 from ._engine import Call, Flow, Walk, gather
+from ._history import record_poll_sample
 from ._recording import apply_batch, record_batch
 from ._rivals import winner
 from ._sending import batch_key, tagged_batches
@@ -83,6 +84,8 @@ def poll_running(store: JobStore, job_id: str, only: set[str] | None = None) -> 
             failed.add(batch_id)
             continue
         _apply_polled(store, shard, batch)
+    if len(failed) < len(pollable):  # the dashboard's progress chart (a finished job's history stays as it ended)
+        record_poll_sample(store, job_id)
     return failed
 
 
