@@ -3,7 +3,9 @@
 * ours: ``openai-batch submit FILE --wait --out results.jsonl --state DIR/jobs.sqlite
   --max-requests-per-batch N --poll-interval S`` (nothing but the command line, so the figures
   follow whatever the job layer becomes);
-* sdk: bench/sdk_job.py, a plain script on the official ``openai`` SDK doing the same job.
+* sdk: bench/sdk_job.py, a plain script on the official ``openai`` SDK doing the same job;
+* raw: bench/floor_job.py, the floor: raw httpx and orjson, no validation, no token estimate,
+  no state, the join by a bytes regex over the custom_ids (shown in the "raw httpx" column).
 
 Both talk to one local Batch API server (``python -m openai_batch.server``) in its own process,
 with simulated time fast enough that the batches finish in seconds. Each client runs under
@@ -219,7 +221,7 @@ def _one_run(
         ]
     else:
         program = [
-            str(BENCH_DIR / "sdk_job.py"),
+            str(BENCH_DIR / ("sdk_job.py" if contender == "sdk" else "floor_job.py")),
             str(source),
             str(out),
             "--max-lines",
