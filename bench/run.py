@@ -65,6 +65,7 @@ TARGET_JOB_CPU_VS_SDK = 0.30
 TARGET_JOB_CPU_VS_FLOOR = 2.5
 TARGET_JOB_RSS_MIB = 64.0
 TARGET_JOB_STATE_VS_OUTPUT = 1.25  # plus 1 MiB
+TARGET_AFTER_JOB_S = 0.5  # status, jobs, results of a finished job (the --scale row)
 
 IMPORTS = {"ours": "from openai_batch import BatchClient", "sdk": "from openai import OpenAI"}
 
@@ -81,6 +82,7 @@ class Settings:
     import_runs: int
     job_requests: int
     job_rounds: int
+    scale_requests: int
     only: frozenset[str]
     markdown: Path | None
     quick: bool
@@ -103,8 +105,10 @@ _SIZES: dict[str, tuple[str, int, int, str]] = {
     "import_runs": ("BENCH_IMPORT_RUNS", 5, 3, "fresh interpreters per import timing"),
     "job_requests": ("BENCH_JOB_REQUESTS", 100_000, 1_000, "chat requests in the whole-job comparison"),
     "job_rounds": ("BENCH_JOB_ROUNDS", 3, 1, "whole-job runs per contender (the median CPU run is reported)"),
+    "scale_requests": ("BENCH_SCALE_REQUESTS", 1_000_000, 100_000, "chat requests in the --scale job"),
 }
-SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job")
+SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job", "scale")
+DEFAULT_SCENARIOS = SCENARIOS[:-1]  # "scale" (a 1,000,000-request job, minutes) only when asked: --scale
 
 
 def parse_settings(argv: list[str] | None) -> Settings:
@@ -117,7 +121,15 @@ def parse_settings(argv: list[str] | None) -> Settings:
             default=None,
             help=f"{help_text} (env {env}; default {full}, --quick {quick})",
         )
-    parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma-separated subset of {','.join(SCENARIOS)}")
+    parser.add_argument(
+        "--only", default=",".join(DEFAULT_SCENARIOS), help=f"comma-separated subset of {','.join(SCENARIOS)}"
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="also run our whole job at --scale-requests (1,000,000) in batches of 50,000, then time status, "
+        "jobs and results of the finished job (several minutes; CI does not run it)",
+    )
     parser.add_argument(
         "--markdown",
         type=Path,
@@ -133,7 +145,7 @@ def parse_settings(argv: list[str] | None) -> Settings:
         if value <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
         sizes[name] = value
-    only = frozenset(s.strip() for s in args.only.split(",") if s.strip())
+    only = frozenset(s.strip() for s in args.only.split(",") if s.strip()) | ({"scale"} if args.scale else set())
     if unknown := only - set(SCENARIOS):
         parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {', '.join(SCENARIOS)}")
     markdown = args.markdown if args.markdown is not None else (None if args.quick else BENCH_DIR / "results.md")
@@ -153,6 +165,7 @@ class Results:
     validator: dict[str, Any] | None = None
     validator_missing: str | None = None
     job: dict[str, Any] | None = None
+    scale: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -316,6 +329,62 @@ def bench_job(settings: Settings, live: list[str], results: Results) -> None:
     results.job = whole_job.run(settings.job_requests, contenders, log, rounds=settings.job_rounds)
     for contender, error in results.job["errors"].items():
         results.errors[("job", contender)] = error.splitlines()[0][:120]
+
+
+def bench_scale(settings: Settings, results: Results) -> None:
+    results.scale = whole_job.run_scale(settings.scale_requests, log)
+    for contender, error in results.scale["errors"].items():
+        results.errors[("scale", contender)] = error.splitlines()[0][:120]
+
+
+def scale_rows(settings: Settings, results: Results) -> list[Row]:
+    scale = results.scale or {}
+    ours = scale.get("ours")
+    if not ours:
+        why = "error" if ("scale", "ours") in results.errors else "not run"
+        return [Row(f"whole job at scale: {why}", [why, "-", "-"], "", "", "N/A")]
+    per_request_us = ours["cpu_s"] * 1e6 / scale["requests"]
+    small = (results.job or {}).get("ours")
+    flat = f"{per_request_us:.1f} µs/request" + (
+        f" ({small['cpu_s'] * 1e6 / results.job['requests']:.1f} at {results.job['requests']:,})"  # type: ignore[index]
+        if small
+        else ""
+    )
+    state, output = ours["state_bytes"], ours["result_files_bytes"]
+    rows = [
+        Row(
+            f"whole job at scale, {scale['requests']:,} requests in {scale['batches']} batches: client CPU s (wall s)",
+            [f"{ours['cpu_s']:.2f} ({ours['wall_s']:.1f} wall)", "-", "-"],
+            flat,
+            "",
+            "",
+        ),
+        Row(
+            "  (scale) client peak RSS MiB",
+            [f"{ours['peak_rss_mib']:.1f}", "-", "-"],
+            "",
+            f"<= {TARGET_JOB_RSS_MIB:.0f} MiB",
+            "PASS" if ours["peak_rss_mib"] <= TARGET_JOB_RSS_MIB else "MISS",
+        ),
+        Row(
+            "  (scale) our state dir MiB / output+error files MiB",
+            [f"{state / MIB:.1f} / {output / MIB:.1f}", "-", "-"],
+            f"{state / output:.2f}x output",
+            f"<= {TARGET_JOB_STATE_VS_OUTPUT:.2f}x output + 1 MiB",
+            "PASS" if state <= TARGET_JOB_STATE_VS_OUTPUT * output + MIB else "MISS",
+        ),
+    ]
+    for name, figures in ours["after"].items():
+        rows.append(
+            Row(
+                f"  (scale) `openai-batch {name}` of the finished job: CPU s (wall s)",
+                [f"{figures['cpu_s']:.2f} ({figures['wall_s']:.2f} wall)", "-", "-"],
+                "",
+                f"<= {TARGET_AFTER_JOB_S:.1f} s",
+                "PASS" if max(figures["cpu_s"], figures["wall_s"]) <= TARGET_AFTER_JOB_S else "MISS",
+            )
+        )
+    return rows
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -494,6 +563,8 @@ def build_rows(settings: Settings, results: Results) -> list[Row]:
             )
     if "job" in settings.only:
         rows.extend(job_rows(settings, results))
+    if "scale" in settings.only:
+        rows.extend(scale_rows(settings, results))
     return rows
 
 
@@ -601,6 +672,8 @@ def main(argv: list[str] | None = None) -> int:
         _attempt(results, "validator", "ours", lambda: bench_validator(settings, results))
     if "job" in settings.only:
         _attempt(results, "job", "ours", lambda: bench_job(settings, live, results))
+    if "scale" in settings.only:
+        _attempt(results, "scale", "ours", lambda: bench_scale(settings, results))
     seconds = time.perf_counter() - started
     rows = build_rows(settings, results)
     headers = ["Measure", *(LABELS[c] for c in CONTENDERS), "Ratio (ours/other)", "Target", "Result"]

@@ -198,7 +198,14 @@ def cli_program() -> str:
 
 
 def _one_run(
-    contender: str, source: Path, workdir: Path, base_url: str, env: dict[str, str], per_batch: int, requests: int
+    contender: str,
+    source: Path,
+    workdir: Path,
+    base_url: str,
+    env: dict[str, str],
+    per_batch: int,
+    requests: int,
+    batches_expected: int = 2,
 ) -> dict[str, Any]:
     """One contender's whole job against ``base_url``; its figures (raises when the job went wrong)."""
     workdir.mkdir(parents=True)
@@ -233,12 +240,69 @@ def _one_run(
     result = _measured(program, workdir, env, workdir / "report.json")
     _check_results(out, requests)
     batches = _batch_ids(base_url) - before
-    if len(batches) != 2:
-        raise RuntimeError(f"the job made {len(batches)} batches, expected 2")
+    if len(batches) != batches_expected:
+        raise RuntimeError(f"the job made {len(batches)} batches, expected {batches_expected}")
     result["result_files_bytes"] = _result_file_bytes(base_url, batches)
     if contender == "ours":
         result["state_bytes"] = _tree_bytes(state)
     return result
+
+
+def _after_the_job(workdir: Path, env: dict[str, str]) -> dict[str, Any]:
+    """CPU and wall seconds of ``status``, ``jobs`` and ``results`` asked of the finished job (each a fresh process)."""
+    state = workdir / "state" / "jobs.sqlite"
+    listed = subprocess.run(
+        [cli_program(), "--json", "jobs", "--state", str(state)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    job_id = json.loads(listed.stdout)[0]["job_id"]
+    commands = {
+        "status": ["--json", "status", job_id, "--state", str(state)],
+        "jobs": ["--json", "jobs", "--state", str(state)],
+        "results": ["--json", "results", job_id, "--out", str(workdir / "results.jsonl"), "--state", str(state)],
+    }
+    timings: dict[str, Any] = {}
+    for name, args in commands.items():
+        figures = _measured([cli_program(), *args], workdir, env, workdir / f"{name}.json")
+        timings[name] = {
+            "cpu_s": figures["cpu_s"],
+            "wall_s": figures["wall_s"],
+            "peak_rss_mib": figures["peak_rss_mib"],
+        }
+    return timings
+
+
+def run_scale(requests: int, log: Any, per_batch: int = MAX_PER_BATCH) -> dict[str, Any]:
+    """Our whole job at scale (one run, ours only), then ``status``/``jobs``/``results`` of the finished job."""
+    figures: dict[str, Any] = {"requests": requests, "per_batch": per_batch, "errors": {}, "rounds": 1}
+    figures["batches"] = math.ceil(requests / per_batch)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        root = Path(tmp)
+        source = root / "requests.jsonl"
+        figures["input_bytes"] = write_job_input(source, requests)
+        log(f"scale input: {requests:,} requests, {figures['input_bytes'] / 2**20:.1f} MiB")
+        (root / "server").mkdir()
+        with local_server(root / "server") as base_url:
+            env = {**os.environ, "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": base_url}
+            workdir = root / "ours"
+            try:
+                result = _one_run("ours", source, workdir, base_url, env, per_batch, requests, figures["batches"])
+                result["after"] = _after_the_job(workdir, env)
+            except Exception as exc:
+                figures["errors"]["ours"] = f"{type(exc).__name__}: {exc}"
+                log(f"scale job failed: {exc}")
+                return figures
+        result["cpu_runs"] = [result["cpu_s"]]
+        figures["ours"] = result
+        log(
+            f"scale job: {result['cpu_s']:.2f} s CPU, {result['peak_rss_mib']:.1f} MiB peak, "
+            f"{result['wall_s']:.1f} s wall; after: {result['after']}"
+        )
+    return figures
 
 
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -260,6 +324,7 @@ def run(requests: int, contenders: list[str], log: Any, rounds: int = 1) -> dict
     """
     per_batch = min(MAX_PER_BATCH, math.ceil(requests / 2))
     figures: dict[str, Any] = {"requests": requests, "per_batch": per_batch, "errors": {}, "rounds": rounds}
+    figures["batches"] = 2
     runs: dict[str, list[dict[str, Any]]] = {c: [] for c in contenders}
     with tempfile.TemporaryDirectory(prefix="bench-job-") as tmp:
         root = Path(tmp)
