@@ -8,15 +8,24 @@ and batches of resubmission shards (numbered past the input's own) are adopted w
 input file, so their requests are not sent a third time. A batch tagged with the same
 input but another job id means the input was sent with other options: the run refuses
 rather than bill it twice.
+
+It reads only what it must: the walk of the batches stops once it has passed the first
+attempt of every one of the input's own shards (the job's oldest batch is one of them, and
+every later batch of the job, retries and resubmissions included, is newer), and the files
+are walked only for shards still without an upload. Each walk's reach (how many items, back
+to which creation time, and why it stopped) is logged and returned: a job older than the
+window or behind more than 10,000 newer batches is not found, and the reach says so.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
+import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_metadata
@@ -29,7 +38,7 @@ from ._ranges import iter_range_lines
 from ._recording import record_batch
 from ._store import JobRow, JobStore, ShardRow
 
-__all__ = ["LOOKUP_WINDOW", "discover", "lookup_since", "recent"]
+__all__ = ["LOOKUP_WINDOW", "Discovery", "Reach", "discover", "lookup_since", "recent"]
 
 logger = logging.getLogger("openai_batch.workflow")
 
@@ -55,24 +64,120 @@ def recent(items: Iterable[Item], since: float | None) -> Iterator[Item]:
     Every walk of the service's batch and file lists (search, look-up, queue) stops the
     same way: at the first item too old to matter, or after the cap.
     """
-    for seen, item in enumerate(items):
-        if seen >= _SCAN_LIMIT or (since is not None and item.created_at < since):
-            return
-        yield item
+    return iter(_Walk(items, since, "items"))
 
 
-def discover(client: ClientLike, store: JobStore, row: JobRow, patience: Patience) -> None:
-    """Record what the service holds of this job; raise :class:`JobConflictError` on another job's batches."""
-    patience.call(f"looking up job {row.job_id} on the service", lambda: _discover(client, store, row))
+@attrs.frozen
+class Reach:
+    """How far one walk of a newest-first list looked: what, how many items, back to when, and why it stopped.
+
+    ``stopped`` is ``"found"`` (everything sought was found), ``"window"`` (the next item
+    was older than the look-up window), ``"cap"`` (10,000 items read) or ``"end"`` (the
+    list ended).
+
+    Example::
+
+        reach = discover(client, store, row, patience).batches
+        print(reach.describe())   # "read 212 batches, back to 2026-12-04 09:12 UTC; stopped: ..."
+    """
+
+    what: str
+    read: int
+    oldest: float | None
+    stopped: str
+    since: float | None = None
+
+    def describe(self) -> str:
+        back = "" if self.oldest is None else f", back to {_when(self.oldest)}"
+        why = {
+            "found": "every shard was found",
+            "window": f"the next one was older than the look-up window (from {_when(self.since or 0)})",
+            "cap": f"the cap of {_SCAN_LIMIT:,} was reached; anything older was not searched",
+            "end": "the list ended",
+        }[self.stopped]
+        return f"read {self.read:,} {self.what}{back}; stopped: {why}"
+
+    def to_dict(self) -> dict[str, object]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Discovery:
+    """The reach of a search for a job on the service: its batches, and its uploads (None: not needed)."""
+
+    batches: Reach
+    uploads: Reach | None
+
+    def describe(self) -> str:
+        uploads = "no upload search needed" if self.uploads is None else self.uploads.describe()
+        return f"batches: {self.batches.describe()}; uploads: {uploads}"
+
+
+def _when(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class _Walk(Generic[Item]):
+    """A newest-first walk bounded by ``since`` and the cap, recording its reach; ``stop()`` ends it early."""
+
+    def __init__(self, items: Iterable[Item], since: float | None, what: str) -> None:
+        self._items: Iterable[Item] = items
+        self._since = since
+        self._what = what
+        self.read = 0
+        self.oldest: float | None = None
+        self.stopped = "end"
+        self._stop: Callable[[], bool] = lambda: False
+
+    def until(self, done: Callable[[], bool]) -> _Walk[Item]:
+        """End the walk (as "found") as soon as ``done()`` is true, before reading another item."""
+        self._stop = done
+        return self
+
+    def __iter__(self) -> Iterator[Item]:
+        for item in self._items:
+            if self._stop():
+                self.stopped = "found"
+                return
+            if self.read >= _SCAN_LIMIT:
+                self.stopped = "cap"
+                return
+            if self._since is not None and item.created_at < self._since:
+                self.stopped = "window"
+                return
+            self.read += 1
+            self.oldest = item.created_at
+            yield item
+        if self._stop():
+            self.stopped = "found"
+
+    def reach(self) -> Reach:
+        return Reach(self._what, self.read, self.oldest, self.stopped, self._since)
+
+
+def discover(client: ClientLike, store: JobStore, row: JobRow, patience: Patience) -> Discovery:
+    """Record what the service holds of this job; raise :class:`JobConflictError` on another job's batches.
+
+    Returns how far the search looked (also logged).
+    """
+    found = patience.call(f"looking up job {row.job_id} on the service", lambda: _discover(client, store, row))
     store.update_job(row.job_id, discovered=True)
+    logger.info("job %s: looked for it on the service: %s", row.job_id, found.describe())
+    return found
 
 
-def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
+def _discover(client: ClientLike, store: JobStore, row: JobRow) -> Discovery:
     since = time.time() - LOOKUP_WINDOW
     definition = JobDefinition.from_dict(row.definition)
     ours: dict[int, tuple[int, Batch]] = {}
     others: dict[str, str] = {}
-    for batch in recent(client.batches.list(limit=100), since):
+    shards = {s.shard_index: s for s in store.shards(row.job_id)}
+    base = len([s for s in shards.values() if s.retry_of_status is None])
+    # The input's own shards whose first attempt has not been seen yet: once none is left,
+    # the walk has passed the job's oldest batch and everything of the job is behind it.
+    first_attempts_due = set(range(base))
+    walk = _Walk(client.batches.list(limit=100), since, "batches").until(lambda: base > 0 and not first_attempts_due)
+    for batch in walk:
         metadata = batch_metadata(batch)
         tag = parse_job_tag(metadata.get(JOB_TAG))
         if tag is None:
@@ -81,6 +186,8 @@ def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
         if job_id == row.job_id:
             if index not in ours or attempt > ours[index][0]:
                 ours[index] = (attempt, batch)
+            if attempt == 1:
+                first_attempts_due.discard(index)
         elif metadata.get(INPUT_TAG) == definition.input_tag and batch.endpoint == row.endpoint:
             others.setdefault(job_id, batch.id)
     if others and not ours and definition.nonce is None:
@@ -89,8 +196,6 @@ def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
             f"the service already has job {job_id} for this input (batch {batch_id}), sent with other options "
             f"or as --new; resume it with --job {job_id}, or add --new to send it again as another job"
         )
-    shards = {s.shard_index: s for s in store.shards(row.job_id)}
-    base = len([s for s in shards.values() if s.retry_of_status is None])
     for index in sorted(ours):
         attempt, batch = ours[index]
         shard = shards.get(index)
@@ -105,19 +210,19 @@ def _discover(client: ClientLike, store: JobStore, row: JobRow) -> None:
         logger.info("job %s shard %d: found batch %s on the service", row.job_id, index, batch.id)
         record_batch(store, shard, batch)
     missing = [s for s in store.shards(row.job_id) if s.file_id is None]
-    if missing:
-        _find_uploads(client, store, missing, since)
+    uploads = _find_uploads(client, store, missing, since) if missing else None
+    return Discovery(walk.reach(), uploads)
 
 
-def _find_uploads(client: ClientLike, store: JobStore, missing: list[ShardRow], since: float) -> None:
+def _find_uploads(client: ClientLike, store: JobStore, missing: list[ShardRow], since: float) -> Reach:
     wanted = {(s.token, s.byte_size): s for s in missing}
-    for item in recent(client.files.list(purpose="batch", order="desc"), since):
+    walk = _Walk(client.files.list(purpose="batch", order="desc"), since, "uploads").until(lambda: not wanted)
+    for item in walk:
         shard = wanted.pop((item.filename, item.bytes_), None)
         if shard is not None:
             logger.info("job %s shard %d: found upload %s on the service", shard.job_id, shard.shard_index, item.id)
             store.update_shard(shard.job_id, shard.shard_index, file_id=item.id)
-        if not wanted:
-            return
+    return walk.reach()
 
 
 def _adopt_resubmission(client: ClientLike, store: JobStore, row: JobRow, index: int, batch: Batch) -> ShardRow:
