@@ -5,6 +5,7 @@ Run as a child (one contender per fresh interpreter, so the peak RSS is that con
     python bench/measure.py download --contender ours --base-url URL --file-id FILE
     python bench/measure.py validate --path requests.jsonl --endpoint /v1/chat/completions
     python bench/measure.py worker --contender ours --base-url URL      # commands on stdin
+    python bench/measure.py cli -- estimate requests.jsonl               # one openai-batch command
 
 Each prints JSON lines on stdout.
 """
@@ -173,6 +174,24 @@ def _validate(path: str, endpoint: str) -> dict[str, Any]:
     }
 
 
+def _cli(argv: list[str]) -> dict[str, Any]:
+    """Run one ``openai-batch`` command in this process (its output to /dev/null); its exit code and peak RSS."""
+    import contextlib
+
+    from openai_batch.cli import main as cli_main
+
+    imported_rss = peak_rss_mib()
+    started = time.perf_counter()
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        code = cli_main(argv)
+    return {
+        "exit": code,
+        "seconds": time.perf_counter() - started,
+        "rss_after_import_mib": imported_rss,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
 def _serve_commands(contender: str, base_url: str) -> None:
     """A long-lived worker holding one contender's client: runs the parent's commands, one per line.
 
@@ -293,11 +312,15 @@ def main(argv: list[str] | None = None) -> None:
     validate = sub.add_parser("validate")
     validate.add_argument("--path", required=True)
     validate.add_argument("--endpoint", default="/v1/chat/completions")
+    cli = sub.add_parser("cli")
+    cli.add_argument("argv", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.what == "worker":
         _serve_commands(args.contender, args.base_url)
         return
-    if args.what == "download":
+    if args.what == "cli":
+        result = _cli([a for a in args.argv if a != "--"])
+    elif args.what == "download":
         result = _download(args.contender, args.base_url, args.file_id)
     else:
         result = _validate(args.path, args.endpoint)

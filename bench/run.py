@@ -18,6 +18,8 @@ What is measured (MiB = 2**20 bytes):
 * import: seconds for ``from X import Client`` in a fresh interpreter, median of several;
 * download: peak RSS of a fresh process that downloads the output file and iterates its lines;
 * validator: MiB/s and peak RSS of a fresh process validating a generated chat-completions input;
+* long lines: peak RSS of ``estimate``, ``validate`` and ``submit``, each in a fresh process, on one
+  input size written as few long lines and as many short ones (bench/long_lines.py);
 * whole job: one input of chat requests (100,000 by default) run end to end against one local
   Batch API server process, by the ``openai-batch submit --wait --out`` command and by a plain
   script on the official SDK (bench/sdk_job.py): client CPU (user+sys of the client process
@@ -42,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import fixture_server
+import long_lines
 import whole_job
 from measure import Worker, import_profile, import_seconds, median, run_child
 from report import Row, render_markdown, render_text
@@ -61,6 +64,7 @@ TARGET_IMPORT_S = 0.15
 TARGET_DOWNLOAD_RSS_MIB = 80.0
 TARGET_VALIDATOR_MIBS = 100.0
 TARGET_VALIDATOR_RSS_MIB = 64.0
+TARGET_LINES_RSS_MIB = 100.0
 TARGET_JOB_CPU_VS_SDK = 0.30
 TARGET_JOB_CPU_VS_FLOOR = 2.5
 TARGET_JOB_RSS_MIB = 64.0
@@ -83,6 +87,7 @@ class Settings:
     job_requests: int
     job_rounds: int
     scale_requests: int
+    lines_mib: int
     only: frozenset[str]
     markdown: Path | None
     quick: bool
@@ -106,8 +111,9 @@ _SIZES: dict[str, tuple[str, int, int, str]] = {
     "job_requests": ("BENCH_JOB_REQUESTS", 100_000, 1_000, "chat requests in the whole-job comparison"),
     "job_rounds": ("BENCH_JOB_ROUNDS", 3, 1, "whole-job runs per contender (the median CPU run is reported)"),
     "scale_requests": ("BENCH_SCALE_REQUESTS", 1_000_000, 100_000, "chat requests in the --scale job"),
+    "lines_mib": ("BENCH_LINES_MIB", 300, 20, "input size for the long-lines memory rows, MiB"),
 }
-SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job", "scale")
+SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job", "lines", "scale")
 DEFAULT_SCENARIOS = SCENARIOS[:-1]  # "scale" (a 1,000,000-request job, minutes) only when asked: --scale
 
 
@@ -166,6 +172,7 @@ class Results:
     validator_missing: str | None = None
     job: dict[str, Any] | None = None
     scale: dict[str, Any] | None = None
+    lines: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -322,6 +329,30 @@ def bench_validator(settings: Settings, results: Results) -> None:
     }
     speeds = ", ".join(f"{r['bytes'] / MIB / r['seconds']:.0f}" for r in runs)
     log(f"validator: {speeds} MiB/s, peak {results.validator['peak_rss_mib']:.1f} MiB")
+
+
+def bench_lines(settings: Settings, results: Results) -> None:
+    results.lines = long_lines.run(settings.lines_mib, log)
+
+
+def lines_rows(settings: Settings, results: Results) -> list[Row]:
+    figures = (results.lines or {}).get("files", {})
+    rows = []
+    for kind, label in (("long", "~100 KiB"), ("short", "short")):
+        found = figures.get(kind, {})
+        shape = f"{settings.lines_mib} MiB as {found.get('lines', 0):,} {label} lines"
+        for command in long_lines.COMMANDS:
+            peak = found.get(command)
+            rows.append(
+                Row(
+                    f"{shape}: {command} peak RSS MiB",
+                    [_cell(results, "lines", "ours", peak, 1), "-", "-"],
+                    "",
+                    f"<= {TARGET_LINES_RSS_MIB:.0f} MiB",
+                    "N/A" if peak is None else ("PASS" if peak <= TARGET_LINES_RSS_MIB else "MISS"),
+                )
+            )
+    return rows
 
 
 def bench_job(settings: Settings, live: list[str], results: Results) -> None:
@@ -563,6 +594,8 @@ def build_rows(settings: Settings, results: Results) -> list[Row]:
             )
     if "job" in settings.only:
         rows.extend(job_rows(settings, results))
+    if "lines" in settings.only:
+        rows.extend(lines_rows(settings, results))
     if "scale" in settings.only:
         rows.extend(scale_rows(settings, results))
     return rows
@@ -672,6 +705,8 @@ def main(argv: list[str] | None = None) -> int:
         _attempt(results, "validator", "ours", lambda: bench_validator(settings, results))
     if "job" in settings.only:
         _attempt(results, "job", "ours", lambda: bench_job(settings, live, results))
+    if "lines" in settings.only:
+        _attempt(results, "lines", "ours", lambda: bench_lines(settings, results))
     if "scale" in settings.only:
         _attempt(results, "scale", "ours", lambda: bench_scale(settings, results))
     seconds = time.perf_counter() - started

@@ -1,6 +1,7 @@
 """Fixtures shared by every test folder. Each fixture module owns one server or resource."""
 
 pytest_plugins = [
+    "tests.fixtures.ci_skips",
     "tests.fixtures.prism",
     "tests.fixtures.local_server",
 ]

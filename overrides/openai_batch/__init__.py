@@ -38,11 +38,14 @@ from ._progress import LineProgress
 from ._types import BatchStatus, ExpiresAfter, FileInput, FilePurpose
 
 if TYPE_CHECKING:
+    from .pricing import ModelPrice, PriceTable
     from .workflow import (
+        AsyncJob,
         BatchInputWriter,
         BatchLimits,
         BatchProgress,
         BatchResult,
+        BatchUsageCheck,
         BatchWaitTimeout,
         BudgetExceededError,
         InputValidationError,
@@ -50,20 +53,36 @@ if TYPE_CHECKING:
         JobConflictError,
         JobError,
         JobNotFoundError,
+        JobStatus,
+        JobStore,
+        JobUsage,
+        ModelUsage,
         Outcome,
+        ParsedResult,
+        ProblemKind,
         PruneReport,
         QueuePolicy,
+        RequestError,
+        ResultProblem,
+        ResultSummary,
+        ShardStatus,
+        SupersededCopy,
+        TokenCounts,
+        ValidationProblem,
+        ValidationReport,
         WorkflowError,
         async_wait_for_batch,
         upload_batch_file,
         validate_input_file,
         wait_for_batch,
     )
+    from .workflow._store import JobRow, ResultRef, ShardRow
 
 # The workflow's main names, re-exported lazily: importing the workflow costs ~30 ms that a
 # caller of the raw endpoints should not pay at `import openai_batch`.
 _WORKFLOW_EXPORTS = frozenset(
     {
+        "AsyncJob",
         "BatchInputWriter",
         "BatchLimits",
         "BatchProgress",
@@ -87,11 +106,44 @@ _WORKFLOW_EXPORTS = frozenset(
 )
 
 
+# The types public signatures name (what Job.status, Job.results(parse=...), Job.usage, ... return),
+# so that every one imports from the package; also lazy. Module -> names.
+_TYPE_EXPORTS = {
+    "openai_batch.workflow": frozenset(
+        {
+            "BatchUsageCheck",
+            "JobStatus",
+            "JobStore",
+            "JobUsage",
+            "ModelUsage",
+            "ParsedResult",
+            "ProblemKind",
+            "RequestError",
+            "ResultProblem",
+            "ResultSummary",
+            "ShardStatus",
+            "SupersededCopy",
+            "TokenCounts",
+            "ValidationProblem",
+            "ValidationReport",
+        }
+    ),
+    # The records a JobStore hands back.
+    "openai_batch.workflow._store": frozenset({"JobRow", "ResultRef", "ShardRow"}),
+    "openai_batch.pricing": frozenset({"ModelPrice", "PriceTable"}),
+}
+
+
 def __getattr__(name: str) -> Any:
     if name in _WORKFLOW_EXPORTS:
         from . import workflow
 
         return getattr(workflow, name)
+    for module, names in _TYPE_EXPORTS.items():
+        if name in names:
+            import importlib
+
+            return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'openai_batch' has no attribute {name!r}")
 
 
@@ -103,6 +155,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncBatchClient",
     "AsyncFileContent",
+    "AsyncJob",
     "AsyncPage",
     "AuthenticationError",
     "BadRequestError",
@@ -112,6 +165,7 @@ __all__ = [
     "BatchProgress",
     "BatchResult",
     "BatchStatus",
+    "BatchUsageCheck",
     "BatchWaitTimeout",
     "BudgetExceededError",
     "ConfigurationError",
@@ -126,16 +180,35 @@ __all__ = [
     "JobConflictError",
     "JobError",
     "JobNotFoundError",
+    "JobRow",
+    "JobStatus",
+    "JobStore",
+    "JobUsage",
     "LineProgress",
+    "ModelPrice",
+    "ModelUsage",
     "NotFoundError",
     "OpenAIBatchError",
     "Outcome",
+    "ParsedResult",
     "PermissionDeniedError",
+    "PriceTable",
+    "ProblemKind",
     "PruneReport",
     "QueuePolicy",
     "RateLimitError",
+    "RequestError",
+    "ResultProblem",
+    "ResultRef",
+    "ResultSummary",
+    "ShardRow",
+    "ShardStatus",
+    "SupersededCopy",
     "SyncPage",
+    "TokenCounts",
     "UnprocessableEntityError",
+    "ValidationProblem",
+    "ValidationReport",
     "WorkflowError",
     "async_wait_for_batch",
     "file_id_or_none",

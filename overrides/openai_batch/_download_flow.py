@@ -13,6 +13,9 @@ so error mapping, cleanup and the restart of a cut download live here and only h
   complete (`os.replace` is atomic on POSIX and Windows), removed on any failure; a
   download cut off after the 200 arrived restarts from the start, after a backoff,
   up to `max_retries` times (failures before the body were already retried by the transport).
+  The target is classified first (`_output_path`): a symlink is followed to its target,
+  and ``-``, a FIFO or a device is written in place (never replaced, never restarted:
+  bytes already written cannot be taken back).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import httpx
 
 from ._core import Sleep, boundary_error
 from ._exceptions import APIConnectionError, make_status_error
+from ._output_path import OutputTarget
 
 if TYPE_CHECKING:
     from ._options import CallContext
@@ -85,6 +89,20 @@ class Emit:
 
 
 @dataclass(frozen=True, slots=True)
+class Resolve:
+    """Classify an output path (see `_output_path.output_target`); the result is an `OutputTarget`."""
+
+    target: Path
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInPlace:
+    """Open an in-place target for writing (see `_output_path.open_in_place`); the result is a descriptor."""
+
+    target: OutputTarget
+
+
+@dataclass(frozen=True, slots=True)
 class MakeTemp:
     """Create the temporary file for `target` (see `temp_path_for`); the result is ``(fd, path)``."""
 
@@ -125,7 +143,21 @@ class Replace:
 
 
 Step: TypeAlias = (
-    Send | Drain | Close | Stream | Next | Emit | MakeTemp | OpenFile | Write | Persist | CloseFile | Replace | Sleep
+    Send
+    | Drain
+    | Close
+    | Stream
+    | Next
+    | Emit
+    | Resolve
+    | OpenInPlace
+    | MakeTemp
+    | OpenFile
+    | Write
+    | Persist
+    | CloseFile
+    | Replace
+    | Sleep
 )
 DownloadFlow: TypeAlias = Generator[Step, Any, None]
 ChunkReader: TypeAlias = Callable[[], Generator[Step, Any, "bytes | None"]]
@@ -238,14 +270,15 @@ class Download:
     def write_to(self, target: Path) -> DownloadFlow:
         """Downloads atomically to `target`, restarting a download cut off midway."""
         attempt = 0
+        where: OutputTarget = yield Resolve(target)
         while True:
             response = yield from self._open()  # failures before the body were already retried by the transport
             try:
                 source = yield Stream(response, CHUNK_SIZE)
-                yield from atomic_write(target, partial(self._next_chunk, source))
+                yield from write_output(where, partial(self._next_chunk, source))
                 return
             except APIConnectionError:
-                if attempt >= self.context.max_retries:
+                if where.in_place or attempt >= self.context.max_retries:
                     raise
             finally:
                 yield Close(response)
@@ -281,8 +314,22 @@ class Download:
 
 
 def atomic_write(target: Path, read: ChunkReader) -> DownloadFlow:
-    """Write the chunks `read` returns to a temporary file, then rename it over `target`; on any failure remove it."""
-    fd, temp = yield MakeTemp(target)
+    """Write the chunks `read` returns to `target` as `write_output` does, once the target is classified."""
+    where: OutputTarget = yield Resolve(target)
+    yield from write_output(where, read)
+
+
+def write_output(where: OutputTarget, read: ChunkReader) -> DownloadFlow:
+    """Write the chunks `read` returns: in place, or to a temporary file renamed over the target (removed on failure)."""
+    if where.in_place:
+        out = yield OpenFile((yield OpenInPlace(where)))
+        try:
+            while (chunk := (yield from read())) is not None:
+                yield Write(out, chunk)
+        finally:
+            yield CloseFile(out)  # flushes: a reader that left (a closed pipe) is seen here at the latest
+        return
+    fd, temp = yield MakeTemp(where.path)
     try:
         out = yield OpenFile(fd)
         try:
@@ -291,7 +338,7 @@ def atomic_write(target: Path, read: ChunkReader) -> DownloadFlow:
             yield Persist(out)
         finally:
             yield CloseFile(out)
-        yield Replace(temp, target)
+        yield Replace(temp, where.path)
     except BaseException:
         unlink_quietly(temp)  # synchronous on purpose: it must run even in a cancelled task
         raise

@@ -32,6 +32,7 @@ from ._download_flow import CHUNK_SIZE, OPERATION, Download, LineSplitter, conte
 from ._exceptions import OpenAIBatchError
 from ._ids import require_id
 from ._options import CallContext, call_scope
+from ._output_path import open_in_place, output_target
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -53,7 +54,11 @@ __all__ = [
 
 
 def write_atomically(target: Path, chunks: Iterator[bytes]) -> Path:
-    """Write `chunks` to a temporary file, then rename it over `target`; on any failure remove it."""
+    """Write `chunks` to a temporary file, then rename it over `target`; on any failure remove it.
+
+    A symlink is followed (its target is replaced), and ``-`` (stdout), a FIFO or a device is
+    written in place, never replaced: see `_output_path`.
+    """
     _SyncSteps().complete(flows.atomic_write(target, partial(flows.next_of, iter(chunks))))
     return target
 
@@ -131,6 +136,10 @@ class _SyncSteps:
         if isinstance(step, Sleep):
             assert self.sleep is not None
             return self.sleep(step.seconds)
+        if isinstance(step, flows.Resolve):
+            return output_target(step.target)
+        if isinstance(step, flows.OpenInPlace):
+            return open_in_place(step.target)
         if isinstance(step, flows.MakeTemp):
             return temp_path_for(step.target)
         if isinstance(step, flows.OpenFile):
@@ -216,6 +225,11 @@ class _AsyncSteps:
         if isinstance(step, Sleep):
             assert self.sleep is not None
             return await self.sleep(step.seconds)
+        if isinstance(step, flows.Resolve):
+            return await anyio.to_thread.run_sync(output_target, step.target)
+        if isinstance(step, flows.OpenInPlace):
+            # In a worker thread: opening a FIFO waits for its reader.
+            return await anyio.to_thread.run_sync(open_in_place, step.target)
         if isinstance(step, flows.MakeTemp):
             return await anyio.to_thread.run_sync(temp_path_for, step.target)
         if isinstance(step, flows.OpenFile):

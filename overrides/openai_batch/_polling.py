@@ -15,7 +15,7 @@ from openai_batch_api.models import Batch
 
 from ._batchinfo import TERMINAL_STATUSES, batch_counts
 from ._exceptions import APIConnectionError, InternalServerError, RateLimitError
-from ._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
+from ._progress import BatchProgress, ProgressOption, ProgressSink, check_progress_option, make_progress_sink
 from ._workflow_errors import BatchWaitTimeout
 
 if TYPE_CHECKING:
@@ -221,6 +221,7 @@ def wait_for_batch(
             batch = wait_for_batch(client, "batch_abc", deadline=3600, progress="auto")
             print(batch.status, batch.output_file_id)
     """
+    check_progress_option(progress)
     batches = _retriever(client)
     clock = clock or time.monotonic
     sleep = sleep or time.sleep
@@ -279,6 +280,7 @@ async def async_wait_for_batch(
         async with AsyncBatchClient() as client:
             batch = await async_wait_for_batch(client, "batch_abc", deadline=3600)
     """
+    check_progress_option(progress)
     if sleep is None:
         import anyio
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Literal, Protocol
 
 import attrs
@@ -24,8 +25,11 @@ __all__ = [
     "ProgressOption",
     "ProgressSink",
     "RichProgressBar",
+    "Throughput",
+    "check_progress_option",
     "format_duration",
     "make_progress_sink",
+    "overall_progress",
 ]
 
 
@@ -33,10 +37,12 @@ __all__ = [
 class BatchProgress:
     """A snapshot taken at each poll while waiting.
 
-    ``status`` is the batch status (for several batches: the least advanced one still
-    running, or the final mix); ``done`` counts completed plus failed requests; ``eta`` is
-    seconds left at the rate seen so far (``None`` until it can be estimated). For a job,
-    ``queued`` counts shards not sent yet and ``finalizing`` the batches in that phase.
+    ``status`` is the batch status (for a job: ``in_progress`` while any of its batches
+    runs, else the least advanced one, or the final mix); ``done`` counts completed plus
+    failed requests; ``eta`` is seconds left at the rate seen so far (``None`` until it can
+    be estimated). For a job, ``queued`` counts shards not sent yet, ``finalizing`` the
+    batches in that phase, and ``states`` how many shards are in each status, least
+    advanced first (``(("in_progress", 2), ("pending", 3))``; ``pending``: not sent yet).
 
     Example::
 
@@ -53,6 +59,7 @@ class BatchProgress:
     batches_done: int = 0
     queued: int = 0
     finalizing: int = 0
+    states: tuple[tuple[str, int], ...] = ()
 
     @property
     def done(self) -> int:
@@ -85,8 +92,37 @@ class ProgressSink(Protocol):
     def close(self) -> None: ...
 
 
-#: ``None``: no bar; ``"auto"``: a bar when stderr is a terminal; ``True``: always a bar; or your own sink.
-ProgressOption = None | bool | Literal["auto"] | ProgressSink
+#: ``None``, ``False`` or ``"never"``: no bar; ``"auto"``: a bar when stderr is a terminal;
+#: ``True`` or ``"always"``: always a bar; or your own sink. The strings are the command
+#: line's ``--progress`` choices, so a script may pass the flag's value straight through.
+ProgressOption = None | bool | Literal["auto", "always", "never"] | ProgressSink
+
+#: The strings ``progress=`` accepts, as ``--progress`` spells them.
+PROGRESS_CHOICES = ("auto", "always", "never")
+
+
+def check_progress_option(value: object) -> ProgressOption:
+    """``value`` if it is a valid ``progress=`` option, else :class:`ValueError` naming what is accepted.
+
+    Called at the top of every wait that takes ``progress=``, before anything is sent, so a
+    typo fails at once instead of after a batch was created and billed.
+
+    Example::
+
+        check_progress_option("never")    # returns "never"
+        check_progress_option("off")      # ValueError: progress='off' is not one of ...
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if value in PROGRESS_CHOICES:
+            return value  # type: ignore[return-value]  # narrowed by the membership test
+    elif callable(getattr(value, "update", None)) and callable(getattr(value, "close", None)):
+        return value  # type: ignore[return-value]  # a ProgressSink by its methods
+    raise ValueError(
+        f"progress={value!r} is not one of None, True, False, {', '.join(repr(c) for c in PROGRESS_CHOICES)} "
+        "or a sink with update(progress) and close()"
+    )
 
 
 def format_duration(seconds: float | None) -> str:
@@ -102,24 +138,90 @@ def _all_ended(progress: BatchProgress) -> bool:
     return bool(progress.batch_ids) and progress.batches_done == len(progress.batch_ids)
 
 
+# Order in which a job's shard moves; its states are listed in this order, then any other.
+_STATE_ORDER = ("in_progress", "validating", "finalizing", "cancelling", "pending", "completed", "failed")
+# A shard not sent yet is recorded as "pending"; people read it as queued.
+_STATE_WORDS = {"pending": "queued"}
+_RUNNING = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
+
+
+def _state_counts(statuses: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    counts = Counter(statuses)
+    rank = {state: i for i, state in enumerate(_STATE_ORDER)}
+    return tuple(sorted(counts.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
+
+
+def states_text(states: Sequence[tuple[str, int]]) -> str:
+    """``2 in progress · 3 queued · 1 completed``: how many batches are in each state."""
+    return " · ".join(f"{n} {_STATE_WORDS.get(state, state.replace('_', ' '))}" for state, n in states)
+
+
+class Throughput:
+    """Requests finished per second since work began, and the ETA of the rest at that rate.
+
+    The clock starts at the first look at which some batch is running, so time spent
+    validating or queued before anything ran does not dilute the rate.
+
+    Example::
+
+        rate = Throughput()
+        rate.eta(elapsed=10, done=0, total=100, running=True)    # None: one look is no rate
+        rate.eta(elapsed=20, done=20, total=100, running=True)   # 40.0: 2 per second, 80 left
+    """
+
+    def __init__(self) -> None:
+        self._origin: tuple[float, int] | None = None
+
+    def eta(self, *, elapsed: float, done: int, total: int, running: bool) -> float | None:
+        if self._origin is None:
+            if not running:
+                return None
+            self._origin = (elapsed, done)
+        origin_time, origin_done = self._origin
+        if done <= origin_done or elapsed <= origin_time:
+            return None
+        rate = (done - origin_done) / (elapsed - origin_time)
+        return max(0.0, (total - done) / rate)
+
+
+def overall_progress(observed: BatchProgress, statuses: Sequence[str], throughput: Throughput) -> BatchProgress:
+    """A job's progress over all its shards: the count in each state, and an ETA from ``throughput``.
+
+    ``observed`` is the poll's record of every shard (``statuses`` in the same order); a job
+    is ``in_progress`` while any batch runs, even with shards still queued or validating.
+    """
+    running = {s for s in statuses if s in _RUNNING}
+    status = observed.status
+    if running:
+        # One running state names the job (all validating, say); a mix of them is work in progress.
+        status = next(iter(running)) if len(running) == 1 else "in_progress"
+    eta = throughput.eta(elapsed=observed.elapsed, done=observed.done, total=observed.total, running=bool(running))
+    return attrs.evolve(observed, status=status, eta=eta, states=_state_counts(statuses))
+
+
 def progress_parts(progress: BatchProgress) -> list[tuple[int, str]]:
     """The pieces of a progress line as (priority, text), most important first (0 is never dropped).
 
-    Shared by the bar and the plain line, so both say the same thing.
+    Shared by the bar and the plain line, so both say the same thing. A job's phase is the
+    count of its batches in each state.
     """
+    several = len(progress.batch_ids) > 1 and bool(progress.states)
     parts = [
-        (0, progress.status.replace("_", " ")),
+        (0, states_text(progress.states) if several else progress.status.replace("_", " ")),
         (0, f"{progress.done:,}/{progress.total:,}"),
         (1, f"{progress.failed:,} failed"),
-        (1, f"elapsed {format_duration(progress.elapsed)}"),
+        # The ETA is worth more than the time already spent: elapsed goes first when room is short.
+        (2, f"elapsed {format_duration(progress.elapsed)}"),
         # Once every batch has ended there is nothing left to estimate.
         (1, "ETA 00:00" if _all_ended(progress) else f"ETA {format_duration(progress.eta)}"),
     ]
-    if progress.queued:
+    if progress.queued and not several:
         parts.append((2, f"{progress.queued} queued"))
-    if progress.finalizing and progress.status != "finalizing":
+    if progress.finalizing and progress.status != "finalizing" and not several:
         parts.append((2, f"{progress.finalizing} finalizing"))
-    if len(progress.batch_ids) > 1:
+    if several:
+        pass  # the states say how many batches are done
+    elif len(progress.batch_ids) > 1:
         parts.append((3, f"{progress.batches_done}/{len(progress.batch_ids)} batches"))
     else:
         parts.append((4, progress.label))
@@ -160,6 +262,10 @@ class _ProgressLine:
         parts = progress_parts(progress)
         phase, counts, failed = (text for _, text in parts[:3])
         extra = parts[3:]
+        if len(phase) + MIN_BAR + len(counts) + len(failed) + 5 > width:
+            # Too many states beside the bar: the job's status there, its states first below.
+            extra = [(0, phase), *extra]
+            phase = progress.status.replace("_", " ")
         head = f"{counts}  {failed}"
         one_line = len(phase) + MIN_BAR + len(head) + sum(len(t) + 2 for _, t in extra) + 2 <= width
         line = Table.grid(padding=(0, 1), expand=True)
@@ -309,15 +415,17 @@ def make_progress_sink(
     progress: ProgressOption, on_progress: Callable[[BatchProgress], None] | None = None
 ) -> ProgressSink:
     """Combine the ``progress`` option and the ``on_progress`` callback into one sink."""
+    progress = check_progress_option(progress)
     sinks: list[ProgressSink] = []
     if on_progress is not None:
         sinks.append(_CallbackSink(on_progress))
-    if progress is True or (progress == "auto" and _stderr_is_terminal()):
-        try:
-            sinks.append(RichProgressBar())
-        except ImportError:
-            # The bar is a nicety of the `cli` extra; without rich, plain lines say the same.
-            sinks.append(LineProgress())
-    elif progress is not None and progress is not False and progress != "auto":
+    if isinstance(progress, str | bool) or progress is None:
+        if progress in (True, "always") or (progress == "auto" and _stderr_is_terminal()):
+            try:
+                sinks.append(RichProgressBar())
+            except ImportError:
+                # The bar is a nicety of the `cli` extra; without rich, plain lines say the same.
+                sinks.append(LineProgress())
+    else:
         sinks.append(progress)
     return _FanOut(sinks)

@@ -575,21 +575,31 @@ class TokenCounter:
         counter.totals()    # {"gpt-4o-mini": 1234567}
     """
 
-    # Texts held before a block is counted: amortises the passes over a block while bounding
-    # memory (a block and the rule's few copies of it, a few MB; a new job validates at the same time).
+    # A block is counted once it holds this many texts or characters, whichever comes first:
+    # a block amortises the passes over it, and memory follows the characters held, not the
+    # line count (8,000 texts of 100 KB would be 800 MB). The rule makes a few copies of a
+    # block, so a block of 1M characters costs a few MB whatever the lines' length.
     _BLOCK_TEXTS = 8_000
+    #: The most characters of text held before they are counted (a single longer text is counted at once).
+    BLOCK_CHARS = 1_000_000
 
     def __init__(self, estimator: TokenEstimator | None = None) -> None:
         self._estimator = estimator or TokenEstimator()
         self._totals: dict[str | None, int] = {}
         self._pending: dict[tuple[str | None, str], list[str]] = {}
         self._pending_count = 0
+        self._pending_chars = 0
         self._encoders: dict[str, Encoder | None] = {}
         self._encodings: dict[str | None, str] = {}
 
     @property
     def estimator(self) -> TokenEstimator:
         return self._estimator
+
+    @property
+    def held_chars(self) -> int:
+        """Characters of text held, not counted yet (at most about :attr:`BLOCK_CHARS`)."""
+        return self._pending_chars
 
     def add(self, endpoint: str, body: Mapping[str, Any]) -> None:
         """Count one request ``body`` sent to ``endpoint``."""
@@ -619,7 +629,8 @@ class TokenCounter:
             pending = self._pending[key] = []
         pending += texts
         self._pending_count += len(texts)
-        if self._pending_count >= self._BLOCK_TEXTS:
+        self._pending_chars += sum(map(len, texts))
+        if self._pending_count >= self._BLOCK_TEXTS or self._pending_chars >= self.BLOCK_CHARS:
             self._flush()
 
     def _flush(self) -> None:
@@ -638,6 +649,7 @@ class TokenCounter:
             self._totals[key] = self._totals.get(key, 0) + counted + lone + others
         self._pending.clear()
         self._pending_count = 0
+        self._pending_chars = 0
 
     def totals(self) -> dict[str | None, int]:
         """Tokens so far per model (``None`` for requests without one)."""

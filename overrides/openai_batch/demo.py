@@ -33,6 +33,10 @@ QUESTIONS = (
 PLACES = ("France", "Japan", "Peru", "Kenya", "Norway", "Vietnam", "Mexico", "Egypt", "Canada", "India")
 
 
+#: The share of requests the demo's server fails on purpose, so failed results are shown too.
+FAIL_RATE = 0.02
+
+
 def build_input(path: Path, count: int) -> None:
     with BatchInputWriter(path, endpoint="/v1/chat/completions") as writer:
         for i in range(count):
@@ -72,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         input_path = work / "requests.jsonl"
         results_path = args.out.resolve() if args.out is not None else work / "results.jsonl"
         # 2 % of requests fail on purpose (chosen by a hash of custom_id) so the error file is exercised.
-        with LocalServer(work / "server", speed=args.speed, fail_rate=0.02) as server:
+        with LocalServer(work / "server", speed=args.speed, fail_rate=FAIL_RATE) as server:
             print(f"local Batch API server on {server.base_url}")
+            print(
+                f"it fails {FAIL_RATE:.0%} of requests on purpose, so failed results and the error file "
+                "show up below: these failures are injected, not a fault"
+            )
             build_input(input_path, args.requests)
             print(f"built {args.requests:,} chat requests in {input_path.name} ({input_path.stat().st_size:,} bytes)")
 
@@ -101,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nresults: {summary.total:,} written to {where}")
         for outcome, count in sorted(summary.counts.items()):
             print(f"  {outcome:<10} {count:>6,}")
+        if summary.counts.get("failed"):
+            print(f"  (the failed ones were injected on purpose by the demo's server: {FAIL_RATE:.0%} of requests)")
 
         inputs = {}
         with input_path.open("rb") as f:

@@ -66,7 +66,7 @@ def test_validate_reports_lines_and_exits_4(tmp_path: Path, capsys: pytest.Captu
     bad.write_bytes(good.read_bytes() + b"oops\n")
     assert main(["validate", str(bad)]) == 4
     assert f"{bad}:4: [invalid_json]" in capsys.readouterr().err
-    report = run_json(capsys, ["validate", str(bad), "--max-requests-per-batch", "2"], 4)
+    report = run_json(capsys, ["validate", str(bad), "--max-requests-per-batch", "2", "--single-batch"], 4)
     assert isinstance(report, dict)
     assert [(p["line"], p["code"]) for p in report["problems"]] == [(3, "too_many_requests"), (4, "invalid_json")]
 

@@ -207,7 +207,7 @@ def hand_built_classes() -> list[type]:
 
     attrs and dataclass initialisers set every field before a validator can raise, so their
     objects are never half-built; enums and TypedDicts have no instances of their own;
-    exceptions are covered by the error paths above.
+    named tuples are built whole by tuple.__new__; exceptions are covered by the error paths above.
     """
     exported = [getattr(openai_batch, name) for name in openai_batch.__all__]
     classes = [c for c in exported if isinstance(c, type) and not issubclass(c, BaseException)]
@@ -215,7 +215,9 @@ def hand_built_classes() -> list[type]:
     return [
         c
         for c in [*classes, *extra]
-        if not (attrs.has(c) or dataclasses.is_dataclass(c) or issubclass(c, enum.Enum) or typing.is_typeddict(c))
+        if not (
+            attrs.has(c) or dataclasses.is_dataclass(c) or issubclass(c, enum.Enum | tuple) or typing.is_typeddict(c)
+        )
     ]
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from openai_batch._exceptions import APIConnectionError, BadRequestError
 from openai_batch.workflow import BatchLimits, Job, Outcome
+from openai_batch.workflow._engine import Flow, Pause, run_sync
 from openai_batch.workflow._patience import Patience, is_transient
 
 from tests.behaviour.workflow_fakes import ROOMY, FakeClient, connection_error, write_chat_input
@@ -62,8 +63,9 @@ def test_a_lost_create_answer_whose_lookups_fail_is_looked_up_again_never_resent
     src = write_chat_input(tmp_path / "in.jsonl", 10)
     # Shard 1's batch is created but its answer is lost; then the look-ups fail three times.
     client.server.after_faults["batches.create"] = [None, connection_error()]
-    # (The first two lists are the search for the job and the read of the queue.)
-    client.server.faults["batches.list"] = [None, None, connection_error(), connection_error(), connection_error()]
+    # (The first three lists are the search for the job, the read of the queue and the check for
+    # other senders' copies of shard 0's batch.)
+    client.server.faults["batches.list"] = [None, None, None, *[connection_error()] * 3]
     with submit(client, src, tmp_path, clock) as job:
         assert len(job.status().batch_ids) == 3
     assert client.server.creates == 3 and client.server.uploads == 3
@@ -115,15 +117,16 @@ def test_the_deadline_ends_the_waiting_with_the_fault_and_a_rerun_carries_on(tmp
 
 def test_patience_gives_up_only_at_its_deadline() -> None:
     clock = Clock()
-    patience = Patience(deadline=10.0, sleep=clock.sleep, clock=clock)
+    patience = Patience(deadline=10.0, clock=clock)
     calls = []
 
-    def always_down() -> None:
+    def always_down() -> Flow[None]:
         calls.append(clock.now)
         raise connection_error()
+        yield Pause(0)  # a flow: never reached
 
     with pytest.raises(APIConnectionError):
-        patience.call("polling", always_down)
+        run_sync(patience.call("polling", always_down), None, sleep=clock.sleep)
     assert clock.now == pytest.approx(10.0) and len(calls) >= 4
 
 

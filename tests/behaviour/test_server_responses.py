@@ -126,3 +126,47 @@ def test_every_batch_endpoint_has_a_body() -> None:
     request = {"model": "m", "prompt": "p", "input": "i", "messages": [{"role": "user", "content": "c"}]}
     for endpoint in ENDPOINTS:
         assert render(endpoint, request, key="k", created=1).body, endpoint
+
+
+# A schema whose shown text is written out by hand below, as the rule in server/schema_tokens.py reads it.
+PERSON_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "required": {"type": "boolean"}},
+    "required": ["name", "required"],
+    "additionalProperties": False,
+}
+# Compact JSON without required/additionalProperties/$schema; the property named "required" stays.
+PERSON_SHOWN = '{"type":"object","properties":{"name":{"type":"string"},"required":{"type":"boolean"}}}'
+
+
+def test_a_chat_requests_schema_counts_in_its_prompt_tokens() -> None:
+    plain = render("/v1/chat/completions", chat("Who?"), key="k", created=1)
+    response_format = {
+        "type": "json_schema",
+        "json_schema": {"name": "person", "strict": True, "schema": PERSON_SCHEMA},
+    }
+    shaped = render("/v1/chat/completions", chat("Who?", response_format=response_format), key="k", created=1)
+    usage = shaped.body["usage"]
+    assert shaped.input_tokens == usage["prompt_tokens"] == plain.input_tokens + count_tokens(PERSON_SHOWN) + 9
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+
+
+def test_a_responses_requests_schema_counts_in_its_input_tokens() -> None:
+    body: dict[str, Any] = {"model": "gpt-4.1", "input": "Who?"}
+    plain = render("/v1/responses", body, key="k", created=1)
+    fmt = {"type": "json_schema", "name": "person", "schema": PERSON_SCHEMA}
+    shaped = render("/v1/responses", {**body, "text": {"format": fmt}}, key="k", created=1)
+    usage = shaped.body["usage"]
+    assert shaped.input_tokens == usage["input_tokens"] == plain.input_tokens + count_tokens(PERSON_SHOWN) + 9
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+
+
+def test_the_clients_estimate_of_a_schema_request_is_not_under_the_servers_count() -> None:
+    from openai_batch._tokens import TokenEstimator
+
+    response_format = {"type": "json_schema", "json_schema": {"name": "person", "schema": PERSON_SCHEMA}}
+    body = chat("Who?", response_format=response_format)
+    served = render("/v1/chat/completions", body, key="k", created=1).input_tokens
+    estimated = TokenEstimator(use_tiktoken=False).body_tokens("/v1/chat/completions", body)
+    assert served <= estimated

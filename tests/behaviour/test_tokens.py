@@ -357,3 +357,21 @@ def test_the_counter_sums_exactly_what_each_request_would_count_alone() -> None:
     assert counter.totals() == expected
     # The separator splits runs and counts nothing of its own.
     assert rule_tokens(TEXT_SEPARATOR.join(["abcd", "efgh"])) == rule_tokens("abcd") + rule_tokens("efgh")
+
+
+def test_the_counter_holds_a_bounded_amount_of_text_whatever_the_line_count() -> None:
+    # Memory follows bytes, not lines: 8,000 texts of 100 KB each would be 800 MB held at once.
+    from openai_batch._tokens import TokenCounter
+
+    estimator = TokenEstimator(use_tiktoken=False)
+    counter = TokenCounter(estimator)
+    long_text = "lorem ipsum dolor sit amet " * 4_000  # 108 KB
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": long_text}]}
+    held = []
+    for _ in range(40):
+        counter.add("/v1/chat/completions", body)
+        held.append(counter.held_chars)
+    assert max(held) <= TokenCounter.BLOCK_CHARS
+    assert any(held)  # it still gathers texts into blocks, a bounded number of characters each
+    assert counter.totals() == {"gpt-4o": 40 * estimator.body_tokens("/v1/chat/completions", body)}
+    assert counter.held_chars == 0

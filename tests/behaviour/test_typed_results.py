@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from openai_batch.server.responses import render
 from openai_batch.workflow import BatchInputWriter, BatchResult, Outcome, ProblemKind, strict_json_schema
+from openai_batch.workflow._results import RequestError
 from openai_batch.workflow._structured import structured_results
 from openai_batch.workflow._typed import typed_results
 from openai_batch_api import models
@@ -62,7 +63,9 @@ def test_each_endpoints_body_parses_into_its_generated_model(endpoint: str) -> N
     items = list(typed_results([succeeded("ok", body), failed, broken], endpoint))
     assert isinstance(items[0].parsed, model) and items[0].problem is None
     assert items[0].parsed.to_dict()["model"] == body["model"]
-    assert items[1].parsed is None and items[1].problem is None and items[1].outcome is Outcome.FAILED
+    assert items[1].parsed is None and items[1].outcome is Outcome.FAILED
+    assert items[1].problem is not None and items[1].problem.kind is ProblemKind.FAILED
+    assert "500" in items[1].problem.message and "boom" in items[1].problem.message
     assert items[2].parsed is None and items[2].problem is not None
     assert items[2].problem.custom_id == "broken" and items[2].problem.kind is ProblemKind.UNPARSED_BODY
 
@@ -160,3 +163,38 @@ def test_builders_fill_response_format_and_text_format_from_the_model(tmp_path: 
         "verbosity": "low",
         "format": {"type": "json_schema", "name": "Answer", "schema": strict_json_schema(Answer), "strict": True},
     }
+
+
+UNSUCCESSFUL = [
+    BatchResult("f", Outcome.FAILED, 500, None, RequestError("server_error", "boom")),
+    BatchResult("e", Outcome.EXPIRED),
+    BatchResult("c", Outcome.CANCELLED),
+    BatchResult("m", Outcome.MISSING),
+    BatchResult("p", Outcome.PENDING),
+]
+
+
+@pytest.mark.parametrize("parse", ["typed", "structured"])
+def test_every_result_without_a_parsed_answer_has_a_problem_named_by_its_outcome(parse: str) -> None:
+    good = succeeded("ok", chat_body('{"city": "Oslo", "population": 700000}'))
+    results = [good, *UNSUCCESSFUL]
+    if parse == "typed":
+        items = list(typed_results(results, "/v1/chat/completions"))
+    else:
+        items = list(structured_results(results, "/v1/chat/completions", Answer))
+    # The README's idiom counts only real answers as good.
+    kinds = {item.custom_id: item.parsed if item.problem is None else item.problem.kind for item in items}
+    assert kinds.pop("ok") is not None
+    assert kinds == {
+        "f": ProblemKind.FAILED,
+        "e": ProblemKind.EXPIRED,
+        "c": ProblemKind.CANCELLED,
+        "m": ProblemKind.MISSING,
+        "p": ProblemKind.PENDING,
+    }
+    for item in items[1:]:
+        assert item.parsed is None and item.problem is not None
+        assert item.problem.kind.value == item.outcome.value and item.problem.custom_id == item.custom_id
+    failed = items[1].problem
+    assert failed is not None and "server_error" in failed.message and "boom" in failed.message
+    assert items[1].to_dict()["problem"] == {"kind": "failed", "message": failed.message}

@@ -5,17 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import anyio.lowlevel
 import httpx
 import pytest
 from openai_batch._exceptions import BadRequestError, InternalServerError, RateLimitError
-from openai_batch.workflow import BatchLimits, BatchProgress, BatchWaitTimeout, Job, JobError, JobStore
+from openai_batch.workflow import BatchLimits, BatchProgress, BatchWaitTimeout, Job, JobStore
 from openai_batch.workflow import _download as download_module
 from openai_batch.workflow import _harvest as harvest_module
 from openai_batch.workflow import _sending as sending_module
 from openai_batch.workflow._upload import file_sha256
-from openai_batch_api.models import Batch
 
 from tests.behaviour.workflow_fakes import (
     ROOMY,
@@ -62,9 +62,36 @@ class _AsyncContent:
             yield data[start : start + 97]
 
 
-class _AsyncFiles:
-    def __init__(self, server: FakeServer) -> None:
-        self._server = server
+class _Awaited:
+    """The methods of a sync fake resource, awaited (each after a checkpoint); ``list`` as an async iterator."""
+
+    def __init__(self, sync: Any, threads: set[int]) -> None:
+        self._sync = sync
+        self._threads = threads
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._sync, name)
+        if name == "list":
+
+            async def pages(**kwargs: Any) -> AsyncIterator[Any]:
+                for item in method(**kwargs):
+                    await anyio.lowlevel.checkpoint()
+                    yield item
+
+            return pages
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            await anyio.lowlevel.checkpoint()
+            self._threads.add(threading.get_ident())
+            return method(*args, **kwargs)
+
+        return call
+
+
+class _AsyncFiles(_Awaited):
+    def __init__(self, client: FakeClient, threads: set[int]) -> None:
+        super().__init__(client.files, threads)
+        self._server = client.server
         #: File ids of every download started, including ones that then failed.
         self.opened: list[str] = []
 
@@ -72,25 +99,16 @@ class _AsyncFiles:
         return _AsyncContent(self._server, file_id, self.opened)
 
 
-class _AsyncBatches:
-    def __init__(self, server: FakeServer, threads: set[int]) -> None:
-        self._server = server
-        self._threads = threads
-
-    async def retrieve(self, batch_id: str) -> Batch:
-        await anyio.lowlevel.checkpoint()
-        self._threads.add(threading.get_ident())
-        return self._server.retrieve(batch_id)
-
-
 class AsyncFakeClient:
-    """What ``Job.wait_async`` uses of an AsyncBatchClient, backed by a sync fake's server."""
+    """An AsyncBatchClient's surface as a job uses it, backed by a sync fake's server."""
 
     def __init__(self, server: FakeServer) -> None:
         self.server = server
         self.threads: set[int] = set()
-        self.batches = _AsyncBatches(server, self.threads)
-        self.files = _AsyncFiles(server)
+        sync = FakeClient(server)
+        self.base_url = sync.base_url
+        self.batches = _Awaited(sync.batches, self.threads)
+        self.files = _AsyncFiles(sync, self.threads)
 
 
 # --- fixtures and helpers ----------------------------------------------------------------
@@ -249,7 +267,7 @@ async def test_without_download_results_wait_for_download_results_async(
 
 
 @pytest.mark.anyio
-async def test_unsent_shards_are_refused_with_a_clear_error_until_start_sends_them(
+async def test_wait_async_sends_the_shards_a_refused_start_left_unsent(
     client: FakeClient, aclient: AsyncFakeClient, tmp_path: Path, state: Path
 ) -> None:
     src = write_chat_input(tmp_path / "in.jsonl", 10)
@@ -257,18 +275,14 @@ async def test_unsent_shards_are_refused_with_a_clear_error_until_start_sends_th
     client.server.faults["batches.create"].append(permanent_error())
     with pytest.raises(BadRequestError, match="refused"):
         submit(client, src, state)
+    assert len(client.server.batches) == 0
     with JobStore(state) as store:
         (row,) = store.jobs_for_input(file_sha256(src))
         with Job.open(client, row.job_id, state=store) as job:
-            with pytest.raises(JobError) as info:
-                await job.wait_async(aclient, sleep=no_async_sleep)
-            message = str(info.value)
-            assert job.job_id in message and "shards [0, 1, 2]" in message and "start()" in message
-            assert client.server.retrieves == 0
             job.queue = ROOMY
-            job.start()  # the sync client sends what is missing (the fault queue is spent by now)
-            assert len(client.server.batches) == 3
+            # The async wait runs the same flow as the sync one: it sends what is missing itself.
             status = await job.wait_async(aclient, sleep=no_async_sleep)
+            assert len(client.server.batches) == 3 and client.server.uploads == 3
         assert status.succeeded
 
 
@@ -282,14 +296,16 @@ async def test_a_failed_batch_is_recorded_like_the_sync_wait_records_it(
         first, second = job.status().batch_ids
         client.server.fail(first)
         client.server.finish(second)
+        client.server.auto = True
         status = await job.wait_async(aclient, sleep=no_async_sleep)
-        assert [s.status for s in status.shards] == ["failed", "completed"]
-        assert status.shards[0].errors[0]["code"] == "token_limit_exceeded"
-        assert [(shard, status) for shard, _, _, status, _ in job.store.attempts(job.job_id)] == [
-            (0, "failed"),
-            (1, "completed"),
+        # As the sync wait does: the limit failure is recorded, its shard queued again and sent.
+        assert [s.status for s in status.shards] == ["completed", "completed"]
+        assert [(shard, attempt, status) for shard, attempt, _, status, _ in job.store.attempts(job.job_id)] == [
+            (0, 1, "failed"),
+            (0, 2, "completed"),
+            (1, 1, "completed"),
         ]
-        assert job.write_results(tmp_path / "out.jsonl").counts == {"failed": 4, "succeeded": 4}
+        assert job.write_results(tmp_path / "out.jsonl").counts == {"succeeded": 8}
     assert any(first in r.getMessage() and "token_limit_exceeded" in r.getMessage() for r in caplog.records)
 
 

@@ -15,6 +15,9 @@ def test_demo_runs_end_to_end_and_stops_its_server(capsys: pytest.CaptureFixture
     assert demo.main(["--requests", "50", "--speed", "2000"]) == 0
     out = capsys.readouterr().out
     assert "batch finished: completed" in out
+    # A new user is told up front, and again beside the counts, that the failures are on purpose.
+    assert "fails 2% of requests on purpose" in out and "injected, not a fault" in out
+    assert out.index("injected, not a fault") < out.index("batch finished")
     assert "results: 50 written" in out
     counts = {m[0]: int(m[1]) for m in re.findall(r"^\s+(succeeded|failed)\s+(\d+)$", out, re.MULTILINE)}
     assert sum(counts.values()) == 50 and counts["succeeded"] > 0

@@ -98,3 +98,39 @@ def test_the_openai_package_sees_the_service_errors(local_server_factory: Callab
         server.state.faults.add([{"kind": "error", "status": 429, "retry_after": 0, "count": 1}])
         with pytest.raises(openai.RateLimitError):
             client.batches.list()
+
+
+def test_bytes_uploaded_through_the_sdk_are_accepted_whatever_their_name(
+    local_server_factory: Callable[..., LocalServer],
+) -> None:
+    # The SDK names an upload of bare bytes "upload"; the service judges the content, not the name.
+    server = local_server_factory()
+    with OpenAI(api_key="sk-local", base_url=server.base_url, max_retries=0) as client:
+        uploaded = client.files.create(file=input_file(["a", "b"]), purpose="batch")
+        assert (uploaded.filename, uploaded.purpose) == ("upload", "batch")
+        named = client.files.create(file=("requests.txt", input_file(["c"])), purpose="batch")
+        assert named.filename == "requests.txt"
+        batch = client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+        assert wait(client, batch.id, {"completed", "failed"}).status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("requests.jsonl", b"custom_id,method\nr1,POST\n"), ("upload", b"[1, 2]\nnot json\n")],
+)
+def test_content_that_is_not_jsonl_is_refused_in_the_services_words(
+    local_server_factory: Callable[..., LocalServer], name: str, content: bytes
+) -> None:
+    server = local_server_factory()
+    with OpenAI(api_key="sk-local", base_url=server.base_url, max_retries=0) as client:
+        with pytest.raises(openai.BadRequestError) as info:
+            client.files.create(file=(name, content), purpose="batch")
+    assert info.value.status_code == 400
+    assert info.value.body == {
+        "message": "Invalid file format for Batch API. Must be .jsonl",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }

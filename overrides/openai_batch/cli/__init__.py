@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,8 +26,32 @@ def _wants_json(arguments: list[str]) -> bool:
     return "--json" in arguments[: arguments.index("--") if "--" in arguments else None]
 
 
+def _stdout_gone() -> int:
+    """The reader of stdout left (``| head -1``): end quietly, as a Unix tool killed by SIGPIPE does.
+
+    Python ignores SIGPIPE, so a write raised BrokenPipeError instead. Whatever is still
+    buffered for stdout can never be written: stdout now points at /dev/null, so the flush at
+    exit does not print "Exception ignored ... BrokenPipeError" (see the "Note on SIGPIPE" in
+    the `signal` module's documentation).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real descriptor (an embedding caller's stream)
+        pass
+    return _exit.CLOSED_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code (the console script exits with it)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        return _stdout_gone()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from ._commands import COMMANDS
     from ._errors import CommandLineError, describe
     from ._output import Output, error
@@ -54,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = COMMANDS[args.command]
     try:
         return command(args, out)
+    except BrokenPipeError:
+        raise  # the reader left: nothing to explain to anyone (see _stdout_gone)
     except (KeyboardInterrupt, Exception) as exc:
         try:
             failure = describe(exc, args)
@@ -70,7 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             error(failure.message)
             if args.resume_command and failure.exit_code in (_exit.TIMEOUT, _exit.API_ERROR):
                 # Set by commands once they know the job: the exact command that carries it on.
-                error(f"the job goes on; resume it with: {args.resume_command}")
+                if args.batch_ids:
+                    error(f"the job goes on; resume it with: {args.resume_command}")
+                else:
+                    error(f"nothing was sent; once fixed, run: {args.resume_command}")
         return failure.exit_code
 
 

@@ -17,6 +17,7 @@ import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_counts, batch_errors, batch_metadata, format_errors
+from .._output_path import is_stdout, output_target
 from .._progress import LineProgress, ProgressOption
 from ..workflow import (
     DEFAULT_LIMITS,
@@ -33,7 +34,7 @@ from ..workflow import (
 )
 from ..workflow._budget import usd
 from ..workflow._protocols import ClientLike
-from ..workflow._prune import is_finished, prune_job
+from ..workflow._prune import PrunedJob, is_finished, is_harvested, prune_job, pruned_job
 from ..workflow._queue import QueuePolicy
 from ..workflow._status import ended_badly
 from ..workflow._store import DEFAULT_STATE_PATH
@@ -41,6 +42,7 @@ from ..workflow._usage import JobUsage
 from . import _exit
 from ._errors import UsageError
 from ._output import PIPE_TEXT_WIDTH, Output, shorten
+from ._shards import show_shards
 from ._values import MAX_USER_METADATA_KEYS
 
 if TYPE_CHECKING:
@@ -106,10 +108,36 @@ def _open_job(client: ClientLike, args: argparse.Namespace, stack: ExitStack) ->
     store = stack.enter_context(JobStore(path))
     owner = args.id if store.get_job(args.id) else store.job_of_batch(args.id)
     if owner is None:
+        pruned = pruned_job(store, args.id)
+        if pruned is not None:
+            raise UsageError(_pruned_message(pruned))
         if _is_job_id(args.id):
             raise JobNotFoundError(f"no job {args.id!r} in {path}")
         return None
     return Job.open(client, owner, state=store)
+
+
+def _pruned_record(args: argparse.Namespace) -> PrunedJob | None:
+    """What a prune kept of the job ``args.id`` names, when no live job has that id."""
+    path = _state(args)
+    if not path.exists():
+        return None
+    with JobStore(path) as store:
+        if store.get_job(args.id) or store.job_of_batch(args.id):
+            return None
+        return pruned_job(store, args.id)
+
+
+def _pruned_message(pruned: PrunedJob) -> str:
+    again = (
+        "its files on the service were deleted too, so its results cannot be downloaded again"
+        if pruned.remote_files_deleted
+        else "`openai-batch submit INPUT` with the same options finds it on the service and downloads them anew"
+    )
+    return (
+        f"job {pruned.job_id} was pruned on {pruned.when}: its local result files were removed "
+        f"(`openai-batch status {pruned.job_id}` still shows it); {again}"
+    )
 
 
 def _outcome_exit(counts: Mapping[str, int]) -> int:
@@ -124,14 +152,25 @@ def _check_wait_options(args: argparse.Namespace) -> None:
         )
 
 
-def _check_out(path: str | None) -> None:
-    """Refuse an --out that cannot be written, before anything is sent."""
+def _check_out(path: str | None, out: Output) -> None:
+    """Refuse an --out that cannot be written, before anything is sent.
+
+    ``-`` is stdout: the data goes there, so what the command says to people goes to stderr.
+    """
     if path is None:
         return
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"--out {path}: is a directory")
-    parent = target.parent if str(target.parent) else Path(".")
+    if is_stdout(path):
+        if out.as_json:
+            raise UsageError("--out - and --json would both write to stdout: give --out a file, or drop --json")
+        out.stream = sys.stderr
+        return
+    try:
+        target = output_target(path)
+    except IsADirectoryError:
+        raise UsageError(f"--out {path}: is a directory") from None
+    if target.in_place:
+        return  # a FIFO or a device, written where it is
+    parent = target.path.parent
     if not parent.is_dir():
         raise UsageError(f"--out {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
@@ -189,30 +228,19 @@ def _summary_exit(summary: ResultSummary) -> int:
 
 
 # --- rendering --------------------------------------------------------------------------
+def _where(path: str | os.PathLike[str]) -> str:
+    return "stdout" if is_stdout(path) else str(path)
+
+
 def _show_job(out: Output, status: JobStatus, *, title: str | None = None) -> None:
     # One short line (it fits 80 columns): the job id whole, then where it stands.
     out.line(
         title
-        or f"{status.job_id}  {status.status}  {status.completed + status.failed}/{status.request_count} done  "
-        f"{status.failed} failed  {len(status.shards)} {'batch' if len(status.shards) == 1 else 'batches'}  "
+        or f"{status.job_id}  {status.status}  {status.completed + status.failed:,}/{status.request_count:,} done  "
+        f"{status.failed:,} failed  {len(status.shards)} {'batch' if len(status.shards) == 1 else 'batches'}  "
         f"{status.endpoint}"
     )
-    out.table(
-        ["shard", "batch", "status", "done", "failed", "attempt", "errors"],
-        (
-            [
-                s.index,
-                s.batch_id or "-",
-                s.status,
-                f"{s.completed + s.failed}/{s.request_count}",
-                s.failed,
-                s.attempt,
-                format_errors(list(s.errors)),
-            ]
-            for s in status.shards
-        ),
-        shorten={"errors"},
-    )
+    show_shards(out, status)
 
 
 def _batch_dict(batch: Batch) -> dict[str, Any]:
@@ -225,7 +253,7 @@ def _show_batch(out: Output, batch: Batch) -> None:
         ["id", batch.id],
         ["status", batch.status],
         ["endpoint", batch.endpoint],
-        ["requests", f"{completed + failed}/{total} done, {failed} failed"],
+        ["requests", f"{completed + failed:,}/{total:,} done, {failed:,} failed"],
         ["input file", batch.input_file_id],
         ["output file", batch.output_file_id or ""],
         ["error file", batch.error_file_id or ""],
@@ -268,21 +296,48 @@ def _show_usage(out: Output, usage: JobUsage) -> None:
 
 
 def _show_summary(out: Output, summary: ResultSummary) -> None:
-    out.line(f"wrote {summary.total} result(s) to {summary.path}")
+    out.line(f"wrote {summary.total} result(s) to {_where(summary.path)}")
     out.table(["outcome", "requests"], sorted(summary.counts.items()))
 
 
 # --- commands -------------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
+    """Check the file as ``submit`` sends it: every line, cut into batches within the limits (one pass).
+
+    With ``--single-batch`` the whole file must fit one batch's limits instead.
+    """
+    from ..workflow._shard import ShardPlanner
+
+    limits = _limits(args)
+    single = bool(args.single_batch)
+    planner: ShardPlanner | None = None
+
+    def observe(raw: bytes, item: object) -> None:
+        nonlocal planner
+        if planner is None:
+            # The endpoint is --endpoint, else the first line's url, as the validator takes it.
+            url = item.get("url") if isinstance(item, dict) else None
+            endpoint = args.endpoint or (url if isinstance(url, str) else None)
+            if endpoint is None:
+                return
+            planner = ShardPlanner(endpoint=endpoint, limits=limits)
+        planner.add(raw, item)
+
     report = validate_input_file(
-        args.file, endpoint=args.endpoint, limits=_limits(args), check_file_limits=not args.sharded
+        args.file, endpoint=args.endpoint, limits=limits, check_file_limits=single, observe=None if single else observe
     )
+    batches = 1 if single else (len(planner.finish()) if planner is not None and report.ok else None)
     if out.as_json:
-        out.emit(report.to_dict())
+        out.emit({**report.to_dict(), "batches": batches})
     elif report.ok:
-        out.line(f"ok: {report.format()}")
+        plural = "batch" if batches == 1 else "batches"
+        how = "as one batch" if single else f"as {batches:,} {plural}"
+        out.line(f"ok: {report.format()}; submit sends it {how}")
     else:
         sys.stderr.write(report.format() + "\n")
+        limit_codes = {"too_many_requests", "file_too_large", "too_many_embedding_inputs"}
+        if single and any(p.code in limit_codes for p in report.problems):
+            sys.stderr.write("submit shards a file over one batch's limits: drop --single-batch to check it so\n")
     return _exit.OK if report.ok else _exit.VALIDATION
 
 
@@ -293,7 +348,7 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
     if args.out and not args.wait:
         raise UsageError("--out needs --wait (or use `openai-batch results ID --out PATH` later)")
     _check_wait_options(args)
-    _check_out(args.out)
+    _check_out(args.out, out)
     expiry = (
         None if args.output_expires_after is None else {"anchor": "created_at", "seconds": args.output_expires_after}
     )
@@ -324,9 +379,12 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
             out.line(f"new job {job.job_id}; resume it with: {args.resume_command}")
         elif job.resumed:
             out.line(f"resuming job {job.job_id}: nothing already sent is sent again")
-        job.start(deadline=args.timeout)
+        try:
+            job.start(deadline=args.timeout)
+        finally:
+            # Known even when sending failed: whether anything was sent decides what an error advises.
+            args.batch_ids = job.status().batch_ids
         status = job.status()
-        args.batch_ids = status.batch_ids
         result: dict[str, Any] = {"job_id": job.job_id, "resumed": job.resumed, "job": status.to_dict()}
         _show_job(out, status)
         if status.queued and not args.wait:
@@ -362,7 +420,24 @@ def _job_report(job: Job, args: argparse.Namespace, out: Output) -> int:
     return _outcome_exit(status.outcomes)
 
 
+def _show_pruned(pruned: PrunedJob, out: Output) -> int:
+    """A pruned job's last status, as recorded when it was pruned; the exit code follows it."""
+    status = pruned.status
+    if out.as_json:
+        out.emit(pruned.to_dict())
+    else:
+        _show_job(out, status)
+        remote = "; its files on the service deleted too" if pruned.remote_files_deleted else ""
+        out.line(f"pruned on {pruned.when}: local files removed ({pruned.local_bytes:,} bytes){remote}")
+    if status.outcomes is not None:
+        return _outcome_exit(status.outcomes)
+    return _exit.OK if status.succeeded else _exit.FAILURES
+
+
 def cmd_status(args: argparse.Namespace, out: Output) -> int:
+    pruned = _pruned_record(args)
+    if pruned is not None:
+        return _show_pruned(pruned, out)
     with ExitStack() as stack:
         client = stack.enter_context(make_client(args))
         job = _open_job(client, args, stack)
@@ -376,7 +451,7 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_wait(args: argparse.Namespace, out: Output) -> int:
     _check_wait_options(args)
-    _check_out(args.out)
+    _check_out(args.out, out)
     with ExitStack() as stack:
         client = stack.enter_context(make_client(args))
         job = _open_job(client, args, stack)
@@ -391,6 +466,7 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
         }
         if job is not None:
             args.resume_command = shlex.join(["openai-batch", *args.argv])
+            args.batch_ids = job.status().batch_ids
             job.queue = _queue(args)
             job.max_attempts = args.max_attempts
             status = job.wait(**options)
@@ -406,7 +482,7 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_results(args: argparse.Namespace, out: Output) -> int:
-    _check_out(args.out)
+    _check_out(args.out, out)
     schema = None
     if getattr(args, "schema", None):
         from ._schema import load_schema
@@ -434,13 +510,19 @@ def _write_parsed(job: Job, schema: Any, path: str, out: Output) -> int:
     from ._schema import write_parsed_results
 
     job.download_results()
-    counts, problems = write_parsed_results(job, schema, path)
+    counts, kinds = write_parsed_results(job, schema, path)
     summary = ResultSummary(Path(path), counts)
+    problems = sum(kinds.values())
     if out.as_json:
-        out.emit({**summary.to_dict(), "problems": problems})
+        out.emit({**summary.to_dict(), "problems": problems, "problem_kinds": kinds})
     else:
         _show_summary(out, summary)
-        out.line(f"{problems} answer(s) did not parse into {schema.__name__} (see each line's `problem`)")
+        # Every line without a parsed answer has a problem: a failed request as much as a refusal.
+        detail = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+        out.line(
+            f"{problems:,} of {summary.total:,} result(s) have no parsed {schema.__name__}"
+            + (f": {detail} (see each line's `problem`)" if detail else "")
+        )
     return _summary_exit(summary)
 
 
@@ -506,8 +588,10 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
     rows = []
     for b in batches:
         total, completed, failed = batch_counts(b)
-        rows.append([b.id, b.status, b.endpoint, f"{completed + failed}/{total}", failed, _when(b.created_at)])
-    out.table(["batch", "status", "endpoint", "done", "failed", "created"], rows)
+        rows.append(
+            [b.id, b.status, b.endpoint, f"{completed + failed:,}/{total:,}", f"{failed:,}", _when(b.created_at)]
+        )
+    out.table(["batch", "status", "endpoint", "done", "failed", "created"], rows, optional=("created", "endpoint"))
     return _exit.OK
 
 
@@ -534,11 +618,17 @@ def cmd_jobs(args: argparse.Namespace, out: Output) -> int:
                     "created": _when(row.created_at),
                 }
             )
-            table.append([row.job_id, row.input_path, row.request_count, len(batches), statuses, _when(row.created_at)])
+            table.append(
+                [row.job_id, row.input_path, f"{row.request_count:,}", len(batches), statuses, _when(row.created_at)]
+            )
     if out.as_json:
         out.emit(records)
     else:
-        out.table(["job", "input", "requests", "batches", "status", "created"], table)
+        out.table(
+            ["job", "input", "requests", "batches", "status", "created"],
+            table,
+            optional=("created", "input", "batches"),
+        )
     return _exit.OK
 
 
@@ -553,6 +643,8 @@ def cmd_prune(args: argparse.Namespace, out: Output) -> int:
             rows = []
             for identifier in args.ids:
                 row = store.get_job(identifier)
+                if row is None and store.get_pruned(identifier) is not None:
+                    raise UsageError(f"job {identifier} is already pruned; nothing pruned")
                 if row is None:
                     raise JobNotFoundError(f"no job {identifier!r} in {path}")
                 if not is_finished(store, row):
@@ -561,7 +653,8 @@ def cmd_prune(args: argparse.Namespace, out: Output) -> int:
                     )
                 rows.append(row)
         else:
-            rows = [row for row in store.list_jobs() if is_finished(store, row)]
+            # Every job at once only when its results are here: never delete unread results in bulk.
+            rows = [row for row in store.list_jobs() if is_harvested(store, row)]
         client = stack.enter_context(make_client(args)) if args.remote and rows else None
         reports = [prune_job(client, store, row) for row in rows]
         if reports:
@@ -591,7 +684,11 @@ def cmd_files(args: argparse.Namespace, out: Output) -> int:
             if out.as_json:
                 out.emit([f.to_dict() for f in files])
             else:
-                out.table(["file", "name", "purpose", "bytes", "created"], (_file_row(f) for f in files))
+                out.table(
+                    ["file", "name", "purpose", "bytes", "created"],
+                    (_file_row(f) for f in files),
+                    optional=("created", "purpose"),
+                )
         elif action == "upload":
             if args.purpose == "batch" and not args.no_validate:
                 uploaded = upload_batch_file(client, args.file, endpoint=args.endpoint)
@@ -599,9 +696,10 @@ def cmd_files(args: argparse.Namespace, out: Output) -> int:
                 uploaded = client.files.create(file=Path(args.file), purpose=args.purpose)
             out.emit(uploaded.to_dict()) if out.as_json else out.line(f"uploaded {args.file} as {uploaded.id}")
         elif action == "download":
+            _check_out(args.out, out)
             written = client.files.content(args.file_id).write_to(args.out)
             out.emit({"file_id": args.file_id, "path": str(written)}) if out.as_json else out.line(
-                f"downloaded {args.file_id} to {written}"
+                f"downloaded {args.file_id} to {_where(written)}"
             )
         elif action == "delete":
             deleted = client.files.delete(args.file_id)

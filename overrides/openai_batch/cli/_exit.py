@@ -11,6 +11,8 @@ code    meaning
 4       validation error: the input file breaks a Batch API rule
 5       waiting timed out (the batches go on running)
 130     interrupted (Ctrl-C)
+141     stdout was closed by its reader (``| head -1``): ended quietly,
+        as a Unix tool killed by SIGPIPE (128 + 13)
 ======  ==================================================================
 """
 
@@ -23,6 +25,7 @@ API_ERROR = 3
 VALIDATION = 4
 TIMEOUT = 5
 INTERRUPTED = 130
+CLOSED_PIPE = 141
 
 EXIT_CODES_HELP = """exit codes:
   0  success (every request of a finished job succeeded)
@@ -31,4 +34,5 @@ EXIT_CODES_HELP = """exit codes:
   3  API error (the service refused the call or could not be reached)
   4  validation error (the input file breaks a Batch API rule; nothing was uploaded)
   5  waiting timed out (the batches go on running)
+  141  stdout closed by its reader (| head -1): ended quietly, as other Unix tools
 """

@@ -1,10 +1,12 @@
 """Printing results: tables for people, plain aligned text for pipes, one JSON document for scripts.
 
 Identifiers, statuses and file names are never broken or folded: a table that is too wide
-shortens its free-text columns (error messages, metadata) with an ellipsis instead. A table
-is plain text, columns separated by two spaces, one record per line (no box drawing), so
-``grep -o 'batch_[0-9a-f]*'`` and ``cut`` see whole values; on a terminal only the header is
-bold and free text is cut to the terminal's width.
+shortens its free-text columns (error messages, metadata) with an ellipsis instead, and on a
+terminal leaves out its empty columns, then the columns it names as optional, before it gives
+up the one-line-per-record layout. A table is plain text, columns separated by two spaces, one
+record per line (no box drawing), so ``grep -o 'batch_[0-9a-f]*'`` and ``cut`` see whole
+values; on a terminal only the header is bold and free text is cut to the terminal's width.
+A line of prose longer than the terminal is wrapped at spaces, never inside a word or an id.
 
 Example::
 
@@ -18,13 +20,16 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Collection, Iterable, Sequence
+import textwrap
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import IO, Any
 
 __all__ = ["PIPE_TEXT_WIDTH", "Output", "error", "shorten"]
 
 #: Off a terminal, free text in a table is cut to this many characters (a line stays greppable).
 PIPE_TEXT_WIDTH = 60
+#: The narrowest a free-text column is cut to on a terminal before the table gives up its layout.
+MIN_FREE_WIDTH = 12
 
 
 def shorten(text: str, width: int) -> str:
@@ -65,11 +70,30 @@ class Output:
         self.stream.write(json.dumps(value, indent=2, default=str) + "\n")
         self.stream.flush()
 
+    @property
+    def width(self) -> int:
+        """The terminal's width in columns (``$COLUMNS`` first, as the shell sets it)."""
+        return shutil.get_terminal_size().columns
+
+    @property
+    def height(self) -> int:
+        """The terminal's height in lines (``$LINES`` first)."""
+        return shutil.get_terminal_size().lines
+
     def line(self, text: str) -> None:
-        """One line of plain text for people (no markup: names in it are printed as they are)."""
-        if not self.as_json:
-            self.stream.write(text + "\n")
-            self.stream.flush()
+        """One line of plain text for people (no markup: names in it are printed as they are).
+
+        On a terminal a line longer than its width is wrapped at spaces (the rest indented by
+        two), so no word, id or endpoint is cut in two; off one it stays one line for grep.
+        """
+        if self.as_json:
+            return
+        if self.is_terminal and len(text) > self.width:
+            text = "\n".join(
+                textwrap.wrap(text, self.width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+            )
+        self.stream.write(text + "\n")
+        self.stream.flush()
 
     def table(
         self,
@@ -78,28 +102,39 @@ class Output:
         *,
         shorten: Collection[str] = (),
         title: str | None = None,
+        optional: Sequence[str] = (),
+        overflow: Callable[[], None] | None = None,
     ) -> None:
         """Rows under ``columns``; only the columns named in ``shorten`` may be cut (with an ellipsis).
 
         On a terminal the cut columns share what the others leave of its width (at least
-        8 characters each); off a terminal they are cut at ``PIPE_TEXT_WIDTH``.
+        ``MIN_FREE_WIDTH`` characters each); off a terminal they are cut at ``PIPE_TEXT_WIDTH``.
+        When the whole values do not fit a terminal, empty columns are left out, then the
+        ``optional`` ones in their order; if it still does not fit, ``overflow`` is called to
+        print a shorter form instead (default: one block of ``name  value`` lines per record).
         """
         if self.as_json:
             return
         if title:
             self.line(title)
         cells = [[" ".join(("" if cell is None else str(cell)).split()) for cell in row] for row in rows]
-        free = [i for i, name in enumerate(columns) if name in shorten]
-        widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(columns)]
         terminal = self.is_terminal
         room = PIPE_TEXT_WIDTH
         if terminal:
-            fixed = sum(w for i, w in enumerate(widths) if i not in free) + 2 * (len(columns) - 1)
-            room = (shutil.get_terminal_size().columns - fixed) // max(len(free), 1)
-            if room < (12 if free else 0):
-                # The whole values alone do not fit the terminal: one record per block instead.
-                self._records(columns, cells, free)
+            keep = _fitting_columns(columns, cells, shorten, optional, self.width)
+            if keep is None:
+                if overflow is not None:
+                    overflow()
+                else:
+                    self._records(columns, cells, [i for i, name in enumerate(columns) if name in shorten])
                 return
+            columns = [columns[i] for i in keep]
+            cells = [[row[i] for i in keep] for row in cells]
+        free = [i for i, name in enumerate(columns) if name in shorten]
+        widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(columns)]
+        if terminal:
+            fixed = sum(w for i, w in enumerate(widths) if i not in free) + 2 * (len(columns) - 1)
+            room = (self.width - fixed) // max(len(free), 1)
         if free:
             for i in free:
                 widths[i] = min(widths[i], max(room, len(columns[i])))
@@ -125,6 +160,33 @@ class Output:
                 if cell:
                     self.stream.write(f"{name.ljust(width)}  {_cut(cell, room) if i in free else cell}\n")
         self.stream.flush()
+
+
+def _fitting_columns(
+    columns: Sequence[str], cells: list[list[str]], shorten: Collection[str], optional: Sequence[str], width: int
+) -> list[int] | None:
+    """The indexes of the columns to show so that every record fits ``width`` on one line, or None.
+
+    Empty columns go first, then the ``optional`` ones in order; free text (``shorten``) needs
+    at least ``MIN_FREE_WIDTH`` columns, or it is left out as optional when it is.
+    """
+
+    def needed(keep: list[int]) -> int:
+        total = 2 * (len(keep) - 1)
+        for i in keep:
+            whole = max([len(columns[i]), *(len(row[i]) for row in cells)])
+            total += min(whole, max(MIN_FREE_WIDTH, len(columns[i]))) if columns[i] in shorten else whole
+        return total
+
+    keep = list(range(len(columns)))
+    if needed(keep) <= width:
+        return keep
+    keep = [i for i in keep if any(row[i] for row in cells)] or keep[:1]
+    for name in optional:
+        if needed(keep) <= width:
+            break
+        keep = [i for i in keep if columns[i] != name]
+    return keep if needed(keep) <= width else None
 
 
 def error(message: str) -> None:

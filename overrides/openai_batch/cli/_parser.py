@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
+from .._help_text import HelpFormatter
 from ._errors import CommandLineError
 from ._exit import EXIT_CODES_HELP
 from ._values import (
@@ -193,11 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="openai-batch",
         description="Run OpenAI Batch API jobs: validate, shard, submit, wait, collect results, resume.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         parents=[_common(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser, help="one of these commands"
+    )
 
     def command(name: str, help: str, epilog: str | None = None) -> argparse.ArgumentParser:
         return commands.add_parser(
@@ -206,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
             description=help,
             parents=[common],
             epilog=epilog,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=HelpFormatter,
         )
 
     submit = command(
@@ -260,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = command(
         "status", "show a job (job_…) or batch (batch_…)", "example:\n  openai-batch status batch_abc123 --json"
     )
-    status.add_argument("id", metavar="ID")
+    status.add_argument("id", metavar="ID", help="a job id (job_…) or a batch id (batch_…)")
     _price_option(status)
 
     wait = command(
@@ -268,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
         "wait until a job or batch finishes, with a progress bar",
         "example:\n  openai-batch wait job_0123456789abcdef --out results.jsonl --timeout 3600",
     )
-    wait.add_argument("id", metavar="ID")
+    wait.add_argument("id", metavar="ID", help="a job id (job_…) or a batch id (batch_…)")
     wait.add_argument("--out", default=None, metavar="PATH", help="then write the results here")
     _price_option(wait)
     _queue_options(wait)
@@ -279,8 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
         "write one result line per input request (succeeded, failed, expired, cancelled, missing)",
         "example:\n  openai-batch results job_0123456789abcdef --out results.jsonl",
     )
-    results.add_argument("id", metavar="ID")
-    results.add_argument("--out", required=True, metavar="PATH")
+    results.add_argument("id", metavar="ID", help="a job id (job_…), or a batch id (batch_…) to adopt as a job")
+    results.add_argument("--out", required=True, metavar="PATH", help="write one result line per input request here")
     results.add_argument(
         "--schema",
         default=None,
@@ -295,14 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
         "cancel a job's running batches, or one batch",
         "example:\n  openai-batch cancel batch_abc123      # finished results stay available",
     )
-    cancel.add_argument("id", metavar="ID")
+    cancel.add_argument("id", metavar="ID", help="a job id (job_…) or a batch id (batch_…)")
 
     resubmit = command(
         "resubmit",
         "send again only the requests of a job that did not run (expired, cancelled, missing)",
         "example:\n  openai-batch resubmit job_0123456789abcdef --include-failed",
     )
-    resubmit.add_argument("id", metavar="ID")
+    resubmit.add_argument("id", metavar="ID", help="the job id (job_…)")
     resubmit.add_argument("--include-failed", action="store_true", help="also resend requests that failed")
 
     retry = command(
@@ -310,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
         "create new batches for a job's batches that failed as a whole (e.g. token_limit_exceeded)",
         "example:\n  openai-batch retry job_0123456789abcdef --delay 600",
     )
-    retry.add_argument("id", metavar="ID")
+    retry.add_argument("id", metavar="ID", help="the job id (job_…)")
     retry.add_argument("--delay", type=non_negative, default=0.0, metavar="S", help="wait S seconds first")
 
     listing = command(
@@ -323,11 +326,16 @@ def build_parser() -> argparse.ArgumentParser:
     prune = command(
         "prune",
         "remove finished jobs' local files (results, index, copies); --remote also deletes their files on the service",
-        "examples:\n  openai-batch prune                       # every finished job\n"
+        "examples:\n  openai-batch prune                       # every finished job whose results are downloaded\n"
         "  openai-batch prune job_0123456789abcdef --remote",
     )
     prune.add_argument(
-        "ids", nargs="*", metavar="JOB_ID", type=job_id, help="jobs to prune (default: every finished job)"
+        "ids",
+        nargs="*",
+        metavar="JOB_ID",
+        type=job_id,
+        help="finished jobs to prune (default: every finished job whose results are downloaded); "
+        "`status` still shows a pruned job",
     )
     prune.add_argument(
         "--remote", action="store_true", help="also delete the jobs' input, output and error files on the service"
@@ -338,9 +346,18 @@ def build_parser() -> argparse.ArgumentParser:
         "check an input file against every Batch API rule (exit 4 on problems)",
         "example:\n  openai-batch validate requests.jsonl --max-requests-per-batch 10000",
     )
-    validate.add_argument("file", metavar="FILE")
-    validate.add_argument("--endpoint", type=batch_endpoint, default=None)
-    validate.add_argument("--sharded", action="store_true", help="check lines only: the file will be sharded")
+    validate.add_argument("file", metavar="FILE", help="JSONL input file, one request per line")
+    validate.add_argument(
+        "--endpoint", type=batch_endpoint, default=None, help="batch endpoint (default: the url of the first line)"
+    )
+    validate.add_argument(
+        "--single-batch",
+        action="store_true",
+        help="check the file against one batch's limits (by default it is checked as submit sends it: sharded)",
+    )
+    validate.add_argument(
+        "--sharded", action="store_true", help="check the file as submit shards it (the default; kept for scripts)"
+    )
     _limit_options(validate)
 
     estimate = command(
@@ -363,27 +380,29 @@ def build_parser() -> argparse.ArgumentParser:
         "  openai-batch files delete file-abc123",
     )
     file_commands = files.add_subparsers(
-        dest="files_command", metavar="ACTION", required=True, parser_class=OneLineParser
+        dest="files_command", metavar="ACTION", required=True, parser_class=OneLineParser, help="one of these actions"
     )
 
     def file_command(name: str, help: str) -> argparse.ArgumentParser:
-        return file_commands.add_parser(name, help=help, description=help, parents=[common])
+        return file_commands.add_parser(
+            name, help=help, description=help, parents=[common], formatter_class=HelpFormatter
+        )
 
     files_list = file_command("list", "list files")
-    files_list.add_argument("--purpose", default=None)
+    files_list.add_argument("--purpose", default=None, help="only files of this purpose (batch, batch_output, ...)")
     files_list.add_argument("--limit", type=positive_int, default=None, metavar="N", help="how many (default all)")
     upload = file_command("upload", "upload a file (batch input is validated first)")
-    upload.add_argument("file", metavar="FILE")
-    upload.add_argument("--purpose", default="batch")
+    upload.add_argument("file", metavar="FILE", help="the file to upload")
+    upload.add_argument("--purpose", default="batch", help="the file's purpose (default batch)")
     upload.add_argument(
         "--endpoint", type=batch_endpoint, default=None, help="for purpose batch: the endpoint every line must use"
     )
     upload.add_argument("--no-validate", action="store_true", help="skip validation (not recommended)")
     download = file_command("download", "download a file's content (atomically)")
-    download.add_argument("file_id", metavar="FILE_ID")
-    download.add_argument("--out", required=True, metavar="PATH")
+    download.add_argument("file_id", metavar="FILE_ID", help="the file's id (file-…)")
+    download.add_argument("--out", required=True, metavar="PATH", help="write the content here")
     delete = file_command("delete", "delete a file")
-    delete.add_argument("file_id", metavar="FILE_ID")
+    delete.add_argument("file_id", metavar="FILE_ID", help="the file's id (file-…)")
 
     # `serve` runs a server, not a job: its own flags only (no --state, --base-url or --json),
     # defined once with `python -m openai_batch.server`.
@@ -394,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the local Batch API server (needs the `server` extra)",
         description="Run the local Batch API server on this machine, in the foreground, until Ctrl-C.",
         epilog=SERVE_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_server_arguments(serve)
     return parser

@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._files_content import write_atomically
 from ..workflow._json import dumps
 from ..workflow._structured import require_pydantic
 from ._errors import UsageError
@@ -45,23 +47,24 @@ def load_schema(spec: str) -> type[BaseModel]:
     return model
 
 
-def write_parsed_results(job: Job, model: type[BaseModel], path: str | os.PathLike[str]) -> tuple[dict[str, int], int]:
-    """Write each result line with ``parsed`` (the model's JSON) and ``problem``; return (outcome counts, problems).
+def write_parsed_results(
+    job: Job, model: type[BaseModel], path: str | os.PathLike[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Write each result line with ``parsed`` (the model's JSON) and ``problem``; return the outcome counts
+    and the count of each problem kind (every line without ``parsed`` has one).
 
-    The file appears whole or not at all (a temporary name, then a rename).
+    Written as every ``--out`` is (see ``_output_path``): whole or not at all for a file.
     """
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     counts: dict[str, int] = {}
-    problems = 0
-    try:
-        with tmp.open("wb") as out:
-            for item in job.results(parse=model):
-                parsed: Any = item.parsed.model_dump(mode="json") if item.parsed is not None else None
-                problems += item.problem is not None
-                counts[item.outcome.value] = counts.get(item.outcome.value, 0) + 1
-                out.write(dumps(item.to_dict(parsed)) + b"\n")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    problems: dict[str, int] = {}
+
+    def lines() -> Iterator[bytes]:
+        for item in job.results(parse=model):
+            parsed: Any = item.parsed.model_dump(mode="json") if item.parsed is not None else None
+            if item.problem is not None:
+                problems[item.problem.kind.value] = problems.get(item.problem.kind.value, 0) + 1
+            counts[item.outcome.value] = counts.get(item.outcome.value, 0) + 1
+            yield dumps(item.to_dict(parsed)) + b"\n"
+
+    write_atomically(Path(path), lines())
     return counts, problems

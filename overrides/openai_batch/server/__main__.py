@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .._help_text import HelpFormatter
 from .arguments import SERVE_EXAMPLES, add_server_arguments, options_from_args, serve_from_args
 
 __all__ = ["main", "options_from_args"]
@@ -21,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m openai_batch.server",
         description="Run the local Batch API server in the foreground.",
         epilog=SERVE_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_server_arguments(parser)
     return parser

@@ -107,9 +107,19 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
             help=f"simulated seconds spent {name} (default {getattr(_DEFAULTS, f'{name}_seconds'):g})",
         )
     timing.add_argument(
-        "--tick-interval", type=non_negative, default=_DEFAULTS.tick_interval, metavar="S", help="real seconds"
+        "--tick-interval",
+        type=non_negative,
+        default=_DEFAULTS.tick_interval,
+        metavar="S",
+        help=f"real seconds between two runs of the processing loop (default {_DEFAULTS.tick_interval:g})",
     )
-    timing.add_argument("--chunk-size", type=positive_int, default=_DEFAULTS.chunk_size, metavar="N")
+    timing.add_argument(
+        "--chunk-size",
+        type=positive_int,
+        default=_DEFAULTS.chunk_size,
+        metavar="N",
+        help=f"at most N requests of one batch run per tick (default {_DEFAULTS.chunk_size})",
+    )
     failures = parser.add_argument_group("failures and limits")
     failures.add_argument("--fail-custom-id-pattern", default=None, metavar="REGEX", help="custom_ids that fail")
     failures.add_argument(
@@ -155,7 +165,12 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECRET",
         help=f"the 'whsec_...' signing secret (default: ${WEBHOOK_SECRET_ENV}, which keeps it off the command line)",
     )
-    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="how much the server logs on stderr (default info)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> dict[str, Any]:

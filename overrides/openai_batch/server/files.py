@@ -6,6 +6,8 @@ import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+
 from .clock import Clock
 from .errors import ApiError, bad_request, not_found
 from .ids import new_file_id
@@ -18,6 +20,35 @@ _COPY_CHUNK = 1024 * 1024
 
 class _TooLarge(Exception):
     pass
+
+
+#: The service's answer to a batch upload that is not JSON Lines, word for word, with ``param``
+#: and ``code`` null (seen in litellm's proxy tests recorded against the service: BerriAI/litellm#37527).
+NOT_JSONL = "Invalid file format for Batch API. Must be .jsonl"
+
+
+def _is_jsonl(path: Path) -> bool:
+    """Whether ``path`` is JSON Lines: empty, or at least one of its lines is a JSON object.
+
+    The service judges a batch upload by its content, not its name: the openai SDK names an
+    upload of bare bytes ``upload`` and the service takes it (curator's tests, recorded
+    against the service, show 200 and ``"filename": "upload"``), while prose or CSV is
+    refused. A JSON Lines file with some bad lines is taken: each bad line is reported when
+    a batch is created from it (``invalid_json_line`` with its line number), as the service
+    does. Read a line at a time, stopping at the first object.
+    """
+    blank = True
+    with path.open("rb") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            blank = False
+            try:
+                if isinstance(orjson.loads(line), dict):
+                    return True
+            except orjson.JSONDecodeError:
+                continue
+    return blank
 
 
 def _copy_limited(source: BinaryIO, target: BinaryIO, limit: int) -> int:
@@ -49,12 +80,6 @@ class FileService:
     ) -> FileRecord:
         if purpose not in FILE_PURPOSES:
             raise invalid("purpose", f"{purpose!r} is not supported; supported values are: {', '.join(FILE_PURPOSES)}.")
-        if purpose == "batch" and not filename.endswith(".jsonl"):
-            raise bad_request(
-                f"Invalid file format for Batch API: {filename!r}. Must be .jsonl",
-                param="file",
-                code="invalid_file_format",
-            )
         temp = self._store.new_temp_path(uuid.uuid4().hex)
         try:
             with temp.open("wb") as target:
@@ -69,6 +94,9 @@ class FileService:
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
+        if purpose == "batch" and not _is_jsonl(temp):
+            temp.unlink(missing_ok=True)
+            raise bad_request(NOT_JSONL)
         created_at = int(self._clock.now())
         record = FileRecord(
             id=new_file_id(),

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .caching import chat_prompt, chat_user_texts, reasoning_tokens, responses_prompt, responses_texts, text_of
+from .schema_tokens import schema_tokens
 
 # A 1x1 transparent PNG: a valid image small enough to write thousands of times.
 _TINY_PNG = base64.b64encode(
@@ -471,11 +472,20 @@ def _last_user_text(endpoint: str, body: dict[str, Any]) -> str:
     return texts[-1] if texts else ""
 
 
+def _bill_schema(endpoint: str, rendered: Rendered, tokens: int) -> None:
+    # The service shows the model the schema and bills it as input (see ``schema_tokens``).
+    usage = rendered.body["usage"]
+    usage["prompt_tokens" if endpoint == "/v1/chat/completions" else "input_tokens"] += tokens
+    usage["total_tokens"] += tokens
+    rendered.input_tokens += tokens
+
+
 def structured_answer(endpoint: str, body: dict[str, Any], rendered: Rendered) -> Rendered:
     """`rendered` with its text replaced by a JSON answer when the request asks for a json_schema format."""
     schema = _requested_schema(endpoint, body)
     if schema is None:
         return rendered
+    _bill_schema(endpoint, rendered, schema_tokens(schema, count_tokens))
     prompt = _last_user_text(endpoint, body)
     answer = json.dumps(sample_from_schema(schema, schema, " ".join(prompt.split())), separators=(",", ":"))
     refused = REFUSAL_MARKER in prompt

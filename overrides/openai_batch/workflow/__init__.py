@@ -15,6 +15,7 @@ Example::
 
 from .._polling import TRANSIENT_ERRORS, async_wait_for_batch, wait_for_batch
 from .._progress import BatchProgress, ProgressOption, ProgressSink, RichProgressBar
+from ._asyncjob import AsyncJob
 from ._budget import BudgetExceededError
 from ._builders import BatchInputWriter
 from ._crash import CRASH_ENV
@@ -28,7 +29,7 @@ from ._prune import PruneReport
 from ._queue import TOKENS_TAG, QueuePolicy
 from ._results import BatchResult, Outcome, RequestError, parse_result_line
 from ._shard import ShardPlan, ShardSpec, plan_shards, shard_input_file
-from ._status import JobStatus, ResultSummary, ShardStatus
+from ._status import JobStatus, ResultSummary, ShardStatus, SupersededCopy
 from ._store import DEFAULT_STATE_PATH, JobStore
 from ._strict_schema import strict_json_schema
 from ._upload import check_input_file, upload_batch_file
@@ -45,6 +46,7 @@ __all__ = [
     "JOB_TAG",
     "TOKENS_TAG",
     "TRANSIENT_ERRORS",
+    "AsyncJob",
     "BatchInputWriter",
     "BatchLimits",
     "BatchProgress",
@@ -77,6 +79,7 @@ __all__ = [
     "ShardSpec",
     "ShardStatus",
     "ShortDownload",
+    "SupersededCopy",
     "TokenCounts",
     "ValidationProblem",
     "ValidationReport",

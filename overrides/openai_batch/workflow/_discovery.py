@@ -9,10 +9,12 @@ input file, so their requests are not sent a third time. A batch tagged with the
 input but another job id means the input was sent with other options: the run refuses
 rather than bill it twice.
 
-It reads only what it must: the walk of the batches stops once it has passed the first
+It reads only what it must: the walk of the batches stops once it has passed a live first
 attempt of every one of the input's own shards (the job's oldest batch is one of them, and
 every later batch of the job, retries and resubmissions included, is newer), and the files
-are walked only for shards still without an upload. Each walk's reach (how many items, back
+are walked only for shards still without an upload. A first attempt seen only as cancelled
+copies does not count: it may be a loser of several senders' tie-break (see ``_rivals``),
+whose kept copy is older, so the walk goes on to find it. Each walk's reach (how many items, back
 to which creation time, and why it stopped) is logged and returned: a job older than the
 window or behind more than 10,000 newer batches is not found, and the reach says so.
 """
@@ -23,19 +25,20 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_metadata
+from ._engine import Flow, Walk
 from ._identity import INPUT_TAG, JOB_TAG, JobConflictError, JobDefinition, parse_job_tag, shard_file_name
 from ._join import custom_id_of
 from ._opening import download_lines
 from ._patience import Patience
-from ._protocols import ClientLike
 from ._ranges import iter_range_lines
 from ._recording import record_batch
+from ._rivals import earliest, winner
 from ._store import JobRow, JobStore, ShardRow
 
 __all__ = ["LOOKUP_WINDOW", "Discovery", "Reach", "discover", "lookup_since", "recent"]
@@ -48,6 +51,8 @@ LOOKUP_WINDOW = 31 * 24 * 3600
 _CLOCK_SLACK = 300.0
 # At most this many batches or files are walked (newest first) per search or look-up.
 _SCAN_LIMIT = 10_000
+# Statuses of a copy that may have lost several senders' tie-break (its kept copy may be older).
+_GIVEN_UP = frozenset({"cancelling", "cancelled"})
 
 
 def lookup_since(started_at: float) -> float:
@@ -64,7 +69,10 @@ def recent(items: Iterable[Item], since: float | None) -> Iterator[Item]:
     Every walk of the service's batch and file lists (search, look-up, queue) stops the
     same way: at the first item too old to matter, or after the cap.
     """
-    return iter(_Walk(items, since, "items"))
+    for seen, item in enumerate(items):
+        if seen >= _SCAN_LIMIT or (since is not None and item.created_at < since):
+            return
+        yield item
 
 
 @attrs.frozen
@@ -77,8 +85,8 @@ class Reach:
 
     Example::
 
-        reach = discover(client, store, row, patience).batches
-        print(reach.describe())   # "read 212 batches, back to 2026-12-04 09:12 UTC; stopped: ..."
+        found = yield from discover(store, row, patience)
+        print(found.batches.describe())   # "read 212 batches, back to 2026-12-04 09:12 UTC; stopped: ..."
     """
 
     what: str
@@ -103,7 +111,13 @@ class Reach:
 
 @attrs.frozen
 class Discovery:
-    """The reach of a search for a job on the service: its batches, and its uploads (None: not needed)."""
+    """The reach of a search for a job on the service: its batches, and its uploads (None: not needed).
+
+    Example::
+
+        found = yield from discover(store, row, patience)
+        logger.info("looked: %s", found.describe())
+    """
 
     batches: Reach
     uploads: Reach | None
@@ -117,79 +131,81 @@ def _when(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-class _Walk(Generic[Item]):
-    """A newest-first walk bounded by ``since`` and the cap, recording its reach; ``stop()`` ends it early."""
+class _Gathering:
+    """The ``keep`` of a :class:`Walk` that gathers a newest-first list's recent items and records its reach.
 
-    def __init__(self, items: Iterable[Item], since: float | None, what: str) -> None:
-        self._items: Iterable[Item] = items
-        self._since = since
+    It stops (like ``_engine.gather``) at the first item created before ``since``, after the
+    cap, or right after an item once ``done()`` is true, so the page holding the last item
+    sought is the last page read.
+    """
+
+    def __init__(self, what: str, since: float | None, done: Callable[[], bool] = lambda: False) -> None:
+        self.items: list[Any] = []
         self._what = what
-        self.read = 0
-        self.oldest: float | None = None
-        self.stopped = "end"
-        self._stop: Callable[[], bool] = lambda: False
+        self._since = since
+        self._done = done
+        self._oldest: float | None = None
+        self._stopped = "end"
 
-    def until(self, done: Callable[[], bool]) -> _Walk[Item]:
-        """End the walk (as "found") as soon as ``done()`` is true, before reading another item."""
-        self._stop = done
-        return self
-
-    def __iter__(self) -> Iterator[Item]:
-        for item in self._items:
-            if self._stop():
-                self.stopped = "found"
-                return
-            if self.read >= _SCAN_LIMIT:
-                self.stopped = "cap"
-                return
-            if self._since is not None and item.created_at < self._since:
-                self.stopped = "window"
-                return
-            self.read += 1
-            self.oldest = item.created_at
-            yield item
-        if self._stop():
-            self.stopped = "found"
+    def keep(self, item: Any) -> bool:
+        if len(self.items) >= _SCAN_LIMIT:
+            self._stopped = "cap"
+            return False
+        if self._since is not None and item.created_at < self._since:
+            self._stopped = "window"
+            return False
+        self.items.append(item)
+        self._oldest = item.created_at
+        if self._done():
+            self._stopped = "found"
+            return False
+        return True
 
     def reach(self) -> Reach:
-        return Reach(self._what, self.read, self.oldest, self.stopped, self._since)
+        return Reach(self._what, len(self.items), self._oldest, self._stopped, self._since)
 
 
-def discover(client: ClientLike, store: JobStore, row: JobRow, patience: Patience) -> Discovery:
+def discover(store: JobStore, row: JobRow, patience: Patience) -> Flow[Discovery]:
     """Record what the service holds of this job; raise :class:`JobConflictError` on another job's batches.
 
     Returns how far the search looked (also logged).
     """
-    found = patience.call(f"looking up job {row.job_id} on the service", lambda: _discover(client, store, row))
+    found = yield from patience.call(f"looking up job {row.job_id} on the service", lambda: _discover(store, row))
     store.update_job(row.job_id, discovered=True)
     logger.info("job %s: looked for it on the service: %s", row.job_id, found.describe())
     return found
 
 
-def _discover(client: ClientLike, store: JobStore, row: JobRow) -> Discovery:
+def _discover(store: JobStore, row: JobRow) -> Flow[Discovery]:
     since = time.time() - LOOKUP_WINDOW
     definition = JobDefinition.from_dict(row.definition)
-    ours: dict[int, tuple[int, Batch]] = {}
+    ours: dict[int, dict[int, list[Batch]]] = {}
     others: dict[str, str] = {}
     shards = {s.shard_index: s for s in store.shards(row.job_id)}
     base = len([s for s in shards.values() if s.retry_of_status is None])
-    # The input's own shards whose first attempt has not been seen yet: once none is left,
-    # the walk has passed the job's oldest batch and everything of the job is behind it.
+    # The input's own shards without a live first attempt seen yet: once none is left, the
+    # walk has passed the job's oldest batch and everything of the job is behind it.
     first_attempts_due = set(range(base))
-    walk = _Walk(client.batches.list(limit=100), since, "batches").until(lambda: base > 0 and not first_attempts_due)
-    for batch in walk:
+
+    def note(batch: Batch) -> None:
         metadata = batch_metadata(batch)
         tag = parse_job_tag(metadata.get(JOB_TAG))
         if tag is None:
-            continue
+            return
         job_id, index, attempt = tag
         if job_id == row.job_id:
-            if index not in ours or attempt > ours[index][0]:
-                ours[index] = (attempt, batch)
-            if attempt == 1:
+            ours.setdefault(index, {}).setdefault(attempt, []).append(batch)
+            if attempt == 1 and str(batch.status) not in _GIVEN_UP:
                 first_attempts_due.discard(index)
         elif metadata.get(INPUT_TAG) == definition.input_tag and batch.endpoint == row.endpoint:
             others.setdefault(job_id, batch.id)
+
+    def all_found() -> bool:
+        note(walk.items[-1])
+        return base > 0 and not first_attempts_due
+
+    walk = _Gathering("batches", since, all_found)
+    yield Walk("batches", {"limit": 100}, walk.keep)
     if others and not ours and definition.nonce is None:
         job_id, batch_id = next(iter(others.items()))
         raise JobConflictError(
@@ -197,12 +213,14 @@ def _discover(client: ClientLike, store: JobStore, row: JobRow) -> Discovery:
             f"or as --new; resume it with --job {job_id}, or add --new to send it again as another job"
         )
     for index in sorted(ours):
-        attempt, batch = ours[index]
+        # The highest attempt; of several senders' batches for it, the one every sender keeps.
+        attempt = max(ours[index])
+        batch = winner(ours[index][attempt])
         shard = shards.get(index)
         if shard is None:
             if index < base:
                 continue
-            shard = _adopt_resubmission(client, store, row, index, batch)
+            shard = yield from _adopt_resubmission(store, row, index, batch)
         if shard.batch_id is not None:
             continue
         store.update_shard(row.job_id, index, attempt=attempt, file_id=batch.input_file_id)
@@ -210,27 +228,34 @@ def _discover(client: ClientLike, store: JobStore, row: JobRow) -> Discovery:
         logger.info("job %s shard %d: found batch %s on the service", row.job_id, index, batch.id)
         record_batch(store, shard, batch)
     missing = [s for s in store.shards(row.job_id) if s.file_id is None]
-    uploads = _find_uploads(client, store, missing, since) if missing else None
+    uploads = (yield from _find_uploads(store, missing, since)) if missing else None
     return Discovery(walk.reach(), uploads)
 
 
-def _find_uploads(client: ClientLike, store: JobStore, missing: list[ShardRow], since: float) -> Reach:
+def _find_uploads(store: JobStore, missing: list[ShardRow], since: float) -> Flow[Reach]:
+    # Walked to the window's edge, not to the first copy found: of several senders' uploads of
+    # one shard the earliest is kept (see ``_rivals``), and it is the one read last.
     wanted = {(s.token, s.byte_size): s for s in missing}
-    walk = _Walk(client.files.list(purpose="batch", order="desc"), since, "uploads").until(lambda: not wanted)
-    for item in walk:
-        shard = wanted.pop((item.filename, item.bytes_), None)
-        if shard is not None:
-            logger.info("job %s shard %d: found upload %s on the service", shard.job_id, shard.shard_index, item.id)
-            store.update_shard(shard.job_id, shard.shard_index, file_id=item.id)
+    found: dict[tuple[str, int], list[OpenAIFile]] = {}
+    walk = _Gathering("uploads", since)
+    yield Walk("files", {"purpose": "batch", "order": "desc"}, walk.keep)
+    for item in walk.items:
+        if (item.filename, item.bytes_) in wanted:
+            found.setdefault((item.filename, item.bytes_), []).append(item)
+    for key, items in found.items():
+        shard = wanted[key]
+        chosen = earliest(items)
+        logger.info("job %s shard %d: found upload %s on the service", shard.job_id, shard.shard_index, chosen.id)
+        store.update_shard(shard.job_id, shard.shard_index, file_id=chosen.id)
     return walk.reach()
 
 
-def _adopt_resubmission(client: ClientLike, store: JobStore, row: JobRow, index: int, batch: Batch) -> ShardRow:
+def _adopt_resubmission(store: JobStore, row: JobRow, index: int, batch: Batch) -> Flow[ShardRow]:
     """A resubmission shard an earlier run sent: its input comes back from the service."""
     directory = store.work_dir / row.job_id
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / shard_file_name(row.job_id, index)
-    download_lines(client, batch.input_file_id, path)
+    yield from download_lines(batch.input_file_id, path)
     ids = [custom_id_of(raw) for raw in iter_range_lines(path, 0, path.stat().st_size)]
     shard = ShardRow(
         job_id=row.job_id,

@@ -16,15 +16,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from .._download_flow import temp_path_for, unlink_quietly
 from ._crash import crash_point
+from ._engine import Flow, Stream
 from ._errors import JobError, WorkflowError
-from ._protocols import AsyncContentClient, ClientLike
 from ._store import JobStore, ShardRow
 
-__all__ = ["ShortDownload", "async_store_result_file", "store_result_file", "whole_line_blocks"]
+__all__ = ["LineCutter", "ShortDownload", "store_result_file", "whole_line_blocks"]
 
 # The service writes {"id": "...", "custom_id": "...", ...}: read the id without parsing the line.
 _FAST_ID = re.compile(rb'\{\s*(?:"id"\s*:\s*"[^"\\]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\]*)"')
@@ -38,7 +38,7 @@ class ShortDownload(WorkflowError):
     """A result file came back shorter than its batch says (a cut download); fetch it again."""
 
 
-class _LineCutter:
+class LineCutter:
     """Re-cuts a byte stream at newlines: each chunk in gives the whole lines it completes."""
 
     def __init__(self) -> None:
@@ -58,17 +58,8 @@ class _LineCutter:
 
 def whole_line_blocks(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
     """The stream re-cut at newlines: (block, whole) pairs; only the very last may lack its newline."""
-    cutter = _LineCutter()
+    cutter = LineCutter()
     for chunk in chunks:
-        if block := cutter.feed(chunk):
-            yield block, True
-    if rest := cutter.rest():
-        yield rest, False
-
-
-async def _async_whole_line_blocks(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[bytes, bool]]:
-    cutter = _LineCutter()
-    async for chunk in chunks:
         if block := cutter.feed(chunk):
             yield block, True
     if rest := cutter.rest():
@@ -173,23 +164,19 @@ def expected_lines(shard: ShardRow, file_id: str) -> int:
     return shard.completed if file_id == shard.output_file_id else shard.failed
 
 
-def store_result_file(client: ClientLike, store: JobStore, shard: ShardRow, file_id: str) -> int:
+def store_result_file(store: JobStore, shard: ShardRow, file_id: str) -> Flow[int]:
     """Download result file ``file_id`` of ``shard`` whole and index it; returns how many lines."""
     result = _ResultFile(store, shard, file_id, expected_lines(shard, file_id))
-    try:
-        for block, whole in whole_line_blocks(client.files.content(file_id).iter_bytes()):
-            result.add_block(block) if whole else result.add(block)
-        return result.finish()
-    finally:
-        result.discard()
+    cutter = LineCutter()
 
+    def consume(chunk: bytes) -> None:
+        if block := cutter.feed(chunk):
+            result.add_block(block)
 
-async def async_store_result_file(client: AsyncContentClient, store: JobStore, shard: ShardRow, file_id: str) -> int:
-    """:func:`store_result_file` with an async client (chunks streamed with ``async for``)."""
-    result = _ResultFile(store, shard, file_id, expected_lines(shard, file_id))
     try:
-        async for block, whole in _async_whole_line_blocks(client.files.content(file_id).iter_bytes()):
-            result.add_block(block) if whole else result.add(block)
+        yield Stream(file_id, consume)
+        if rest := cutter.rest():
+            result.add(rest)
         return result.finish()
     finally:
         result.discard()

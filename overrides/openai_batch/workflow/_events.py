@@ -13,7 +13,7 @@ A job with nothing running (shards waiting for room in the queue) looks again ev
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .._batchinfo import TERMINAL_STATUSES
 from .._event_wait import (
@@ -26,11 +26,10 @@ from .._event_wait import (
     next_event_async,
 )
 from ..webhooks import BatchEvent
-from ._harvest import download_tolerant_async
-from ._protocols import AsyncJobClient, ClientLike
+from ._engine import Flow, TakeEvents
 from ._status import JobStatus
 from ._store import JobStore
-from ._watching import JobWatch, poll_running, poll_running_async
+from ._watching import JobWatch, poll_running
 
 __all__ = [
     "DEFAULT_FALLBACK_POLL",
@@ -43,7 +42,6 @@ __all__ = [
     "route",
     "running_batches",
     "wait_on_events",
-    "wait_on_events_async",
 ]
 
 logger = logging.getLogger("openai_batch.workflow")
@@ -73,50 +71,22 @@ def running_batches(status: JobStatus) -> list[str]:
 
 
 def wait_on_events(
-    client: ClientLike,
     store: JobStore,
     job_id: str,
-    events: EventQueue,
     *,
     watch: JobWatch,
     schedule: EventSchedule,
-    settle: Callable[[], tuple[JobStatus, bool]],
-) -> JobStatus:
-    """``Job.wait`` driven by ``events``; ``settle`` downloads, sends and reports (status, all downloaded)."""
+    settle: Callable[[], Flow[tuple[JobStatus, bool]]],
+) -> Flow[JobStatus]:
+    """A job's wait driven by webhook events; ``settle`` downloads, sends and reports (status, all downloaded)."""
     while True:
-        status, downloaded = settle()
+        status, downloaded = yield from settle()
         if watch.report(status, downloaded):
             return status
         # Everything queued is taken before any retrieve, so a retrieve always follows its event.
-        taken = drain(events, next_event(events, schedule.timeout(running_batches(status), status.status)))
+        taken: list[BatchEvent] = yield TakeEvents(schedule.timeout(running_batches(status), status.status))
         if schedule.poll_due():
-            poll_running(client, store, job_id)
+            yield from poll_running(store, job_id)
             continue
         wanted = route(store, job_id, taken) | schedule.due_retries()
-        schedule.retry_later(poll_running(client, store, job_id, only=wanted))
-
-
-async def wait_on_events_async(
-    client: AsyncJobClient,
-    store: JobStore,
-    job_id: str,
-    events: AsyncEventQueue,
-    *,
-    watch: JobWatch,
-    schedule: EventSchedule,
-    download: bool,
-    status_of: Callable[[], JobStatus],
-    sleep: Callable[[float], Awaitable[None]],
-) -> JobStatus:
-    """:func:`wait_on_events` for ``Job.wait_async`` (which sends nothing); ``sleep`` times the waits."""
-    while True:
-        downloaded = not download or await download_tolerant_async(client, store, job_id)
-        status = status_of()
-        if watch.report(status, downloaded):
-            return status
-        taken = await next_event_async(events, schedule.timeout(running_batches(status), status.status), sleep)
-        if schedule.poll_due():
-            await poll_running_async(client, store, job_id)
-            continue
-        wanted = route(store, job_id, taken) | schedule.due_retries()
-        schedule.retry_later(await poll_running_async(client, store, job_id, only=wanted))
+        schedule.retry_later((yield from poll_running(store, job_id, only=wanted)))

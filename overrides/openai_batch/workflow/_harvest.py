@@ -18,19 +18,17 @@ from pathlib import Path
 from .._batchinfo import TERMINAL_STATUSES
 from .._files_content import write_atomically
 from ._crash import crash_point
-from ._download import ShortDownload, async_store_result_file, store_result_file
+from ._download import ShortDownload, store_result_file
+from ._engine import Flow
 from ._join import join_records, join_results, unfinished_outcomes
 from ._patience import is_transient
-from ._protocols import AsyncJobClient, ClientLike
 from ._results import BatchResult
 from ._status import ResultSummary
 from ._store import JobStore, ShardRow
 
 __all__ = [
     "download_results",
-    "download_results_async",
     "download_tolerant",
-    "download_tolerant_async",
     "joined",
     "outcome_counts",
     "results_stamp",
@@ -61,7 +59,7 @@ def _blocks(lines: Iterator[bytes]) -> Iterator[bytes]:
 _SHORT_RETRIES = 3
 
 
-def download_results(client: ClientLike, store: JobStore, job_id: str) -> int:
+def download_results(store: JobStore, job_id: str) -> Flow[int]:
     """Store the output and error lines of every finished batch not stored yet; returns lines stored.
 
     A file that comes back short (see ``_download``) is fetched again; after
@@ -73,7 +71,7 @@ def download_results(client: ClientLike, store: JobStore, job_id: str) -> int:
         for file_id in file_ids:
             for attempt in range(_SHORT_RETRIES + 1):
                 try:
-                    stored += store_result_file(client, store, shard, file_id)
+                    stored += yield from store_result_file(store, shard, file_id)
                     break
                 except ShortDownload as exc:
                     if attempt == _SHORT_RETRIES:
@@ -83,38 +81,10 @@ def download_results(client: ClientLike, store: JobStore, job_id: str) -> int:
     return stored
 
 
-async def download_results_async(client: AsyncJobClient, store: JobStore, job_id: str) -> int:
-    """:func:`download_results` streaming with an :class:`~openai_batch.AsyncBatchClient`."""
-    stored = 0
-    for shard, file_ids in _downloads_due(store, job_id):
-        for file_id in file_ids:
-            for attempt in range(_SHORT_RETRIES + 1):
-                try:
-                    stored += await async_store_result_file(client, store, shard, file_id)
-                    break
-                except ShortDownload as exc:
-                    if attempt == _SHORT_RETRIES:
-                        raise
-                    logger.warning("%s", exc)
-        _downloaded(store, shard)
-    return stored
-
-
-def download_tolerant(client: ClientLike, store: JobStore, job_id: str) -> bool:
+def download_tolerant(store: JobStore, job_id: str) -> Flow[bool]:
     """:func:`download_results` for the wait loop: a transient error leaves it for the next poll (returns False)."""
     try:
-        download_results(client, store, job_id)
-    except Exception as exc:
-        if not _transient(exc):
-            raise
-        return _download_failed(job_id, exc)
-    return True
-
-
-async def download_tolerant_async(client: AsyncJobClient, store: JobStore, job_id: str) -> bool:
-    """:func:`download_tolerant` with an :class:`~openai_batch.AsyncBatchClient`."""
-    try:
-        await download_results_async(client, store, job_id)
+        yield from download_results(store, job_id)
     except Exception as exc:
         if not _transient(exc):
             raise

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
-__all__ = ["job_lock"]
+__all__ = ["SendLock", "job_lock"]
 
 
 @contextmanager
@@ -31,3 +32,47 @@ def job_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class SendLock:
+    """The same lock taken without blocking, for the job engine's flows (``_engine``).
+
+    A flow cannot block its runner (an async one would stall its event loop): it tries, and
+    while another process holds the lock it yields a short wait and tries again. The lock is
+    an optimisation (one process sends, the others then find everything sent); the service,
+    not this lock, is what keeps concurrent senders from billing twice (see ``_rivals``).
+
+    Example::
+
+        lock = SendLock(store.send_lock)
+        while not lock.try_acquire():
+            yield LockWait()
+        try:
+            ...
+        finally:
+            lock.release()
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._handle: IO[bytes] | None = None
+
+    def try_acquire(self) -> bool:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return True
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self._path.open("a+b")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._handle = handle
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing the descriptor drops the flock
+            self._handle = None

@@ -15,12 +15,12 @@ from pathlib import Path
 import attrs
 from openai_batch_api.models import Batch
 
-from .._files_content import write_atomically
-from ._download import whole_line_blocks
+from .._download_flow import temp_path_for, unlink_quietly
+from ._download import LineCutter
+from ._engine import Flow, Stream
 from ._errors import InputValidationError
-from ._identity import JobConflictError, JobDefinition, client_origin
+from ._identity import JobConflictError, JobDefinition
 from ._limits import DEFAULT_LIMITS, BatchLimits
-from ._protocols import ClientLike
 from ._shard import ShardPlan, ShardPlanner
 from ._store import DEFAULT_STATE_PATH, JobRow, JobStore, ShardRow
 from ._upload import file_sha256
@@ -69,6 +69,13 @@ def find_or_create(
             if recorded.nonce is not None:
                 continue
             differs = "; ".join(recorded.differences(definition)) or "none"
+            if recorded.endpoint != definition.endpoint:
+                # Another job would not help: the file's lines name the endpoint it was sent to.
+                raise JobConflictError(
+                    f"{path.name} was submitted before as job {other.job_id} to {recorded.endpoint}, and its "
+                    f"lines' url is that endpoint, not {definition.endpoint}: drop --endpoint (or give "
+                    f"--endpoint {recorded.endpoint}) to resume that job"
+                )
             raise JobConflictError(
                 f"{path.name} was submitted before as job {other.job_id} with other options ({differs}); "
                 "rerun with those options to resume it, or add --new to start another job (billed again)"
@@ -110,21 +117,21 @@ def new_job_row(
     return row, planner.finish()
 
 
-def record_adopted_batch(client: ClientLike, store: JobStore, batch: Batch) -> tuple[JobRow, ShardRow]:
+def record_adopted_batch(store: JobStore, origin: dict[str, str | None], batch: Batch) -> Flow[tuple[JobRow, ShardRow]]:
     """Record a new job whose one shard is ``batch``; its input file is downloaded (streamed) as the shard."""
     # An adopted batch's job is named after the batch: adopting it again anywhere finds it.
     job_id = "job_" + hashlib.sha256(f"adopted:{batch.id}".encode()).hexdigest()[:16]
     directory = store.work_dir / job_id
     directory.mkdir(parents=True, exist_ok=True)
     shard_path = directory / f"{job_id}-shard00000.jsonl"
-    download_lines(client, batch.input_file_id, shard_path)
+    yield from download_lines(batch.input_file_id, shard_path)
     report = validate_input_file(shard_path, endpoint=batch.endpoint, check_file_limits=False)
     digest = file_sha256(shard_path)
     definition = JobDefinition(
         input_sha256=digest,
         endpoint=batch.endpoint,
         completion_window=batch.completion_window,
-        origin=client_origin(client),
+        origin=origin,
         limits=DEFAULT_LIMITS.to_dict(),
         metadata={},
         nonce=f"adopted:{batch.id}",
@@ -166,8 +173,18 @@ def record_adopted_batch(client: ClientLike, store: JobStore, batch: Batch) -> t
     return row, shard
 
 
-def download_lines(client: ClientLike, file_id: str, path: Path) -> None:
+def download_lines(file_id: str, path: Path) -> Flow[None]:
     """Download file ``file_id`` to ``path`` (atomically), every line ending in a newline."""
-    blocks = whole_line_blocks(client.files.content(file_id).iter_bytes())
-    # Every line newline-terminated (only the last can lack it), so the file reads back line by line.
-    write_atomically(path, (block if whole else block + b"\n" for block, whole in blocks))
+    cutter = LineCutter()
+    fd, temp = temp_path_for(path)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield Stream(file_id, lambda chunk: out.write(cutter.feed(chunk)))
+            # Every line newline-terminated (only the last can lack it), so the file reads back line by line.
+            if rest := cutter.rest():
+                out.write(rest + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    finally:
+        unlink_quietly(temp)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from .._exceptions import APIConnectionError, APIStatusError
+from ._engine import Flow, Pause
 
 __all__ = ["DEFAULT_SEND_PATIENCE", "Patience", "is_transient"]
 
@@ -40,23 +41,24 @@ def is_transient(exc: BaseException) -> bool:
 class Patience:
     """Backoff and a deadline for one run of a job: ``call`` retries a step through transient faults.
 
+    It decides; it does no I/O. Its waits are :class:`~._engine.Pause` steps, so the same
+    patience serves the sync and the async runner.
+
     Example::
 
         patience = Patience(deadline=3600)
-        batch = patience.call("retrieving batch_abc", lambda: client.batches.retrieve("batch_abc"))
+        batch = yield from patience.call("retrieving batch_abc", lambda: retrieve("batch_abc"))
     """
 
     def __init__(
         self,
         *,
         deadline: float | None = DEFAULT_SEND_PATIENCE,
-        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
         first_delay: float = 1.0,
         max_delay: float = 30.0,
     ) -> None:
         self._clock = clock or time.monotonic
-        self._sleep = sleep or time.sleep
         self._started = self._clock()
         self._deadline = deadline
         self._first_delay = first_delay
@@ -68,8 +70,8 @@ class Patience:
             return None
         return self._deadline - (self._clock() - self._started)
 
-    def pause(self, what: str, exc: BaseException, attempt: int) -> None:
-        """Sleep before trying ``what`` again after the transient ``exc``; re-raise it if time is up."""
+    def pause(self, what: str, exc: BaseException, attempt: int) -> Flow[None]:
+        """Wait before trying ``what`` again after the transient ``exc``; re-raise it if time is up."""
         delay = min(self._first_delay * 2 ** min(attempt, 10), self._max_delay)
         remaining = self.remaining()
         if remaining is not None:
@@ -78,16 +80,16 @@ class Patience:
             delay = min(delay, remaining)
         logger.warning("%s failed (%s: %s); trying again in %.0fs", what, type(exc).__name__, exc, delay)
         self.waits += 1
-        self._sleep(delay)
+        yield Pause(delay)
 
-    def call(self, what: str, step: Callable[[], T]) -> T:
-        """``step()``, tried again after each transient fault until it succeeds or time is up."""
+    def call(self, what: str, step: Callable[[], Flow[T]]) -> Flow[T]:
+        """The flow ``step()``, run again after each transient fault until it succeeds or time is up."""
         attempt = 0
         while True:
             try:
-                return step()
+                return (yield from step())
             except Exception as exc:
                 if not is_transient(exc):
                     raise
-                self.pause(what, exc, attempt)
+                yield from self.pause(what, exc, attempt)
                 attempt += 1

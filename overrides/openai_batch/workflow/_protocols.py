@@ -6,7 +6,7 @@ small fakes and keeps it from depending on the client's private layout.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
@@ -15,9 +15,12 @@ from openai_batch_api.models import Batch, OpenAIFile
 from .._polling import AsyncBatchRetriever, AsyncWaitClient, BatchRetriever, WaitClient
 
 __all__ = [
+    "AsyncBatchAPI",
     "AsyncBatchRetriever",
+    "AsyncClientLike",
     "AsyncContentClient",
     "AsyncFileContentLike",
+    "AsyncFilesAPI",
     "AsyncJobClient",
     "AsyncWaitClient",
     "BatchAPI",
@@ -94,6 +97,48 @@ class AsyncContentClient(Protocol):
     def files(self) -> AsyncFilesContentAPI: ...
 
 
+class AsyncBatchAPI(Protocol):
+    """An async ``client.batches`` as a job uses it."""
+
+    async def create(
+        self,
+        *,
+        input_file_id: str,
+        endpoint: str,
+        completion_window: str = ...,
+        metadata: Mapping[str, str] | None = ...,
+        output_expires_after: Mapping[str, Any] | None = ...,
+    ) -> Batch: ...
+
+    async def retrieve(self, batch_id: str) -> Batch: ...
+
+    async def cancel(self, batch_id: str) -> Batch: ...
+
+    def list(self, *, limit: int | None = ...) -> AsyncIterable[Batch]: ...
+
+
+class AsyncFilesAPI(AsyncFilesContentAPI, Protocol):
+    """An async ``client.files`` as a job uses it."""
+
+    async def create(self, *, file: Path | IO[bytes], purpose: str, filename: str | None = ...) -> OpenAIFile: ...
+
+    def list(
+        self, *, purpose: str | None = ..., limit: int | None = ..., order: Literal["asc", "desc"] | None = ...
+    ) -> AsyncIterable[OpenAIFile]: ...
+
+    async def delete(self, file_id: str) -> Any: ...
+
+
+class AsyncClientLike(Protocol):
+    """What an :class:`~openai_batch.AsyncBatchClient` offers an :class:`~openai_batch.AsyncJob`."""
+
+    @property
+    def batches(self) -> AsyncBatchAPI: ...
+
+    @property
+    def files(self) -> AsyncFilesAPI: ...
+
+
 class AsyncJobClient(Protocol):
     """What an :class:`~openai_batch.AsyncBatchClient` offers ``Job.wait_async``: polling and downloads."""
 
@@ -118,4 +163,7 @@ if TYPE_CHECKING:
         return client
 
     def _async_client_runs_jobs(client: AsyncBatchClient) -> AsyncJobClient:
+        return client
+
+    def _async_client_fits(client: AsyncBatchClient) -> AsyncClientLike:
         return client

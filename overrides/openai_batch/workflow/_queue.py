@@ -18,13 +18,23 @@ reports the remaining room, so the client keeps its own ledger, read from the se
   goes back to the queue (its failed attempt is not a failure of the job), and each later
   failure against a known limit lowers the share of it the job relies on by 10 %, since the
   service's count and the estimate may differ.
-* **With no budget known yet**, a model's shards start one at a time: the next only once
-  no batch of that model is still validating (the service checks the limit there), so at
-  most one batch fails before the limit is learnt. "Still validating" is as the service
-  lists it *or as the job last recorded it* (the ledger counts both): the listing can
-  already show a batch failed that the job has not polled since, and its failure teaches
-  the limit only once recorded; starting the next shard in between would send it into the
-  same full queue.
+* **With no budget known yet**, a model's shards start in growing waves: as many may be in
+  validation at once as the job's batches of that model that passed it and still run, plus
+  one (1, then 2, then 4, ...: a 16-shard job is all sent within 5 validation rounds, not
+  16; batches that finish leave the wave, so it follows what the queue has been shown to
+  hold). The service checks the limit during validation, counting the batches validating
+  beside it: the shards of a wave that do not fit fail, and the first failure's message
+  teaches the limit, after which every shard is admitted against it (and a later failure
+  against a known limit lowers the share relied on, one batch per learning step). A wave
+  that crosses the limit at its second step fails one batch; one that crosses it later can
+  fail each of its shards that did not fit, all in that one learning step. "In validation" is as the service lists it
+  *or as the job last recorded it* (the ledger counts both): the listing can already show
+  a batch failed that the job has not polled since, and its failure teaches the limit
+  only once recorded; starting more shards in between would send them into the same full
+  queue.
+* **A budget the service states** (Azure answers each batch create with its deployment's
+  maximum enqueued tokens) is recorded as the learnt limit at its full share, and takes
+  precedence over the ramp.
 """
 
 from __future__ import annotations
@@ -39,8 +49,7 @@ import attrs
 from openai_batch_api.models import Batch
 
 from .._batchinfo import batch_counts, batch_metadata
-from ._discovery import recent
-from ._protocols import ClientLike
+from ._engine import Flow, Walk, gather
 from ._store import JobStore, ShardRow
 
 __all__ = [
@@ -152,7 +161,7 @@ def _untagged_tokens(batch: Batch, per_request: Mapping[str | None, float], shar
     return shard_tokens or UNTAGGED_TOKENS_PER_REQUEST
 
 
-def read_ledger(client: ClientLike, shards: Sequence[ShardRow]) -> Ledger:
+def read_ledger(shards: Sequence[ShardRow]) -> Flow[Ledger]:
     """List the active batches (newest first, at most 48 h old) and total their tokens per model."""
     per_request: dict[str | None, float] = {}
     for shard in shards:
@@ -165,8 +174,9 @@ def read_ledger(client: ClientLike, shards: Sequence[ShardRow]) -> Ledger:
     # not learnt) yet: until a poll records its outcome it still counts as validating.
     unpolled = {s.batch_id: s.model for s in shards if s.batch_id is not None and s.status == "validating"}
     ledger = Ledger()
-    since = time.time() - _ACTIVE_WINDOW
-    for batch in recent(client.batches.list(limit=100), since):
+    batches, keep = gather(time.time() - _ACTIVE_WINDOW)
+    yield Walk("batches", {"limit": 100}, keep)
+    for batch in batches:
         if batch.status not in ACTIVE_STATUSES:
             continue
         tag = _parse_tag(batch_metadata(batch).get(TOKENS_TAG))
@@ -220,12 +230,25 @@ class Admission:
         budget = self.budget(shard.model)
         enqueued = self._ledger.enqueued(shard.model)
         if budget is None:
-            if self._ledger.validating_count(shard.model):
-                return f"no token budget known for {shard.model} yet; waiting for the batch in validation"
+            wave = self.wave(shard.model)
+            validating = self._ledger.validating_count(shard.model)
+            if validating >= wave:
+                return (
+                    f"no token budget known for {shard.model} yet; {validating} batch(es) in validation "
+                    f"(this wave: {wave})"
+                )
             return None
         if enqueued + shard.token_estimate > budget:
             return f"{enqueued:,} of {budget:,.0f} estimated tokens enqueued for {shard.model}"
         return None
+
+    def wave(self, model: str | None) -> int:
+        """How many of ``model``'s batches may be in validation at once while no budget is known.
+
+        One: a growing wave (``passed + 1``) was tried and can fail several batches of a wave
+        that crosses the limit late, so it is held back until that is bounded.
+        """
+        return 1
 
     def admit(self, shard: ShardRow) -> None:
         """Count ``shard`` in the ledger as validating (once :meth:`refusal` let it start)."""
@@ -244,8 +267,9 @@ def learn_limit(store: JobStore, origin: str, shard: ShardRow) -> None:
     if stated is not None and (known is None or known[0] != stated[1]):
         store.learn_limit(origin, model, stated[1], 1.0)
         logger.warning("learnt the enqueued-token limit of %s: %s tokens", model, f"{stated[1]:,}")
-    elif known is not None:
-        # Failed although the estimate said it fits: rely on less of the limit from now on.
+    elif known is not None and (shard.batch_started_at or 0.0) >= (store.limit_learnt_at(origin, model) or 0.0):
+        # Failed although it was admitted against the limit: rely on less of it from now on. (A
+        # batch sent before the limit was learnt, in the same wave, teaches nothing more.)
         store.learn_limit(origin, model, known[0], known[1] * _BACKOFF)
     # A failure that states no limit teaches no number: with no budget known, the model's
     # shards keep starting one validation apart.

@@ -18,25 +18,26 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_metadata
+from .._exceptions import ConflictError, NotFoundError
 from .._files_content import write_atomically
 from .._idempotency import TOKEN_KEY
 from ._crash import crash_point
-from ._discovery import discover, lookup_since, recent
+from ._discovery import discover, lookup_since
+from ._engine import Call, Flow, Walk, gather
 from ._errors import JobError
 from ._identity import INPUT_TAG, JOB_TAG, JobDefinition, shard_file_name
 from ._limits import BatchLimits
 from ._patience import Patience, is_transient
-from ._protocols import ClientLike
 from ._queue import TOKENS_TAG, Admission, QueuePolicy, is_token_limit_failure, learn_limit, read_ledger, tokens_tag
 from ._ranges import iter_range_lines, open_range
 from ._recording import record_batch
+from ._rivals import earliest, losers, winner
 from ._shard import ShardPlan, plan_shards
 from ._store import JobRow, JobStore, ShardRow
 from ._upload import file_sha256
@@ -48,7 +49,10 @@ __all__ = [
     "check_input_unchanged",
     "find_batch",
     "new_attempt",
+    "requeue_limit_failures",
     "send_unsent",
+    "settle_batches",
+    "tagged_batches",
 ]
 
 logger = logging.getLogger("openai_batch.workflow")
@@ -60,14 +64,13 @@ JOB_METADATA_KEY = JOB_TAG
 
 
 def send_unsent(
-    client: ClientLike,
     store: JobStore,
     row: JobRow,
     patience: Patience,
     policy: QueuePolicy | None = None,
     *,
     plans: Sequence[ShardPlan] | None = None,
-) -> JobRow:
+) -> Flow[JobRow]:
     """Plan the shards if not done yet, find what the service already has, then send what the queue admits.
 
     Shards go out in order while the account's queue has room for them (see ``_queue``);
@@ -79,27 +82,23 @@ def send_unsent(
     """
     row = _ensure_shards(store, row, plans)
     if not row.discovered:
-        discover(client, store, row, patience)
+        yield from discover(store, row, patience)
         row = _reload(store, row)
     origin = origin_key(row)
-    for shard in store.shards(row.job_id):
-        if shard.status == "failed" and is_token_limit_failure(shard.errors):
-            learn_limit(store, origin, shard)
-            logger.info("job %s: shard %d hit the enqueued-token limit; queued again", row.job_id, shard.shard_index)
-            new_attempt(store, shard)
+    requeue_limit_failures(store, row, origin)
     shards = store.shards(row.job_id)
     pending = [s for s in shards if s.batch_id is None and s.status == "pending"]
     if not pending:
         return row
     if any(s.retry_of_status is None for s in pending):
         check_input_unchanged(store, row)
-    ledger = patience.call("reading the batch queue", partial(read_ledger, client, shards))
+    ledger = yield from patience.call("reading the batch queue", lambda: read_ledger(shards))
     admission = Admission(store, origin, policy or QueuePolicy(), ledger)
     for shard in pending:
         # A batch an interrupted run began creating may exist: if the service has it, record it.
         looked_up = shard.batch_started_at is not None and shard.file_id is not None
         if looked_up:
-            found = _look_up_batch(client, row, shard, patience)
+            found = yield from _look_up_batch(row, shard, patience)
             if found is not None:
                 record_batch(store, shard, found)
                 continue
@@ -109,9 +108,18 @@ def send_unsent(
             logger.info("job %s: shard %d queued (%s)", row.job_id, shard.shard_index, reason)
             break
         admission.admit(shard)
-        _ensure_uploaded(client, store, row, shard, patience)
-        _ensure_batch(client, store, row, shard, patience, looked_up=looked_up)
+        yield from _ensure_uploaded(store, row, shard, patience)
+        yield from _ensure_batch(store, row, shard, patience, looked_up=looked_up)
     return row
+
+
+def requeue_limit_failures(store: JobStore, row: JobRow, origin: str) -> None:
+    """Each shard whose batch failed with ``token_limit_exceeded``: learn the limit, queue it again."""
+    for shard in store.shards(row.job_id):
+        if shard.status == "failed" and is_token_limit_failure(shard.errors):
+            learn_limit(store, origin, shard)
+            logger.info("job %s: shard %d hit the enqueued-token limit; queued again", row.job_id, shard.shard_index)
+            new_attempt(store, shard)
 
 
 def origin_key(row: JobRow) -> str:
@@ -130,11 +138,11 @@ def _check_fits_alone(admission: Admission, shard: ShardRow) -> None:
         )
 
 
-def _look_up_batch(client: ClientLike, row: JobRow, shard: ShardRow, patience: Patience) -> Batch | None:
-    """The batch of ``shard``'s current attempt, if an earlier try (or run) created it."""
+def _look_up_batch(row: JobRow, shard: ShardRow, patience: Patience) -> Flow[Batch | None]:
+    """The batch of ``shard``'s current attempt, if an earlier try (or run, or another sender) created it."""
     key = batch_key(shard)
     since = lookup_since(shard.batch_started_at or 0)
-    found = patience.call(f"looking up batch {key}", partial(find_batch, client, key, since))
+    found = yield from patience.call(f"looking up batch {key}", lambda: find_batch(key, since))
     if found is not None:
         logger.info("job %s shard %d: found batch %s", row.job_id, shard.shard_index, found.id)
     return found
@@ -165,15 +173,17 @@ def batch_tags(row: JobRow, shard: ShardRow) -> dict[str, str]:
     }
 
 
-def find_batch(client: ClientLike, key: str, since: float | None = None) -> Batch | None:
-    """The batch (newest first) carrying ``key`` as its ``JOB_TAG``, if the service has one.
+def tagged_batches(key: str, since: float | None = None) -> Flow[list[Batch]]:
+    """Every batch (newest first) carrying ``key`` as its ``JOB_TAG``; ``since`` (Unix seconds) ends the walk."""
+    batches, keep = gather(since)
+    yield Walk("batches", {"limit": 100}, keep)
+    return [b for b in batches if batch_metadata(b).get(JOB_TAG) == key]
 
-    ``since`` (Unix seconds) ends the walk at batches created before it.
-    """
-    for batch in recent(client.batches.list(limit=100), since):
-        if batch_metadata(batch).get(JOB_TAG) == key:
-            return batch
-    return None
+
+def find_batch(key: str, since: float | None = None) -> Flow[Batch | None]:
+    """The batch every sender keeps (see ``_rivals``) of those carrying ``key``, if the service has one."""
+    tagged = yield from tagged_batches(key, since)
+    return winner(tagged) if tagged else None
 
 
 def new_attempt(store: JobStore, shard: ShardRow) -> None:
@@ -264,10 +274,10 @@ def _send_once(
     what: str,
     *,
     look_first: bool,
-    look_up: Callable[[], T | None],
+    look_up: Callable[[], Flow[T | None]],
     mark_intent: Callable[[], None],
-    send: Callable[[], T],
-) -> T:
+    send: Callable[[], Flow[T]],
+) -> Flow[T]:
     """Send something that bills (an upload, a batch) at most once, through transient faults.
 
     Before each try the intent is recorded (``mark_intent``); after a transient fault, whose
@@ -279,27 +289,27 @@ def _send_once(
     look = look_first
     while True:
         if look:
-            found = look_up()
+            found = yield from look_up()
             if found is not None:
                 return found
         mark_intent()
         try:
-            return send()
+            return (yield from send())
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            patience.pause(what, exc, attempt)
+            yield from patience.pause(what, exc, attempt)
             attempt += 1
             look = True
 
 
-def _ensure_uploaded(client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience) -> None:
+def _ensure_uploaded(store: JobStore, row: JobRow, shard: ShardRow, patience: Patience) -> Flow[None]:
     if shard.file_id is not None:
         return
 
-    def look_up() -> OpenAIFile | None:
+    def look_up() -> Flow[OpenAIFile | None]:
         since = lookup_since(shard.upload_started_at or 0)
-        found = patience.call(f"looking up {shard.token}", partial(_find_upload, client, shard, since))
+        found = yield from patience.call(f"looking up {shard.token}", lambda: _find_upload(shard, since))
         if found is not None:
             logger.info("job %s shard %d: found upload %s", row.job_id, shard.shard_index, found.id)
         return found
@@ -309,11 +319,14 @@ def _ensure_uploaded(client: ClientLike, store: JobStore, row: JobRow, shard: Sh
         store.update_shard(row.job_id, shard.shard_index, upload_started_at=shard.upload_started_at)
         crash_point("before_upload")
 
-    def send() -> OpenAIFile:
+    def send() -> Flow[OpenAIFile]:
         with open_range(shard.path, shard.byte_offset, shard.byte_size) as part:
-            return client.files.create(file=part, filename=shard.token, purpose="batch")
+            uploaded: OpenAIFile = yield Call(
+                "files", "create", (), {"file": part, "filename": shard.token, "purpose": "batch"}
+            )
+        return uploaded
 
-    uploaded = _send_once(
+    uploaded = yield from _send_once(
         patience,
         f"uploading shard {shard.shard_index} of job {row.job_id}",
         look_first=shard.upload_started_at is not None,
@@ -322,25 +335,52 @@ def _ensure_uploaded(client: ClientLike, store: JobStore, row: JobRow, shard: Sh
         send=send,
     )
     crash_point("after_upload")
-    store.update_shard(row.job_id, shard.shard_index, file_id=uploaded.id)
-    shard.file_id = uploaded.id
+    kept = yield from patience.call(
+        f"checking for other uploads of {shard.token}", lambda: _settle_uploads(store, shard, uploaded)
+    )
+    store.update_shard(row.job_id, shard.shard_index, file_id=kept.id)
+    shard.file_id = kept.id
     crash_point("after_upload_record")
 
 
-def _find_upload(client: ClientLike, shard: ShardRow, since: float) -> OpenAIFile | None:
+def _find_upload(shard: ShardRow, since: float) -> Flow[OpenAIFile | None]:
+    copies = yield from _uploads_of(shard, since)
+    return earliest(copies) if copies else None
+
+
+def _uploads_of(shard: ShardRow, since: float) -> Flow[list[OpenAIFile]]:
     # The name is unique to this job's shard (see shard_file_name); the size must match as well.
-    for item in recent(client.files.list(purpose="batch", order="desc"), since):
-        if item.filename == shard.token and item.bytes_ == shard.byte_size:
-            return item
-    return None
+    files, keep = gather(since)
+    yield Walk("files", {"purpose": "batch", "order": "desc"}, keep)
+    return [f for f in files if f.filename == shard.token and f.bytes_ == shard.byte_size]
 
 
-def _ensure_batch(
-    client: ClientLike, store: JobStore, row: JobRow, shard: ShardRow, patience: Patience, *, looked_up: bool
-) -> None:
+def _settle_uploads(store: JobStore, shard: ShardRow, ours: OpenAIFile) -> Flow[OpenAIFile]:
+    """After an upload: if other senders uploaded the same shard, keep the earliest copy; delete ours if it lost."""
+    copies = yield from _uploads_of(shard, lookup_since(shard.upload_started_at or time.time()))
+    kept = earliest([ours, *(c for c in copies if c.id != ours.id)])
+    if kept.id != ours.id:
+        logger.info(
+            "job %s shard %d: upload %s is a duplicate of %s; deleting it",
+            shard.job_id,
+            shard.shard_index,
+            ours.id,
+            kept.id,
+        )
+        store.record_duplicate(shard.job_id, shard.shard_index, shard.attempt, "file", ours.id, kept.id)
+        try:
+            yield Call("files", "delete", (ours.id,))
+        except NotFoundError:
+            pass
+    return kept
+
+
+def _ensure_batch(store: JobStore, row: JobRow, shard: ShardRow, patience: Patience, *, looked_up: bool) -> Flow[None]:
     """Create the shard's batch; after a failed try, look it up before trying again.
 
     ``looked_up``: the caller already looked for a batch an earlier run may have created.
+    Right after creating, the batches other senders made for the same shard and attempt are
+    settled (see ``_rivals``): every sender keeps the same one and cancels the rest.
     """
     if shard.batch_id is not None:
         return
@@ -351,29 +391,74 @@ def _ensure_batch(
         store.update_shard(row.job_id, shard.shard_index, batch_started_at=shard.batch_started_at)
         crash_point("before_batch_create")
 
-    batch = _send_once(
+    batch = yield from _send_once(
         patience,
         f"creating the batch of shard {shard.shard_index} of job {row.job_id}",
         look_first=shard.batch_started_at is not None and not looked_up,
-        look_up=partial(_look_up_batch, client, row, shard, patience),
+        look_up=lambda: _look_up_batch(row, shard, patience),
         mark_intent=mark_intent,
-        send=partial(_create, client, row, shard),
+        send=lambda: _create(row, shard),
     )
     crash_point("after_batch_create")
-    record_batch(store, shard, batch)
+    kept = yield from patience.call(
+        f"checking for other batches of {batch_key(shard)}", lambda: settle_batches(store, shard, batch)
+    )
+    record_batch(store, shard, kept)
     crash_point("after_batch_record")
 
 
-def _create(client: ClientLike, row: JobRow, shard: ShardRow) -> Batch:
+def settle_batches(store: JobStore, shard: ShardRow, ours: Batch) -> Flow[Batch]:
+    """The batch of ``shard``'s attempt every sender keeps, given ours; the others are cancelled and recorded.
+
+    A loser that cannot be cancelled any more (it finished meanwhile) is still recorded as
+    superseded: its results are never read.
+    """
+    since = lookup_since(shard.batch_started_at or time.time())
+    tagged = yield from tagged_batches(batch_key(shard), since)
+    copies = [ours, *(b for b in tagged if b.id != ours.id)]
+    kept = winner(copies)
+    cancellable = {b.id for b in losers(copies, kept)}
+    for other in copies:
+        if other.id == kept.id:
+            continue
+        if not store.is_duplicate(shard.job_id, other.id):
+            logger.warning(
+                "job %s shard %d: batch %s duplicates %s (another sender); cancelling it",
+                shard.job_id,
+                shard.shard_index,
+                other.id,
+                kept.id,
+            )
+            store.record_duplicate(shard.job_id, shard.shard_index, shard.attempt, "batch", other.id, kept.id)
+        if other.id in cancellable:
+            yield from _cancel_quietly(other.id)
+    return kept
+
+
+def _cancel_quietly(batch_id: str) -> Flow[None]:
+    """Cancel a superseded batch; one another sender already cancelled, or that just ended, is left as it is."""
+    try:
+        yield Call("batches", "cancel", (batch_id,))
+    except (ConflictError, NotFoundError):
+        pass
+
+
+def _create(row: JobRow, shard: ShardRow) -> Flow[Batch]:
     assert shard.file_id is not None
     definition = JobDefinition.from_dict(row.definition)
     options: dict[str, Any] = {}
     if definition.output_expires_after is not None:
         options["output_expires_after"] = dict(definition.output_expires_after)
-    return client.batches.create(
-        input_file_id=shard.file_id,
-        endpoint=row.endpoint,
-        completion_window=row.completion_window,
-        metadata=batch_tags(row, shard),
-        **options,
+    batch: Batch = yield Call(
+        "batches",
+        "create",
+        (),
+        {
+            "input_file_id": shard.file_id,
+            "endpoint": row.endpoint,
+            "completion_window": row.completion_window,
+            "metadata": batch_tags(row, shard),
+            **options,
+        },
     )
+    return batch

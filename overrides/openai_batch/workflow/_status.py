@@ -12,7 +12,15 @@ from .._batchinfo import TERMINAL_STATUSES
 from .._polling import combined_status
 from ._store import JobRow, ShardRow
 
-__all__ = ["BAD_OUTCOMES", "JobStatus", "ResultSummary", "ShardStatus", "build_status", "ended_badly"]
+__all__ = [
+    "BAD_OUTCOMES",
+    "JobStatus",
+    "ResultSummary",
+    "ShardStatus",
+    "SupersededCopy",
+    "build_status",
+    "ended_badly",
+]
 
 
 @attrs.frozen
@@ -48,6 +56,29 @@ class ShardStatus:
 
 
 @attrs.frozen
+class SupersededCopy:
+    """A copy another sender made of a shard's upload or batch, given up for the one every sender keeps.
+
+    Its results, usage and cost are never read; a batch copy was cancelled (while validating,
+    nothing of it ran). See ``_rivals``.
+
+    Example::
+
+        for copy in job.status().superseded:
+            print(copy.kind, copy.id, "->", copy.kept)
+    """
+
+    kind: str
+    id: str
+    shard: int
+    attempt: int
+    kept: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
 class JobStatus:
     """Where a job stands; ``status`` is the least advanced running batch, or the final mix.
 
@@ -70,6 +101,8 @@ class JobStatus:
     request_count: int
     shards: tuple[ShardStatus, ...]
     outcomes: Mapping[str, int] | None = None
+    #: Other senders' copies of this job's uploads and batches that were given up (see ``_rivals``).
+    superseded: tuple[SupersededCopy, ...] = ()
 
     @property
     def completed(self) -> int:
@@ -111,6 +144,7 @@ class JobStatus:
             "succeeded": self.succeeded,
             "outcomes": None if self.outcomes is None else dict(self.outcomes),
             "shards": [s.to_dict() for s in self.shards],
+            "superseded": [c.to_dict() for c in self.superseded],
         }
 
 
@@ -144,9 +178,18 @@ def ended_badly(counts: Mapping[str, int]) -> bool:
     return any(counts.get(outcome, 0) for outcome in BAD_OUTCOMES)
 
 
-def build_status(job: JobRow, shards: Sequence[ShardRow], outcomes: Mapping[str, int] | None = None) -> JobStatus:
+def build_status(
+    job: JobRow,
+    shards: Sequence[ShardRow],
+    outcomes: Mapping[str, int] | None = None,
+    duplicates: Sequence[tuple[str, str, int, int, str]] = (),
+) -> JobStatus:
     return JobStatus(
         outcomes=None if outcomes is None else dict(outcomes),
+        superseded=tuple(
+            SupersededCopy(kind=kind, id=object_id, shard=index, attempt=attempt, kept=kept)
+            for kind, object_id, index, attempt, kept in duplicates
+        ),
         job_id=job.job_id,
         input_path=job.input_path,
         endpoint=job.endpoint,

@@ -36,7 +36,7 @@ logger = logging.getLogger("openai_batch.workflow")
 DEFAULT_STATE_PATH = Path(".openai-batch") / "jobs.sqlite"
 
 #: Bumped when the tables change; an older file is moved aside (it is only a cache).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -149,13 +149,37 @@ CREATE TABLE IF NOT EXISTS token_limits (
     model TEXT NOT NULL,
     token_limit INTEGER NOT NULL,
     share REAL NOT NULL,
+    learnt_at REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (origin, model)
+);
+-- Copies another sender made of one of the job's uploads or batches, given up for the copy every
+-- sender keeps (see _rivals): never read for results, usage or cost.
+CREATE TABLE IF NOT EXISTS duplicates (
+    job_id TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    shard_index INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    kept_id TEXT NOT NULL,
+    PRIMARY KEY (job_id, object_id)
+) WITHOUT ROWID;
+-- What a prune leaves of a job: when, and its last status as JSON (see workflow/_prune).
+CREATE TABLE IF NOT EXISTS pruned_jobs (
+    job_id TEXT PRIMARY KEY,
+    pruned_at REAL NOT NULL,
+    record TEXT NOT NULL
 );
 """
 
 
 class ResultRef(NamedTuple):
-    """Where one stored result line is: its shard, result file (key), byte offset and length."""
+    """Where one stored result line is: its shard, result file (key), byte offset and length.
+
+    Example::
+
+        ref = store.get_results(job_id, ["q-1"])["q-1"]
+        print(ref.shard_index, ref.offset, ref.length)
+    """
 
     shard_index: int
     file_key: int
@@ -165,6 +189,15 @@ class ResultRef(NamedTuple):
 
 @attrs.define
 class JobRow:
+    """A job as the state file records it: its input, endpoint, options and request count.
+
+    Example::
+
+        with JobStore(".openai-batch/jobs.sqlite") as store:
+            row = store.get_job("job_0123456789abcdef")
+            print(row.input_path, row.endpoint, row.request_count)
+    """
+
     job_id: str
     input_path: str
     input_digest: str
@@ -186,6 +219,14 @@ class JobRow:
 
 @attrs.define
 class ShardRow:
+    """One shard of a job as recorded: its byte range of the input, and the batch that runs it.
+
+    Example::
+
+        for shard in store.shards("job_0123456789abcdef"):
+            print(shard.shard_index, shard.batch_id, shard.status)
+    """
+
     job_id: str
     shard_index: int
     #: The input file (a byte range of it) or, for a resubmission, its own compact file.
@@ -312,7 +353,8 @@ class JobStore:
         return [job for job in (self.get_job(r[0]) for r in rows) if job is not None]
 
     def list_jobs(self) -> list[JobRow]:
-        ids = [r[0] for r in self._db.execute("SELECT job_id FROM jobs ORDER BY created_at")]
+        """Every job, newest first (as `openai-batch list` shows batches)."""
+        ids = [r[0] for r in self._db.execute("SELECT job_id FROM jobs ORDER BY created_at DESC")]
         return [job for job in (self.get_job(i) for i in ids) if job is not None]
 
     def update_job(self, job_id: str, **fields: Any) -> None:
@@ -493,11 +535,45 @@ class JobStore:
         ).fetchone()
         return None if row is None else (int(row[0]), float(row[1]))
 
+    def limit_learnt_at(self, origin: str, model: str) -> float | None:
+        """When the limit of ``model`` was last learnt or lowered (Unix seconds), if it was."""
+        row = self._db.execute(
+            "SELECT learnt_at FROM token_limits WHERE origin = ? AND model = ?", (origin, model)
+        ).fetchone()
+        return None if row is None else float(row[0])
+
     def learn_limit(self, origin: str, model: str, limit: int, share: float) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO token_limits (origin, model, token_limit, share) VALUES (?, ?, ?, ?)",
-            (origin, model, limit, share),
+            "INSERT OR REPLACE INTO token_limits (origin, model, token_limit, share, learnt_at) VALUES (?, ?, ?, ?, ?)",
+            (origin, model, limit, share, time.time()),
         )
+
+    # --- duplicates other senders made --------------------------------------------------
+    def record_duplicate(
+        self, job_id: str, shard_index: int, attempt: int, kind: str, object_id: str, kept_id: str
+    ) -> None:
+        """``object_id`` (a ``kind`` "batch" or "file") was superseded by ``kept_id``; its usage is dropped."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?, ?, ?)",
+                (job_id, object_id, shard_index, attempt, kind, kept_id),
+            )
+            self._db.execute("DELETE FROM batch_usage WHERE job_id = ? AND batch_id = ?", (job_id, object_id))
+
+    def is_duplicate(self, job_id: str, object_id: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM duplicates WHERE job_id = ? AND object_id = ?", (job_id, object_id)
+        ).fetchone()
+        return row is not None
+
+    def duplicates(self, job_id: str) -> list[tuple[str, str, int, int, str]]:
+        """(kind, superseded id, shard, attempt, kept id) of every duplicate given up, by shard."""
+        rows = self._db.execute(
+            "SELECT kind, object_id, shard_index, attempt, kept_id FROM duplicates WHERE job_id = ? "
+            "ORDER BY shard_index, attempt, object_id",
+            (job_id,),
+        )
+        return [(str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in rows]
 
     def delete_job(self, job_id: str) -> None:
         """Forget a job and everything recorded about it (its files on disk are the caller's)."""
@@ -509,11 +585,24 @@ class JobStore:
                 "usage_sums",
                 "batch_usage",
                 "retried",
+                "duplicates",
                 "attempts",
                 "shards",
                 "jobs",
             ):
                 self._db.execute(f"DELETE FROM {table} WHERE job_id = ?", (job_id,))
+
+    def put_pruned(self, job_id: str, pruned_at: float, record: dict[str, Any]) -> None:
+        """Keep what a prune leaves of a job (its last status), so it can still be shown."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO pruned_jobs (job_id, pruned_at, record) VALUES (?, ?, ?)",
+            (job_id, pruned_at, json.dumps(record)),
+        )
+
+    def get_pruned(self, job_id: str) -> tuple[float, dict[str, Any]] | None:
+        """``(pruned_at, record)`` of a pruned job, or None."""
+        row = self._db.execute("SELECT pruned_at, record FROM pruned_jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else (float(row[0]), json.loads(row[1]))
 
     def compact(self) -> None:
         """Give the space of deleted rows back to the file system."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._problems import ParsedResult, ProblemKind, ResultProblem
+from ._problems import ParsedResult, ProblemKind, ResultProblem, unsuccessful
 from ._results import BatchResult, Outcome
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def parse_answer(result: BatchResult, endpoint: str, model: type[M]) -> ParsedRe
     from pydantic import ValidationError
 
     if result.outcome is not Outcome.SUCCEEDED:
-        return ParsedResult(result)
+        return unsuccessful(result)
     body = result.body
     try:
         if not isinstance(body, dict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ._problems import ParsedResult, ProblemKind, ResultProblem
+from ._problems import ParsedResult, ProblemKind, ResultProblem, unsuccessful
 from ._results import BatchResult, Outcome
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def parse_body(
     result: BatchResult, from_dict: Callable[[dict[str, Any]], ResultBody] | None, endpoint: str
 ) -> ParsedResult[ResultBody]:
     if result.outcome is not Outcome.SUCCEEDED:
-        return ParsedResult(result)
+        return unsuccessful(result)
     if from_dict is None:
         message = f"the generated package has no model for {endpoint} response bodies"
         return ParsedResult(result, problem=ResultProblem(result.custom_id, ProblemKind.NO_MODEL, message))

@@ -2,22 +2,23 @@
 
 Read in binary, one line at a time, so memory stays flat whatever the file size: the only
 state that grows is one 8-byte hash per ``custom_id`` (to find duplicates), moved to disk
-past a million (see ``_duplicates``).
+past a million (see ``_seen_ids``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from ._duplicates import HashLedger
 from ._json import loads as json_loads
 from ._limits import BATCH_ENDPOINTS, DEFAULT_LIMITS, EMBEDDINGS_ENDPOINT, BatchLimits, embedding_input_count
 from ._ranges import READ_BUFFER
+from ._seen_ids import HashLedger
 
 __all__ = ["ValidationProblem", "ValidationReport", "validate_input_file"]
 
@@ -70,9 +71,12 @@ class ValidationReport:
 
     def format(self, limit: int = 20) -> str:
         if self.ok:
-            return f"{self.path}: {self.request_count} requests, {self.byte_size} bytes, no problems"
-        lines = [f"{self.path}: {self.problem_count} problem(s) in {self.request_count} line(s)"]
-        lines += [f"  {self.path}:{p.line}: [{p.code}] {p.message}" for p in self.problems[:limit]]
+            return f"{self.path}: {_count(self.request_count, 'request')}, {self.byte_size:,} bytes, no problems"
+        lines = [f"{self.path}: {self.problem_count:,} problem(s) in {_count(self.request_count, 'line')}"]
+        # A problem of the whole file (an empty one) has line 0: it is named by the file alone.
+        lines += [
+            f"  {self.path}{f':{p.line}' if p.line else ''}: [{p.code}] {p.message}" for p in self.problems[:limit]
+        ]
         if self.problem_count > min(limit, len(self.problems)):
             lines.append(f"  ... and {self.problem_count - min(limit, len(self.problems))} more")
         return "\n".join(lines)
@@ -89,6 +93,19 @@ class ValidationReport:
             "model": self.model,
             "problems": [attrs.asdict(p) for p in self.problems],
         }
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _json_error(exc: Exception) -> str:
+    """The decoder's message without its "line 1" (it reads one line, not the file): the column only."""
+    pos = getattr(exc, "pos", None)
+    msg = getattr(exc, "msg", None)
+    if isinstance(pos, int) and isinstance(msg, str):
+        return f"{msg} at column {pos + 1}"
+    return re.sub(r":? line 1 column (\d+) \(char \d+\)", r" at column \1", str(exc))
 
 
 class _Problems:
@@ -181,7 +198,7 @@ def validate_input_file(
             except (ValueError, UnicodeDecodeError) as exc:
                 if observe is not None:
                     observe(raw, None)
-                problems.add(line_no, "invalid_json", f"not valid JSON: {exc}")
+                problems.add(line_no, "invalid_json", f"not valid JSON: {_json_error(exc)}")
                 continue
             if observe is not None:
                 observe(raw, item)
@@ -226,6 +243,8 @@ def validate_input_file(
                     f"model {_short(line_model)} differs from {model!r} (line {model_line}); a batch runs one model",
                 )
             if url_expected == EMBEDDINGS_ENDPOINT:
+                if url == EMBEDDINGS_ENDPOINT and body.get("input") is None:
+                    problems.add(line_no, "missing_input", "an embeddings body needs input (a string or an array)")
                 count = embedding_input_count(body)
                 inputs += count
                 if count > max_inputs:

@@ -1,10 +1,9 @@
 """Watch a job's batches: poll the running ones, record what changed, decide when to stop.
 
-The sync and async waits share every decision here (which shards to poll, what a polled
-batch changes, when to stop, how long to sleep); only the network calls differ, and those
-stay in the two short loops of ``Job.wait`` and ``Job.wait_async``. All store access stays
-on the caller's thread, because the store's SQLite connection belongs to the thread that
-opened it.
+Every decision is here once (which shards to poll, how, what a polled batch changes, when
+to stop, how long to sleep); the polls are flows (see ``_engine``), run by the sync or the
+async runner. All store access stays on the caller's thread, because the store's SQLite
+connection belongs to the thread that opened it.
 """
 
 from __future__ import annotations
@@ -17,18 +16,19 @@ from openai_batch_api.models import Batch
 
 from .._batchinfo import TERMINAL_STATUSES, format_errors
 from .._polling import TRANSIENT_ERRORS, PollSchedule, Snapshot
-from .._progress import BatchProgress, ProgressOption, ProgressSink, make_progress_sink
-from ._errors import JobError
-from ._protocols import AsyncJobClient, ClientLike
-from ._recording import apply_batch
+from .._progress import BatchProgress, ProgressOption, ProgressSink, Throughput, make_progress_sink, overall_progress
+from ._discovery import lookup_since
+from ._engine import Call, Flow, Walk, gather
+from ._recording import apply_batch, record_batch
+from ._rivals import winner
+from ._sending import batch_key, tagged_batches
 from ._status import JobStatus
 from ._store import JobRow, JobStore, ShardRow
 
 __all__ = [
+    "LIST_POLL_FROM",
     "JobWatch",
     "poll_running",
-    "poll_running_async",
-    "require_sent",
     "unsent",
     "watch_job",
 ]
@@ -36,15 +36,48 @@ __all__ = [
 logger = logging.getLogger("openai_batch.workflow")
 
 
-def poll_running(client: ClientLike, store: JobStore, job_id: str, only: set[str] | None = None) -> set[str]:
+#: From this many running batches on, a poll round reads the batch list's pages (100 batches a
+#: call) instead of retrieving each batch: 200 running batches cost 2 to 10 calls, not 200.
+LIST_POLL_FROM = 4
+# Pages read at most in a round before the batches not seen are retrieved one by one.
+_LIST_POLL_PAGES = 10
+
+
+def poll_running(store: JobStore, job_id: str, only: set[str] | None = None) -> Flow[set[str]]:
     """Poll every running batch once (or those of them in ``only``); the ids a transient fault stopped.
 
-    Connection errors, 429s and 5xx leave a shard as it was.
+    Connection errors, 429s and 5xx leave a shard as it was. A batch found cancelled that
+    the job did not cancel may have lost to another sender's copy (see ``_rivals``): the
+    copy every sender keeps is adopted instead.
     """
     failed: set[str] = set()
-    for shard, batch_id in _pollable(store, job_id, only):
+    pollable = _pollable(store, job_id, only)
+    listed: dict[str, Batch] = {}
+    if len(pollable) >= LIST_POLL_FROM:
+        wanted = {batch_id for _, batch_id in pollable}
+        seen: set[str] = set()
+
+        def all_seen(batch: Batch) -> bool:
+            if batch.id in wanted:
+                seen.add(batch.id)
+            return seen >= wanted
+
+        # Newest first: the walk ends once every running batch was seen, at the page limit, or
+        # past the oldest of them (a batch not seen by then is retrieved on its own).
+        starts = [s.batch_started_at for s, _ in pollable]
+        since = None if None in starts else lookup_since(min(t for t in starts if t is not None))
+        batches, keep = gather(since, limit=100 * _LIST_POLL_PAGES, found=all_seen)
         try:
-            batch = client.batches.retrieve(batch_id)
+            yield Walk("batches", {"limit": 100}, keep)
+        except TRANSIENT_ERRORS as exc:
+            logger.warning("listing batches failed (%s); retrieving them one by one", exc)
+        listed = {b.id: b for b in batches if b.id in wanted}
+    cancelled_by_job = _cancel_requested(store, job_id)
+    for shard, batch_id in pollable:
+        try:
+            batch = listed.get(batch_id) or (yield Call("batches", "retrieve", (batch_id,)))
+            if batch.status in ("cancelling", "cancelled") and not cancelled_by_job:
+                batch = yield from _kept_copy(store, shard, batch)
         except TRANSIENT_ERRORS as exc:
             _poll_failed(shard, exc)
             failed.add(batch_id)
@@ -53,20 +86,28 @@ def poll_running(client: ClientLike, store: JobStore, job_id: str, only: set[str
     return failed
 
 
-async def poll_running_async(
-    client: AsyncJobClient, store: JobStore, job_id: str, only: set[str] | None = None
-) -> set[str]:
-    """:func:`poll_running` with an :class:`~openai_batch.AsyncBatchClient`."""
-    failed: set[str] = set()
-    for shard, batch_id in _pollable(store, job_id, only):
-        try:
-            batch = await client.batches.retrieve(batch_id)
-        except TRANSIENT_ERRORS as exc:
-            _poll_failed(shard, exc)
-            failed.add(batch_id)
-            continue
-        _apply_polled(store, shard, batch)
-    return failed
+def _cancel_requested(store: JobStore, job_id: str) -> bool:
+    row = store.get_job(job_id)
+    return row is not None and row.cancel_requested
+
+
+def _kept_copy(store: JobStore, shard: ShardRow, batch: Batch) -> Flow[Batch]:
+    """``batch`` found cancelled: if another sender's copy of it is the one kept, adopt that copy."""
+    tagged = yield from tagged_batches(batch_key(shard), lookup_since(shard.batch_started_at or time.time()))
+    kept = winner([batch, *(b for b in tagged if b.id != batch.id)])
+    if kept.id == batch.id:
+        return batch  # cancelled by someone else (a person, the service): it stays this shard's outcome
+    logger.warning(
+        "job %s shard %d: batch %s was cancelled as a duplicate of %s (another sender); adopting %s",
+        shard.job_id,
+        shard.shard_index,
+        batch.id,
+        kept.id,
+        kept.id,
+    )
+    store.record_duplicate(shard.job_id, shard.shard_index, shard.attempt, "batch", batch.id, kept.id)
+    record_batch(store, shard, kept)
+    return kept
 
 
 def _pollable(store: JobStore, job_id: str, only: set[str] | None = None) -> list[tuple[ShardRow, str]]:
@@ -100,22 +141,6 @@ def unsent(row: JobRow, shards: Sequence[ShardRow]) -> bool:
     return not row.sharded or any(s.batch_id is None and s.status == "pending" for s in shards)
 
 
-def require_sent(row: JobRow, shards: Sequence[ShardRow]) -> None:
-    """Raise :class:`JobError` if shards still need sending, which the async wait cannot do.
-
-    Sending goes through the job's sync client; a cancelled job sends nothing more, so
-    its unsent shards do not count.
-    """
-    if row.cancel_requested or not unsent(row, shards):
-        return
-    pending = [s.shard_index for s in shards if s.batch_id is None and s.status == "pending"]
-    which = f"shards {pending}" if pending and row.sharded else "its input (not sharded yet)"
-    raise JobError(
-        f"job {row.job_id}: {which} not sent yet; run Job.submit(...) or job.start() "
-        "with a sync BatchClient first, then wait_async"
-    )
-
-
 class JobWatch:
     """The decisions of one wait on a job, shared by ``Job.wait`` and ``Job.wait_async``.
 
@@ -129,11 +154,14 @@ class JobWatch:
         self._job_id = job_id
         self._schedule = schedule
         self._sink = sink
+        self._throughput = Throughput()
 
     def report(self, status: JobStatus, downloaded: bool) -> bool:
         """Show the combined progress; whether the wait is over (every batch final and its results in)."""
         ids, snapshots = _snapshots(self._store.shards(self._job_id))
-        self._sink.update(self._schedule.observe(ids, snapshots))
+        # The schedule's record keeps its backoff; the job's progress is over all of its shards.
+        observed = self._schedule.observe(ids, snapshots)
+        self._sink.update(overall_progress(observed, [s[0] for s in snapshots], self._throughput))
         return status.done and downloaded
 
     def after_poll(self, status: JobStatus, downloaded: bool) -> float | None:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from openai_batch.workflow import _duplicates, _validate, validate_input_file
-from openai_batch.workflow._duplicates import HashLedger
+from openai_batch.workflow import _seen_ids, _validate, validate_input_file
+from openai_batch.workflow._seen_ids import HashLedger
 
 
 def test_repeats_are_found_in_memory_and_after_spilling() -> None:
@@ -45,7 +45,7 @@ def test_memory_held_is_eight_bytes_a_hash_until_the_spill() -> None:
 
 def test_the_validator_finds_duplicates_among_spilled_hashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A small bound, so the validator's ids go to disk in the middle of the file.
-    monkeypatch.setattr(_duplicates, "_SPILL_AT", 1_000)
+    monkeypatch.setattr(_seen_ids, "_SPILL_AT", 1_000)
     lines = []
     for i in range(150_000):
         custom_id = "r-7" if i == 140_000 else f"r-{i}"  # line 140,001 repeats line 8's id

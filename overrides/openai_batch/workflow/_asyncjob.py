@@ -1,0 +1,240 @@
+"""A whole batch job from asyncio alone: :class:`AsyncJob` runs the job's flows (``_jobcore``) with an async client.
+
+The decisions are the very ones :class:`~._job.Job` runs (see ``_jobcore``); only the runner
+differs. Local work (validating the input, the state file, writing result files) runs on the
+event loop's thread, which owns the state file's SQLite connection.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from .._progress import BatchProgress, ProgressOption
+from ..pricing import PriceTable
+from ._engine import run_async
+from ._events import DEFAULT_FALLBACK_POLL, AsyncEventQueue
+from ._jobcore import JobCore, WaitOptions
+from ._limits import BatchLimits
+from ._protocols import AsyncClientLike
+from ._queue import QueuePolicy
+from ._resubmit import DEFAULT_MAX_ATTEMPTS
+from ._status import JobStatus, ResultSummary
+from ._store import JobRow, JobStore
+
+__all__ = ["AsyncJob"]
+
+_AsyncSleep = Callable[[float], Awaitable[None]]
+
+
+class AsyncJob(JobCore):
+    """:class:`Job` from asyncio: validate, send as the queue admits, wait, download, read, all awaited.
+
+    The same job as :class:`Job` (same id, same state file, same tags on the service), so a
+    job submitted from one can be resumed from the other, and any number of ``AsyncJob``
+    tasks, processes or machines may run it at once: the service's record keeps one batch
+    per shard (see ``_rivals``).
+
+    Example::
+
+        async with AsyncBatchClient() as aclient:
+            job = await AsyncJob.submit(aclient, "requests.jsonl")
+            with job:
+                await job.wait(progress="auto")
+                summary = await job.write_results("results.jsonl")
+                for item in job.results(parse=Capital):   # local reads: no await
+                    ...
+    """
+
+    def __init__(
+        self,
+        client: AsyncClientLike,
+        store: JobStore,
+        row: JobRow,
+        *,
+        owns_store: bool = False,
+        queue: QueuePolicy | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        super().__init__(store, row, owns_store=owns_store, queue=queue, max_attempts=max_attempts)
+        self._client = client
+
+    @classmethod
+    async def submit(
+        cls,
+        client: AsyncClientLike,
+        input_path: str | os.PathLike[str],
+        *,
+        endpoint: str | None = None,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+        state: str | os.PathLike[str] | JobStore | None = None,
+        limits: BatchLimits | None = None,
+        output_expires_after: Mapping[str, Any] | None = None,
+        new: bool = False,
+        job_id: str | None = None,
+        queue: QueuePolicy | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_cost: float | None = None,
+        prices: PriceTable | None = None,
+        deadline: float | None = None,
+        sleep: _AsyncSleep | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> AsyncJob:
+        """:meth:`Job.submit` from asyncio: validate, record, then send every shard the queue has room for."""
+        job = cls.prepare(
+            client,
+            input_path,
+            endpoint=endpoint,
+            completion_window=completion_window,
+            metadata=metadata,
+            state=state,
+            limits=limits,
+            output_expires_after=output_expires_after,
+            new=new,
+            job_id=job_id,
+            queue=queue,
+            max_attempts=max_attempts,
+            max_cost=max_cost,
+            prices=prices,
+        )
+        try:
+            await job.start(deadline=deadline, sleep=sleep, clock=clock)
+        except BaseException:
+            job.close()
+            raise
+        return job
+
+    @classmethod
+    def prepare(
+        cls,
+        client: AsyncClientLike,
+        input_path: str | os.PathLike[str],
+        *,
+        endpoint: str | None = None,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+        state: str | os.PathLike[str] | JobStore | None = None,
+        limits: BatchLimits | None = None,
+        output_expires_after: Mapping[str, Any] | None = None,
+        new: bool = False,
+        job_id: str | None = None,
+        queue: QueuePolicy | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_cost: float | None = None,
+        prices: PriceTable | None = None,
+    ) -> AsyncJob:
+        """:meth:`submit` without sending (local work only: validation, budget, the state file)."""
+        store, owns, row, resumed, plans = cls._prepared(
+            client,
+            input_path,
+            endpoint=endpoint,
+            completion_window=completion_window,
+            metadata=metadata,
+            state=state,
+            limits=limits,
+            output_expires_after=output_expires_after,
+            new=new,
+            job_id=job_id,
+            queue=queue,
+            max_attempts=max_attempts,
+            max_cost=max_cost,
+            prices=prices,
+        )
+        job = cls(client, store, row, owns_store=owns, queue=queue, max_attempts=max_attempts)
+        job.resumed = resumed
+        job._plans = plans
+        return job
+
+    @classmethod
+    def open(
+        cls, client: AsyncClientLike, job_id: str, *, state: str | os.PathLike[str] | JobStore | None = None
+    ) -> AsyncJob:
+        """Reopen a recorded job by its id (``job_…``) or by the id of one of its batches."""
+        store, owns, row = cls._opened(job_id, state)
+        return cls(client, store, row, owns_store=owns)
+
+    def __enter__(self) -> AsyncJob:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> AsyncJob:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    async def start(
+        self,
+        *,
+        deadline: float | None = None,
+        sleep: _AsyncSleep | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """Send every shard the queue admits (see :meth:`Job.start`)."""
+        await run_async(self._start(deadline, clock), self._client, sleep=sleep)
+
+    async def refresh(self) -> JobStatus:
+        """Poll every running batch once (see :meth:`Job.refresh`)."""
+        return await run_async(self._refresh(), self._client)
+
+    async def wait(
+        self,
+        *,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        backoff: float = 1.5,
+        deadline: float | None = None,
+        sleep: _AsyncSleep | None = None,
+        clock: Callable[[], float] | None = None,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+        progress: ProgressOption = None,
+        download: bool = True,
+        events: AsyncEventQueue | None = None,
+        fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
+    ) -> JobStatus:
+        """Send, poll (or take ``events`` from an ``asyncio.Queue``) and download until done (see :meth:`Job.wait`)."""
+        options = WaitOptions(
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            deadline=deadline,
+            clock=clock,
+            on_progress=on_progress,
+            progress=progress,
+            download=download,
+            events=events is not None,
+            fallback_poll=fallback_poll,
+        )
+        return await run_async(self._wait(options), self._client, sleep=sleep, events=events)
+
+    async def cancel(self) -> JobStatus:
+        """Cancel every running batch and send no further shard (see :meth:`Job.cancel`)."""
+        return await run_async(self._cancel(), self._client)
+
+    async def retry_failed(self, *, delay: float = 0.0, sleep: _AsyncSleep | None = None) -> list[int]:
+        """A new batch for each shard whose batch failed as a whole (see :meth:`Job.retry_failed`)."""
+        return await run_async(self._retry_failed(delay), self._client, sleep=sleep)
+
+    async def download_results(self) -> int:
+        """Store the result lines of every finished batch not stored yet (see :meth:`Job.download_results`)."""
+        return await run_async(self._download(), self._client)
+
+    async def download_tolerant(self) -> bool:
+        """:meth:`download_results`, leaving what a transient fault stopped for later."""
+        return await run_async(self._download_tolerant(), self._client)
+
+    async def write_results(self, path: str | os.PathLike[str]) -> ResultSummary:
+        """Download what is missing, then write one JSON line per input request (see :meth:`Job.write_results`)."""
+        return await run_async(self._write_results(path), self._client)
+
+    async def write_unfinished(self, path: str | os.PathLike[str], *, include_failed: bool = False) -> int:
+        """Write the input lines of requests that did not run (see :meth:`Job.write_unfinished`)."""
+        return await run_async(self._write_unfinished(path, include_failed), self._client)
+
+    async def resubmit_unfinished(self, *, include_failed: bool = False) -> int:
+        """Send again only the requests that did not run (see :meth:`Job.resubmit_unfinished`)."""
+        return await run_async(self._resubmit_unfinished(include_failed), self._client)
