@@ -103,7 +103,8 @@ class Reach:
             "cap": f"the cap of {_SCAN_LIMIT:,} was reached; anything older was not searched",
             "end": "the list ended",
         }[self.stopped]
-        return f"read {self.read:,} {self.what}{back}; stopped: {why}"
+        what = self.what if self.read != 1 else _ONE[self.what]
+        return f"read {self.read:,} {what}{back}; stopped: {why}"
 
     def to_dict(self) -> dict[str, object]:
         return attrs.asdict(self)
@@ -125,6 +126,9 @@ class Discovery:
     def describe(self) -> str:
         uploads = "no upload search needed" if self.uploads is None else self.uploads.describe()
         return f"batches: {self.batches.describe()}; uploads: {uploads}"
+
+
+_ONE = {"batches": "batch", "uploads": "upload"}
 
 
 def _when(seconds: float) -> str:
