@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._progress import BatchProgress, ProgressOption
 from ..pricing import PriceTable
@@ -22,6 +22,9 @@ from ._queue import QueuePolicy
 from ._resubmit import DEFAULT_MAX_ATTEMPTS
 from ._status import JobStatus, ResultSummary
 from ._store import JobRow, JobStore
+
+if TYPE_CHECKING:
+    from ..tables._write import Requests
 
 __all__ = ["AsyncJob"]
 
@@ -105,6 +108,34 @@ class AsyncJob(JobCore):
             job.close()
             raise
         return job
+
+    @classmethod
+    async def submit_table(
+        cls,
+        client: AsyncClientLike,
+        table: object,
+        requests: Requests,
+        *,
+        id_column: str | None = None,
+        **options: Any,
+    ) -> AsyncJob:
+        """:meth:`Job.submit_table` from asyncio: the table's requests are built on a worker thread, then sent.
+
+        The build reads and renders every row (see :func:`~openai_batch.tables.write_requests`),
+        so it runs off the event loop; a bad row is refused before anything is sent. Other
+        options as for :meth:`submit`.
+
+        Example::
+
+            template = RequestTemplate("Classify: {text}", model="gpt-4o-mini")
+            async with await AsyncJob.submit_table(aclient, "reviews.csv", template, id_column="id") as job:
+                await job.wait()
+                labels = job.results_table()   # a local read: no await
+        """
+        import anyio.to_thread  # imported when used, as the engine does: keeps the package's import quick
+
+        path = await anyio.to_thread.run_sync(cls._table_input(table, requests, id_column, options))
+        return await cls.submit(client, path, **options)
 
     @classmethod
     def prepare(

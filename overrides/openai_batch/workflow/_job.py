@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._progress import BatchProgress, ProgressOption
 from ..pricing import PriceTable
@@ -26,6 +26,9 @@ from ._resubmit import DEFAULT_MAX_ATTEMPTS
 from ._sending import JOB_METADATA_KEY
 from ._status import JobStatus, ResultSummary
 from ._store import JobStore
+
+if TYPE_CHECKING:
+    from ..tables._write import Requests
 
 __all__ = ["JOB_METADATA_KEY", "Job"]
 
@@ -135,6 +138,24 @@ class Job(JobCore):
             job.close()
             raise
         return job
+
+    @classmethod
+    def submit_table(
+        cls, client: ClientLike, table: object, requests: Requests, *, id_column: str | None = None, **options: Any
+    ) -> Job:
+        """:meth:`submit` for a table (the ``tables`` extra): its requests are built first, then sent.
+
+        ``table`` and ``requests`` as for :func:`~openai_batch.tables.write_requests`; the
+        request file goes under ``inputs/`` beside the state file (or to ``requests_path=``),
+        named by its content, so the same call resumes the same job. Other options as for
+        :meth:`submit`. A bad row is refused before anything is sent.
+
+        Example::
+
+            job = Job.submit_table(client, "reviews.csv", RequestTemplate("Classify: {text}", model="gpt-4o-mini"))
+        """
+        path = cls._table_input(table, requests, id_column, options)()
+        return cls.submit(client, path, **options)
 
     @classmethod
     def prepare(

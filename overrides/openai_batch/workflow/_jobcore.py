@@ -18,6 +18,7 @@ did not run), ``_discovery`` (what the service already holds) and ``_prune`` (cl
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -59,6 +60,8 @@ logger = logging.getLogger("openai_batch.workflow")
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+    from ..tables._write import Requests
 
 _M = TypeVar("_M", bound="BaseModel")
 _J = TypeVar("_J", bound="JobCore")
@@ -184,6 +187,26 @@ class JobCore:
             raise
         return store, owns, row, resumed, plans
 
+    @staticmethod
+    def _table_input(
+        table: object, requests: Requests, id_column: str | None, options: dict[str, Any]
+    ) -> Callable[[], Path]:
+        """The build of ``submit_table``'s request file, to run before the submit (``options`` loses ``requests_path``).
+
+        Returned unrun: the build reads and renders the whole table (CPU and file work, no
+        state file), so :class:`AsyncJob` runs it on a worker thread and :class:`Job` in place.
+        """
+        from ..tables import write_job_input
+
+        return functools.partial(
+            write_job_input,
+            table,
+            requests,
+            id_column=id_column,
+            state=options.get("state"),
+            requests_path=options.pop("requests_path", None),
+        )
+
     @classmethod
     def _opened(
         cls: type[_J], job_id: str, state: str | os.PathLike[str] | JobStore | None
@@ -280,6 +303,18 @@ class JobCore:
         if parse is None:
             return plain
         return structured_results(plain, self.endpoint, parse)
+
+    def results_table(self, **options: Any) -> Any:
+        """The results as a ``pyarrow.Table`` (the ``tables`` extra), one row per input, its own columns joined back.
+
+        Options (``columns=``, ``parse=Model``, ``prices=``, ``input=``, ...) and columns as
+        for :func:`~openai_batch.tables.result_batches`. ``.to_pandas()`` or
+        ``polars.from_arrow(...)`` is one call away. Reads what is downloaded (no network),
+        from the state file, so an :class:`AsyncJob` calls it on the event loop's thread too.
+        """
+        from ..tables import results_table
+
+        return results_table(self._store, self.job_id, endpoint=self.endpoint, **options)
 
     def typed_results(self) -> Iterator[ParsedResult[ResultBody]]:
         """Each result with its body parsed into the endpoint's generated model (``parsed``).
