@@ -73,7 +73,7 @@ serve: $(VENV)/.installed
 	$(VENV)/bin/openai-batch serve
 
 bench: $(VENV)/.installed
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache

@@ -3,7 +3,9 @@
 * ours: ``openai-batch submit FILE --wait --out results.jsonl --state DIR/jobs.sqlite
   --max-requests-per-batch N --poll-interval S`` (nothing but the command line, so the figures
   follow whatever the job layer becomes);
-* sdk: bench/sdk_job.py, a plain script on the official ``openai`` SDK doing the same job.
+* sdk: bench/sdk_job.py, a plain script on the official ``openai`` SDK doing the same job;
+* raw: bench/floor_job.py, the floor: raw httpx and orjson, no validation, no token estimate,
+  no state, the join by a bytes regex over the custom_ids (shown in the "raw httpx" column).
 
 Both talk to one local Batch API server (``python -m openai_batch.server``) in its own process,
 with simulated time fast enough that the batches finish in seconds. Each client runs under
@@ -13,13 +15,17 @@ when it is smaller (a quick run), so the job always spans two batches.
 
 Also measured for ours: the size of the job's state directory against the bytes of the output
 and error files the server returned for its batches.
+
+Every client runs with its modules' bytecode compiled beforehand into a private cache (see
+``measure.bytecode_cache``), as an installed package's are: with PYTHONDONTWRITEBYTECODE set
+(as in some shells) the project's own modules would otherwise be compiled on every run while
+the SDK's, in site-packages, would not.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import socket
 import subprocess
 import sys
@@ -31,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from measure import bytecode_cache
 
 BENCH_DIR = Path(__file__).resolve().parent
 API_KEY = "sk-bench"
@@ -196,7 +203,14 @@ def cli_program() -> str:
 
 
 def _one_run(
-    contender: str, source: Path, workdir: Path, base_url: str, env: dict[str, str], per_batch: int, requests: int
+    contender: str,
+    source: Path,
+    workdir: Path,
+    base_url: str,
+    env: dict[str, str],
+    per_batch: int,
+    requests: int,
+    batches_expected: int = 2,
 ) -> dict[str, Any]:
     """One contender's whole job against ``base_url``; its figures (raises when the job went wrong)."""
     workdir.mkdir(parents=True)
@@ -219,7 +233,7 @@ def _one_run(
         ]
     else:
         program = [
-            str(BENCH_DIR / "sdk_job.py"),
+            str(BENCH_DIR / ("sdk_job.py" if contender == "sdk" else "floor_job.py")),
             str(source),
             str(out),
             "--max-lines",
@@ -231,12 +245,85 @@ def _one_run(
     result = _measured(program, workdir, env, workdir / "report.json")
     _check_results(out, requests)
     batches = _batch_ids(base_url) - before
-    if len(batches) != 2:
-        raise RuntimeError(f"the job made {len(batches)} batches, expected 2")
+    if len(batches) != batches_expected:
+        raise RuntimeError(f"the job made {len(batches)} batches, expected {batches_expected}")
     result["result_files_bytes"] = _result_file_bytes(base_url, batches)
     if contender == "ours":
         result["state_bytes"] = _tree_bytes(state)
     return result
+
+
+def _after_the_job(workdir: Path, env: dict[str, str]) -> dict[str, Any]:
+    """CPU and wall seconds of ``status``, ``jobs`` and ``results`` asked of the finished job (each a fresh process)."""
+    state = workdir / "state" / "jobs.sqlite"
+    listed = subprocess.run(
+        [cli_program(), "--json", "jobs", "--state", str(state)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    job_id = json.loads(listed.stdout)[0]["job_id"]
+    commands = {
+        "status": ["--json", "status", job_id, "--state", str(state)],
+        "jobs": ["--json", "jobs", "--state", str(state)],
+        "results": ["--json", "results", job_id, "--out", str(workdir / "results.jsonl"), "--state", str(state)],
+    }
+    timings: dict[str, Any] = {}
+    for name, args in commands.items():
+        figures = _measured([cli_program(), *args], workdir, env, workdir / f"{name}.json")
+        timings[name] = {
+            "cpu_s": figures["cpu_s"],
+            "wall_s": figures["wall_s"],
+            "peak_rss_mib": figures["peak_rss_mib"],
+        }
+    return timings
+
+
+@contextmanager
+def _client_env(base_url: str) -> Iterator[dict[str, str]]:
+    """The clients' environment: the local server's URL and key, bytecode compiled once beforehand."""
+    with bytecode_cache() as env:
+        env = {**env, "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": base_url}
+        env.pop("OPENAI_ORG_ID", None)
+        env.pop("OPENAI_PROJECT_ID", None)
+        # Every module of the project, lazily imported ones too (site-packages were compiled by pip).
+        compile_all = (
+            "import compileall, os, openai_batch, openai_batch_api\n"
+            "for package in (openai_batch, openai_batch_api):\n"
+            "    compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)\n"
+        )
+        subprocess.run([sys.executable, "-c", compile_all], env=env, check=True, capture_output=True, timeout=300)
+        yield env
+
+
+def run_scale(requests: int, log: Any, per_batch: int = MAX_PER_BATCH) -> dict[str, Any]:
+    """Our whole job at scale (one run, ours only), then ``status``/``jobs``/``results`` of the finished job."""
+    figures: dict[str, Any] = {"requests": requests, "per_batch": per_batch, "errors": {}, "rounds": 1}
+    figures["batches"] = math.ceil(requests / per_batch)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        root = Path(tmp)
+        source = root / "requests.jsonl"
+        figures["input_bytes"] = write_job_input(source, requests)
+        log(f"scale input: {requests:,} requests, {figures['input_bytes'] / 2**20:.1f} MiB")
+        (root / "server").mkdir()
+        with local_server(root / "server") as base_url, _client_env(base_url) as env:
+            workdir = root / "ours"
+            try:
+                result = _one_run("ours", source, workdir, base_url, env, per_batch, requests, figures["batches"])
+                result["after"] = _after_the_job(workdir, env)
+            except Exception as exc:
+                figures["errors"]["ours"] = f"{type(exc).__name__}: {exc}"
+                log(f"scale job failed: {exc}")
+                return figures
+        result["cpu_runs"] = [result["cpu_s"]]
+        figures["ours"] = result
+        log(
+            f"scale job: {result['cpu_s']:.2f} s CPU, {result['peak_rss_mib']:.1f} MiB peak, "
+            f"{result['wall_s']:.1f} s wall; after: {result['after']}"
+        )
+    return figures
 
 
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -258,6 +345,7 @@ def run(requests: int, contenders: list[str], log: Any, rounds: int = 1) -> dict
     """
     per_batch = min(MAX_PER_BATCH, math.ceil(requests / 2))
     figures: dict[str, Any] = {"requests": requests, "per_batch": per_batch, "errors": {}, "rounds": rounds}
+    figures["batches"] = 2
     runs: dict[str, list[dict[str, Any]]] = {c: [] for c in contenders}
     with tempfile.TemporaryDirectory(prefix="bench-job-") as tmp:
         root = Path(tmp)
@@ -270,10 +358,7 @@ def run(requests: int, contenders: list[str], log: Any, rounds: int = 1) -> dict
         for round_no in range(rounds):
             order = contenders if round_no % 2 == 0 else contenders[::-1]
             (root / f"server-{round_no}").mkdir()
-            with local_server(root / f"server-{round_no}") as base_url:
-                env = {**os.environ, "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": base_url}
-                env.pop("OPENAI_ORG_ID", None)
-                env.pop("OPENAI_PROJECT_ID", None)
+            with local_server(root / f"server-{round_no}") as base_url, _client_env(base_url) as env:
                 for contender in order:
                     if contender in figures["errors"]:
                         continue

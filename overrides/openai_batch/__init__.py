@@ -12,6 +12,9 @@ The hand-written layer over the generated ``openai_batch_api`` package::
 
 from typing import TYPE_CHECKING, Any
 
+from . import _httpx_loader  # noqa: F401  (first: imports httpx without its CLI)
+
+# isort: split
 from ._client import AsyncBatchClient, BatchClient
 from ._exceptions import (
     APIConnectionError,

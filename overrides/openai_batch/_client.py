@@ -8,7 +8,7 @@ The stack, outermost first::
           -> httpx.Client (from AuthenticatedClient, built once and reused)
             -> BearerAuth                          adds the key to every request
               -> RetryTransport                    retries, backoff, per-call timeout, logs
-                -> HTTPTransport or the injected transport (tests: httpx.MockTransport)
+                -> HTTPTransport (built on the first request, _lazy_transport) or the injected one (tests: httpx.MockTransport)
 
 The generated package and the resource modules are imported when the first client is
 built, not on ``import openai_batch``, to keep that import cheap.
@@ -27,6 +27,7 @@ import httpx
 from ._auth import PLACEHOLDER_TOKEN, BearerAuth, HeaderAuth, TokenProviderAuth
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, resolve_config
 from ._core import AsyncRuntime, SyncRuntime
+from ._lazy_transport import AsyncLazyTransport, LazyTransport
 from ._retry import Clock, RetryPolicy
 from ._secret import Secret
 from ._transport import AsyncRetryTransport, RetryTransport
@@ -220,7 +221,7 @@ class BatchClient(_ClientBase):
         edge = _edge_rules(self._config, self._budgets)
         policy = RetryPolicy(self._config.max_retries, rng or random.Random(), clock or time.time)
         do_sleep = sleep or time.sleep
-        inner = transport if transport is not None else httpx.HTTPTransport()
+        inner = transport if transport is not None else LazyTransport()
         retrying: httpx.BaseTransport = RetryTransport(inner, policy, self._config.api_key, do_sleep)
         if edge is not None:
             retrying = EdgeTransport(retrying, edge)
@@ -305,7 +306,7 @@ class AsyncBatchClient(_ClientBase):
         edge = _edge_rules(self._config, self._budgets)
         policy = RetryPolicy(self._config.max_retries, rng or random.Random(), clock or time.time)
         do_sleep = sleep or _anyio_sleep
-        inner = transport if transport is not None else httpx.AsyncHTTPTransport()
+        inner = transport if transport is not None else AsyncLazyTransport()
         retrying: httpx.AsyncBaseTransport = AsyncRetryTransport(inner, policy, self._config.api_key, do_sleep)
         if edge is not None:
             retrying = AsyncEdgeTransport(retrying, edge)

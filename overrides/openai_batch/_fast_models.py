@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import importlib
 import keyword
+import re
 import sys
 import types
 import typing
@@ -236,11 +237,21 @@ def _derive(cls: type[Any]) -> list[_Field] | None:
 
 
 def _namespace(cls: type[Any]) -> dict[str, Any]:
-    # The generated modules import nested models only under TYPE_CHECKING; the models
-    # package exports them all.
+    # The generated modules import nested models only under TYPE_CHECKING, and the models
+    # package imports each model's module on first use of its name (PEP 562), so its
+    # ``vars`` lack the models not used yet: the names the class's annotations mention are
+    # looked up on the package, which imports them.
     module = sys.modules[cls.__module__]
     package = importlib.import_module(cls.__module__.rpartition(".")[0])
-    return {**vars(package), **vars(module)}
+    namespace = {**vars(package), **vars(module)}
+    for annotation in getattr(cls, "__annotations__", {}).values():
+        for name in _IDENTIFIER.findall(annotation if isinstance(annotation, str) else ""):
+            if name not in namespace and hasattr(package, name):
+                namespace[name] = getattr(package, name)
+    return namespace
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _classify(hint: Any) -> tuple[int, Any, bool] | None:

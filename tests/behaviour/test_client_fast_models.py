@@ -288,3 +288,21 @@ async def test_client_returns_what_from_dict_returns(mode: str) -> None:
             await h.call(h.client.files.retrieve("file-1")),
             OpenAIFile.from_dict(FILE_SHAPES["unknown-purpose-and-fields"]),
         )
+
+
+def test_every_resource_model_is_planned_in_a_fresh_interpreter() -> None:
+    # The models package imports a model's module on first use of its name: in a process
+    # that has not touched BatchErrors yet (as a user's has not), Batch must still get a plan.
+    import subprocess
+    import sys
+
+    code = (
+        "from openai_batch import _fast_models\n"
+        "from openai_batch_api.models import Batch, ListBatchesResponse, ListFilesResponse, OpenAIFile\n"
+        "for cls in (Batch, ListBatchesResponse, OpenAIFile, ListFilesResponse):\n"
+        "    assert _fast_models._compile(cls) is not None, cls.__name__\n"
+        "print('planned')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "planned"

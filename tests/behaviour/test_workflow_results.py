@@ -139,3 +139,28 @@ def test_a_block_with_any_other_line_is_left_to_the_line_by_line_path(odd: bytes
 
     block = _SERVICE_LINES[0] + odd
     assert fast_success_block(block, "batch_9", 2) is None
+
+
+def test_the_reader_keeps_read_ahead_windows_of_two_files_only(tmp_path: Path) -> None:
+    # One mebibyte window per result file would grow with the batches of the job.
+    from openai_batch.workflow import JobStore
+    from openai_batch.workflow._join import _ResultReader
+
+    with JobStore(tmp_path / "jobs.sqlite") as store:
+        keys = []
+        for index in range(20):
+            path = tmp_path / f"out-{index}.jsonl"
+            lines = [f'{{"custom_id": "f{index}-{i}"}}\n'.encode() for i in range(50)]
+            path.write_bytes(b"".join(lines))
+            keys.append((store.add_result_file("job_x", index, f"file-{index}", str(path), 50), lines))
+        reader = _ResultReader(store, "job_x")
+        try:
+            for key, lines in keys:
+                offset = 0
+                for line in lines:
+                    assert reader.read(key, offset, len(line)) == line
+                    offset += len(line)
+                assert len(reader._window) <= 2
+            assert set(reader._window) == {keys[-2][0], keys[-1][0]}
+        finally:
+            reader.close()

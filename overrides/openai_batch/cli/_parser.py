@@ -8,7 +8,8 @@ was already created and billed.
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+import sys
+from typing import Any, NoReturn
 
 from .._help_text import HelpFormatter
 from ._errors import CommandLineError
@@ -221,6 +222,22 @@ def _version() -> str:
         return "unknown"
 
 
+class _ShowVersion(argparse.Action):
+    """``--version``: the installed version, looked up only when asked.
+
+    Reading it from the package's metadata at every start cost a tenth of a short command
+    such as ``jobs``.
+    """
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "show the version and exit")
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common(suppress=True)
     parser = OneLineParser(
@@ -230,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=HelpFormatter,
         parents=[_common(suppress=False)],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_ShowVersion)
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser, help="one of these commands"
     )

@@ -304,6 +304,14 @@ class Store:
                 (record.id, json.dumps(dataclasses.asdict(record)), int(record.active)),
             )
 
+    def insert_batches(self, records: Iterable[BatchRecord]) -> None:
+        """Insert many batches in one transaction (seeding a large account; see ``seeding``)."""
+        # The fields hold JSON values only, so the instance's own dict serialises as asdict()
+        # would, without asdict's deep copy (most of the time of a large seeding).
+        rows = ((r.id, json.dumps(vars(r)), int(r.active)) for r in records)
+        with self.transaction() as db:
+            db.executemany("INSERT INTO batches (id, data, active) VALUES (?, ?, ?)", rows)
+
     def save_batch(self, record: BatchRecord, conn: sqlite3.Connection | None = None) -> None:
         sql = "UPDATE batches SET data = ?, active = ? WHERE id = ?"
         args = (json.dumps(dataclasses.asdict(record)), int(record.active), record.id)

@@ -8,19 +8,30 @@ and batches of resubmission shards (numbered past the input's own) are adopted w
 input file, so their requests are not sent a third time. A batch tagged with the same
 input but another job id means the input was sent with other options: the run refuses
 rather than bill it twice.
+
+It reads only what it must: the walk of the batches stops once it has passed a live first
+attempt of every one of the input's own shards (the job's oldest batch is one of them, and
+every later batch of the job, retries and resubmissions included, is newer), and the files
+are walked only for shards still without an upload. A first attempt seen only as cancelled
+copies does not count: it may be a loser of several senders' tie-break (see ``_rivals``),
+whose kept copy is older, so the walk goes on to find it. Each walk's reach (how many items, back
+to which creation time, and why it stopped) is logged and returned: a job older than the
+window or behind more than 10,000 newer batches is not found, and the reach says so.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
+import attrs
 from openai_batch_api.models import Batch, OpenAIFile
 
 from .._batchinfo import batch_metadata
-from ._engine import Flow, Walk, gather
+from ._engine import Flow, Walk
 from ._identity import INPUT_TAG, JOB_TAG, JobConflictError, JobDefinition, parse_job_tag, shard_file_name
 from ._join import custom_id_of
 from ._opening import download_lines
@@ -30,7 +41,7 @@ from ._recording import record_batch
 from ._rivals import earliest, winner
 from ._store import JobRow, JobStore, ShardRow
 
-__all__ = ["LOOKUP_WINDOW", "discover", "lookup_since", "recent"]
+__all__ = ["LOOKUP_WINDOW", "Discovery", "Reach", "discover", "lookup_since", "recent"]
 
 logger = logging.getLogger("openai_batch.workflow")
 
@@ -40,6 +51,8 @@ LOOKUP_WINDOW = 31 * 24 * 3600
 _CLOCK_SLACK = 300.0
 # At most this many batches or files are walked (newest first) per search or look-up.
 _SCAN_LIMIT = 10_000
+# Statuses of a copy that may have lost several senders' tie-break (its kept copy may be older).
+_GIVEN_UP = frozenset({"cancelling", "cancelled"})
 
 
 def lookup_since(started_at: float) -> float:
@@ -62,37 +75,147 @@ def recent(items: Iterable[Item], since: float | None) -> Iterator[Item]:
         yield item
 
 
-def discover(store: JobStore, row: JobRow, patience: Patience) -> Flow[None]:
-    """Record what the service holds of this job; raise :class:`JobConflictError` on another job's batches."""
-    yield from patience.call(f"looking up job {row.job_id} on the service", lambda: _discover(store, row))
+@attrs.frozen
+class Reach:
+    """How far one walk of a newest-first list looked: what, how many items, back to when, and why it stopped.
+
+    ``stopped`` is ``"found"`` (everything sought was found), ``"window"`` (the next item
+    was older than the look-up window), ``"cap"`` (10,000 items read) or ``"end"`` (the
+    list ended).
+
+    Example::
+
+        found = yield from discover(store, row, patience)
+        print(found.batches.describe())   # "read 212 batches, back to 2026-12-04 09:12 UTC; stopped: ..."
+    """
+
+    what: str
+    read: int
+    oldest: float | None
+    stopped: str
+    since: float | None = None
+
+    def describe(self) -> str:
+        back = "" if self.oldest is None else f", back to {_when(self.oldest)}"
+        why = {
+            "found": "every shard was found",
+            "window": f"the next one was older than the look-up window (from {_when(self.since or 0)})",
+            "cap": f"the cap of {_SCAN_LIMIT:,} was reached; anything older was not searched",
+            "end": "the list ended",
+        }[self.stopped]
+        what = self.what if self.read != 1 else _ONE[self.what]
+        return f"read {self.read:,} {what}{back}; stopped: {why}"
+
+    def to_dict(self) -> dict[str, object]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Discovery:
+    """The reach of a search for a job on the service: its batches, and its uploads (None: not needed).
+
+    Example::
+
+        found = yield from discover(store, row, patience)
+        logger.info("looked: %s", found.describe())
+    """
+
+    batches: Reach
+    uploads: Reach | None
+
+    def describe(self) -> str:
+        uploads = "no upload search needed" if self.uploads is None else self.uploads.describe()
+        return f"batches: {self.batches.describe()}; uploads: {uploads}"
+
+
+_ONE = {"batches": "batch", "uploads": "upload"}
+
+
+def _when(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class _Gathering:
+    """The ``keep`` of a :class:`Walk` that gathers a newest-first list's recent items and records its reach.
+
+    It stops (like ``_engine.gather``) at the first item created before ``since``, after the
+    cap, or right after an item once ``done()`` is true, so the page holding the last item
+    sought is the last page read.
+    """
+
+    def __init__(self, what: str, since: float | None, done: Callable[[], bool] = lambda: False) -> None:
+        self.items: list[Any] = []
+        self._what = what
+        self._since = since
+        self._done = done
+        self._oldest: float | None = None
+        self._stopped = "end"
+
+    def keep(self, item: Any) -> bool:
+        if len(self.items) >= _SCAN_LIMIT:
+            self._stopped = "cap"
+            return False
+        if self._since is not None and item.created_at < self._since:
+            self._stopped = "window"
+            return False
+        self.items.append(item)
+        self._oldest = item.created_at
+        if self._done():
+            self._stopped = "found"
+            return False
+        return True
+
+    def reach(self) -> Reach:
+        return Reach(self._what, len(self.items), self._oldest, self._stopped, self._since)
+
+
+def discover(store: JobStore, row: JobRow, patience: Patience) -> Flow[Discovery]:
+    """Record what the service holds of this job; raise :class:`JobConflictError` on another job's batches.
+
+    Returns how far the search looked (also logged).
+    """
+    found = yield from patience.call(f"looking up job {row.job_id} on the service", lambda: _discover(store, row))
     store.update_job(row.job_id, discovered=True)
+    logger.info("job %s: looked for it on the service: %s", row.job_id, found.describe())
+    return found
 
 
-def _discover(store: JobStore, row: JobRow) -> Flow[None]:
+def _discover(store: JobStore, row: JobRow) -> Flow[Discovery]:
     since = time.time() - LOOKUP_WINDOW
     definition = JobDefinition.from_dict(row.definition)
     ours: dict[int, dict[int, list[Batch]]] = {}
     others: dict[str, str] = {}
-    batches, keep = gather(since, limit=_SCAN_LIMIT)
-    yield Walk("batches", {"limit": 100}, keep)
-    for batch in batches:
+    shards = {s.shard_index: s for s in store.shards(row.job_id)}
+    base = len([s for s in shards.values() if s.retry_of_status is None])
+    # The input's own shards without a live first attempt seen yet: once none is left, the
+    # walk has passed the job's oldest batch and everything of the job is behind it.
+    first_attempts_due = set(range(base))
+
+    def note(batch: Batch) -> None:
         metadata = batch_metadata(batch)
         tag = parse_job_tag(metadata.get(JOB_TAG))
         if tag is None:
-            continue
+            return
         job_id, index, attempt = tag
         if job_id == row.job_id:
             ours.setdefault(index, {}).setdefault(attempt, []).append(batch)
+            if attempt == 1 and str(batch.status) not in _GIVEN_UP:
+                first_attempts_due.discard(index)
         elif metadata.get(INPUT_TAG) == definition.input_tag and batch.endpoint == row.endpoint:
             others.setdefault(job_id, batch.id)
+
+    def all_found() -> bool:
+        note(walk.items[-1])
+        return base > 0 and not first_attempts_due
+
+    walk = _Gathering("batches", since, all_found)
+    yield Walk("batches", {"limit": 100}, walk.keep)
     if others and not ours and definition.nonce is None:
         job_id, batch_id = next(iter(others.items()))
         raise JobConflictError(
             f"the service already has job {job_id} for this input (batch {batch_id}), sent with other options "
             f"or as --new; resume it with --job {job_id}, or add --new to send it again as another job"
         )
-    shards = {s.shard_index: s for s in store.shards(row.job_id)}
-    base = len([s for s in shards.values() if s.retry_of_status is None])
     for index in sorted(ours):
         # The highest attempt; of several senders' batches for it, the one every sender keeps.
         attempt = max(ours[index])
@@ -109,16 +232,18 @@ def _discover(store: JobStore, row: JobRow) -> Flow[None]:
         logger.info("job %s shard %d: found batch %s on the service", row.job_id, index, batch.id)
         record_batch(store, shard, batch)
     missing = [s for s in store.shards(row.job_id) if s.file_id is None]
-    if missing:
-        yield from _find_uploads(store, missing, since)
+    uploads = (yield from _find_uploads(store, missing, since)) if missing else None
+    return Discovery(walk.reach(), uploads)
 
 
-def _find_uploads(store: JobStore, missing: list[ShardRow], since: float) -> Flow[None]:
+def _find_uploads(store: JobStore, missing: list[ShardRow], since: float) -> Flow[Reach]:
+    # Walked to the window's edge, not to the first copy found: of several senders' uploads of
+    # one shard the earliest is kept (see ``_rivals``), and it is the one read last.
     wanted = {(s.token, s.byte_size): s for s in missing}
     found: dict[tuple[str, int], list[OpenAIFile]] = {}
-    files, keep = gather(since, limit=_SCAN_LIMIT)
-    yield Walk("files", {"purpose": "batch", "order": "desc"}, keep)
-    for item in files:
+    walk = _Gathering("uploads", since)
+    yield Walk("files", {"purpose": "batch", "order": "desc"}, walk.keep)
+    for item in walk.items:
         if (item.filename, item.bytes_) in wanted:
             found.setdefault((item.filename, item.bytes_), []).append(item)
     for key, items in found.items():
@@ -126,6 +251,7 @@ def _find_uploads(store: JobStore, missing: list[ShardRow], since: float) -> Flo
         chosen = earliest(items)
         logger.info("job %s shard %d: found upload %s on the service", shard.job_id, shard.shard_index, chosen.id)
         store.update_shard(shard.job_id, shard.shard_index, file_id=chosen.id)
+    return walk.reach()
 
 
 def _adopt_resubmission(store: JobStore, row: JobRow, index: int, batch: Batch) -> Flow[ShardRow]:

@@ -8,9 +8,11 @@ at a time, so memory stays flat however large the job.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .._batchinfo import TERMINAL_STATUSES
@@ -29,6 +31,7 @@ __all__ = [
     "download_tolerant",
     "joined",
     "outcome_counts",
+    "results_stamp",
     "write_results",
     "write_unfinished",
 ]
@@ -117,25 +120,93 @@ def joined(store: JobStore, job_id: str) -> Iterator[tuple[BatchResult, bytes]]:
     return join_results(store, job_id, store.shards(job_id))
 
 
+def results_stamp(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> str:
+    """What a job's outcomes are computed from, in a few bytes: any change to them changes it.
+
+    Outcomes follow from the shards (their batches, states, whether their results are in,
+    resubmissions, which add shards) and the result files downloaded; all of those are
+    recorded in the shards and result_files tables, so their fingerprint stands for the
+    million result rows without reading them.
+    """
+    return json.dumps(
+        [
+            [(s.shard_index, s.status, s.results_done, s.batch_id, s.attempt, s.retry_of_status) for s in shards],
+            store.result_files_stamp(job_id),
+        ]
+    )
+
+
 def outcome_counts(store: JobStore, job_id: str) -> dict[str, int]:
-    """How many inputs had each latest outcome, from the results stored so far (one pass)."""
+    """How many inputs had each latest outcome, from the results stored so far.
+
+    Kept in the store beside the stamp they were computed from (see :func:`results_stamp`):
+    asked again with nothing changed, they are read, not counted again over every request.
+    """
+    shards = store.shards(job_id)
+    stamp = results_stamp(store, job_id, shards)
+    kept = store.outcome_totals(job_id)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
     counts: dict[str, int] = {}
-    for result, _ in joined(store, job_id):
-        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+    for outcome, _, count in join_records(store, job_id, shards):
+        counts[outcome] = counts.get(outcome, 0) + count
+    store.put_outcome_totals(job_id, stamp, counts)
     return counts
 
 
+def _file_mark(path: Path) -> dict[str, object] | None:
+    """What identifies a written results file on disk (its path, size and change time), or None if absent."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return {"path": str(path.resolve()), "size": info.st_size, "mtime_ns": info.st_mtime_ns, "ino": info.st_ino}
+
+
+def _reuse_written(written: object, target: Path) -> bool:
+    """Whether the results file last written (and untouched since) now stands at ``target``.
+
+    The same file asked for again is left as it is; another path gets a copy of it (the
+    kernel copies the bytes, no join). A file changed or gone since is written afresh.
+    """
+    if not isinstance(written, dict):
+        return False
+    source = Path(str(written.get("path")))
+    mark = _file_mark(source)
+    if mark is None or mark != written:
+        return False
+    if target.exists() and target.resolve() == source:
+        return True
+    temporary = target.with_name(f".{target.name}.copy-{os.getpid()}")
+    try:
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return True
+
+
 def write_results(store: JobStore, job_id: str, path: str | os.PathLike[str]) -> ResultSummary:
-    """Write one JSON line per input request to ``path`` (atomically), from the results stored so far."""
+    """Write one JSON line per input request to ``path`` (atomically), from the results stored so far.
+
+    The counts are kept (see :func:`outcome_counts`) with a record of the file written; asked
+    again with nothing changed, the same file is left alone (or copied to a new path).
+    """
     target = Path(path)
+    shards = store.shards(job_id)
+    stamp = results_stamp(store, job_id, shards)
+    kept = store.outcome_totals(job_id)
+    if kept is not None and kept[0] == stamp and _reuse_written(kept[2], target):
+        return ResultSummary(target, kept[1])
     counts: dict[str, int] = {}
 
     def lines() -> Iterator[bytes]:
-        for outcome, records, count in join_records(store, job_id, store.shards(job_id)):
+        for outcome, records, count in join_records(store, job_id, shards):
             counts[outcome] = counts.get(outcome, 0) + count
             yield records
 
     write_atomically(target, _blocks(lines()))
+    store.put_outcome_totals(job_id, stamp, counts, _file_mark(target))
     return ResultSummary(target, counts)
 
 

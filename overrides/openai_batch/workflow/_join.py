@@ -77,6 +77,7 @@ class _ResultReader:
     _WINDOW = 1 << 20
     # How far past the window's end a line may start and still count as "next".
     _NEAR = 1 << 16
+    _KEEP = 2
 
     def __init__(self, store: JobStore, job_id: str) -> None:
         self._files = store.result_files(job_id)
@@ -93,7 +94,12 @@ class _ResultReader:
             return data[offset - start : offset - start + length]
         if end <= offset < end + self._NEAR:
             data = os.pread(fd, max(self._WINDOW, length), offset)
+            self._window.pop(file_key, None)
             self._window[file_key] = (offset, data)
+            # Windows of the two files read last only (a shard's output and error files): one
+            # kept per file would grow with the number of batches, a mebibyte each.
+            while len(self._window) > self._KEEP:
+                del self._window[next(iter(self._window))]
             return data[:length]
         return os.pread(fd, length, offset)
 

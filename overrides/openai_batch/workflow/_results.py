@@ -184,7 +184,7 @@ _SUCCESS_LINE = re.compile(
 def fast_success_block(block: bytes, batch_id: str | None, count: int, attempts: int = 1) -> bytes | None:
     """The records of a block of ``count`` whole success lines, as :func:`fast_success_record` writes each; else None.
 
-    One regular-expression substitution over the block instead of a call per line. None
+    One regular-expression pass over the block instead of a call per line. None
     when any line is not a success in the service's layout (or the block is not UTF-8):
     the caller then goes line by line.
     """
@@ -195,13 +195,28 @@ def fast_success_block(block: bytes, batch_id: str | None, count: int, attempts:
             block.decode()
         except UnicodeDecodeError:
             return None
-    literal = _json_value(batch_id).replace(b"\\", b"\\\\")
-    template = (
-        rb'{"custom_id":"\g<1>","outcome":"succeeded","status_code":\g<2>,"body":\g<4>,"error":null,'
-        rb'"request_id":"\g<3>","batch_id":' + literal + b',"attempts":%d}\n' % attempts
+    # The pieces of every record, joined once: a substitution template would be expanded by
+    # Python code once per line (before Python 3.12), which costs more than the match itself.
+    found = _SUCCESS_LINE.findall(block)
+    if len(found) != count:
+        return None
+    tail = b'","batch_id":' + _json_value(batch_id) + b',"attempts":%d}\n' % attempts
+    head, status_key, body_key, request_key = _RECORD_PIECES
+    return b"".join(
+        [
+            piece
+            for custom_id, status, request_id, body in found
+            for piece in (head, custom_id, status_key, status, body_key, body, request_key, request_id, tail)
+        ]
     )
-    records, matched = _SUCCESS_LINE.subn(template, block)
-    return records if matched == count else None
+
+
+_RECORD_PIECES = (
+    b'{"custom_id":"',
+    b'","outcome":"succeeded","status_code":',
+    b',"body":',
+    b',"error":null,"request_id":"',
+)
 
 
 def parse_result_line(

@@ -36,7 +36,7 @@ logger = logging.getLogger("openai_batch.workflow")
 DEFAULT_STATE_PATH = Path(".openai-batch") / "jobs.sqlite"
 
 #: Bumped when the tables change; an older file is moved aside (it is only a cache).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -134,6 +134,15 @@ CREATE TABLE IF NOT EXISTS batch_usage (
     error_file_id TEXT,
     usage TEXT,
     PRIMARY KEY (job_id, batch_id)
+);
+-- Each job's outcome counts (JSON {outcome: n}) as of `stamp`, what they were computed from
+-- (see _harvest.results_stamp), and the last results file written from them: asked again with
+-- nothing changed, `status` reads the counts and `results` the file instead of joining again.
+CREATE TABLE IF NOT EXISTS outcome_totals (
+    job_id TEXT PRIMARY KEY,
+    stamp TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    written TEXT
 );
 CREATE TABLE IF NOT EXISTS token_limits (
     origin TEXT NOT NULL,
@@ -463,6 +472,29 @@ class JobStore:
         )
         return [(str(r[0]), [f for f in (r[1], r[2]) if f], None if r[3] is None else json.loads(r[3])) for r in rows]
 
+    def result_files_stamp(self, job_id: str) -> tuple[int, int, int]:
+        """(files, highest key, lines) of the job's downloaded result files: changes with every download."""
+        row = self._db.execute(
+            "SELECT COUNT(*), COALESCE(MAX(file_key), 0), COALESCE(SUM(lines), 0) FROM result_files WHERE job_id = ?",
+            (job_id,),
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def outcome_totals(self, job_id: str) -> tuple[str, dict[str, int], Any] | None:
+        """(stamp, counts, the last written file's record or None) kept for the job, or None."""
+        row = self._db.execute(
+            "SELECT stamp, counts, written FROM outcome_totals WHERE job_id = ?", (job_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return str(row[0]), dict(json.loads(row[1])), None if row[2] is None else json.loads(row[2])
+
+    def put_outcome_totals(self, job_id: str, stamp: str, counts: dict[str, int], written: Any = None) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO outcome_totals (job_id, stamp, counts, written) VALUES (?, ?, ?, ?)",
+            (job_id, stamp, json.dumps(counts), None if written is None else json.dumps(written)),
+        )
+
     def put_results(self, job_id: str, rows: Iterable[tuple[str, int, int, int, int]]) -> None:
         """Index (custom_id, shard, file key, offset, length) rows; a re-download replaces, never duplicates."""
         self._db.executemany(
@@ -615,6 +647,7 @@ class JobStore:
                 "poll_samples",
                 "batch_times",
                 "results",
+                "outcome_totals",
                 "result_files",
                 "usage_sums",
                 "batch_usage",

@@ -18,9 +18,10 @@ billed too.
 
 Each result file is summed once, when usage is first asked for (downloading and writing
 results are untouched by it), and the sums are kept in the job store, so asking again costs
-one query. A line is parsed whole with orjson; a long one (an embedding) is read by its
-``usage`` and ``model`` bytes alone when it holds exactly one of each. 100,000 chat lines
-take about 0.35 s. Where the service filled a batch's own ``usage``, it is
+one query. Chat completion lines in the service's layout are read a mebibyte at a time by
+one regular expression; any other line is parsed whole with orjson, or, when long (an
+embedding), read by its ``usage`` and ``model`` bytes alone when it holds exactly one of
+each. 100,000 chat lines take about 0.15 s. Where the service filled a batch's own ``usage``, it is
 compared with the sum of that batch's lines; a difference is reported in
 :attr:`JobUsage.mismatches`, never raised.
 
@@ -44,7 +45,6 @@ import attrs
 import orjson
 
 from ..pricing import ModelPrice, PriceTable, load_prices
-from ._ranges import READ_BUFFER
 from ._store import JobStore
 
 __all__ = ["BatchUsageCheck", "JobUsage", "ModelUsage", "TokenCounts", "job_usage", "sum_result_file", "usage_counts"]
@@ -170,23 +170,75 @@ def _line_usage(raw: bytes) -> _Found | None:
     return None if figures is None else (model if isinstance(model, str) else None, figures)
 
 
+# A chat completion's result line in the service's layout, from its body's "object" to the line's
+# end: the model, then prompt, completion, cached and reasoning tokens. A block of lines is read
+# with one findall when every "usage" key in it is one of these (see _block_sums).
+_CHAT_LINE = re.compile(
+    rb'"object":"chat\.completion","created":\d+,"model":"([^"\\\n]*)","choices":[^\n]*'
+    rb'"usage":\{"prompt_tokens":(\d+),"completion_tokens":(\d+),"total_tokens":\d+,'
+    rb'"prompt_tokens_details":\{"cached_tokens":(\d+)[^{}\n]*\},'
+    rb'"completion_tokens_details":\{"reasoning_tokens":(\d+)[^{}\n]*\}\}[^\n]*\n'
+)
+_SUM_BLOCK = 1 << 20
+
+
+def _add(sums: dict[str | None, list[int]], model: str | None, figures: list[int]) -> None:
+    total = sums.get(model)
+    if total is None:
+        sums[model] = figures
+        return
+    for i, value in enumerate(figures):
+        total[i] += value
+
+
+def _block_sums(block: bytes, sums: dict[str | None, list[int]], start: int = 0, end: int | None = None) -> None:
+    """Add the whole lines of ``block[start:end]`` (each ending in a newline) to ``sums``, as :func:`_line_usage` reads each.
+
+    When every ``"usage"`` key there belongs to a chat completion line in the service's
+    layout (the match count equals the key count: a line with two keys, or one in another
+    shape, cannot pass), one findall reads them all, a few times quicker than parsing each
+    line; otherwise the lines are read one by one.
+    """
+    end = len(block) if end is None else end
+    found = _CHAT_LINE.findall(block, start, end)
+    if not found and block.find(_USAGE_KEY, start, end) < 0:
+        return  # no usage at all (an error file's lines)
+    # Every line a match (the usual block) needs no count of the keys: each match is one line.
+    if found and (len(found) == block.count(b"\n", start, end) or len(found) == block.count(_USAGE_KEY, start, end)):
+        models = {row[0] for row in found}
+        for model in models:
+            rows = found if len(models) == 1 else [row for row in found if row[0] == model]
+            _, prompt, completion, cached, reasoning = zip(*rows, strict=True)
+            _add(
+                sums,
+                model.decode(),
+                [len(rows), *(sum(map(int, column)) for column in (prompt, cached, completion, reasoning))],
+            )
+        return
+    for raw in block[start:end].splitlines(keepends=True):
+        line = _line_usage(raw)
+        if line is not None:
+            _add(sums, line[0], [1, *line[1]])
+
+
 def sum_result_file(path: str | os.PathLike[str]) -> dict[str | None, TokenCounts]:
     """The usage of every line of one result file, summed per model."""
     sums: dict[str | None, list[int]] = {}
-    with open(path, "rb", buffering=READ_BUFFER) as stream:
-        for raw in stream:
-            found = _line_usage(raw)
-            if found is None:
+    rest = b""
+    with open(path, "rb", buffering=0) as stream:
+        while chunk := stream.read(_SUM_BLOCK):
+            # The line begun in the last chunk is finished on its own; the rest is read in place.
+            first = chunk.find(b"\n") + 1
+            if first == 0:
+                rest += chunk
                 continue
-            model, (input_tokens, cached, output, reasoning) = found
-            total = sums.get(model)
-            if total is None:
-                total = sums[model] = [0, 0, 0, 0, 0]
-            total[0] += 1
-            total[1] += input_tokens
-            total[2] += cached
-            total[3] += output
-            total[4] += reasoning
+            _block_sums(rest + chunk[:first], sums)
+            end = chunk.rfind(b"\n") + 1
+            if end > first:
+                _block_sums(chunk, sums, first, end)
+            rest = chunk[end:]
+    if rest:
+        _block_sums(rest + b"\n", sums)
     return {model: TokenCounts.from_list(values) for model, values in sums.items()}
 
 

@@ -1,7 +1,8 @@
 """Stream-check a Batch API input file against every rule the API enforces, before it is uploaded.
 
 Read in binary, one line at a time, so memory stays flat whatever the file size: the only
-state that grows is one machine-word hash per ``custom_id`` (to find duplicates).
+state that grows is one 8-byte hash per ``custom_id`` (to find duplicates), moved to disk
+past a million (see ``_seen_ids``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ._limits import (
     limits_for,
 )
 from ._ranges import READ_BUFFER
+from ._seen_ids import HashLedger
 
 if TYPE_CHECKING:
     from ..providers import ProviderProfile
@@ -173,11 +175,11 @@ def validate_input_file(
         problems.add(
             0, "invalid_endpoint", f"{endpoint!r} is not a {service} batch endpoint ({', '.join(sorted(endpoints))})"
         )
-    seen: set[int] = set()
-    # Lines whose custom_id hash was seen before: confirmed (and their first line found) in a
+    # Every custom_id's hash; a hash seen twice is confirmed against the ids themselves in a
     # second pass, so a hash collision can never report a false duplicate.
-    suspects: list[tuple[int, str]] = []
-    suspect_count = 0
+    ledger = HashLedger()
+    remember = ledger.appenders
+    mask = ledger.MASK
     model: str | None = None
     model_line = 0
     url_expected = endpoint
@@ -191,6 +193,8 @@ def validate_input_file(
     with file_path.open("rb", buffering=READ_BUFFER) as handle:
         for raw in handle:
             line_no += 1
+            if not line_no & 0xFFFF:
+                ledger.maybe_spill()
             size += len(raw)
             if line_no == 1 and raw.startswith(_BOM):
                 problems.add(
@@ -238,12 +242,7 @@ def validate_input_file(
                 problems.add(line_no, code, f"custom_id must be a non-empty string, got {_short(custom_id)}")
             else:
                 key = hash(custom_id)
-                if key in seen:
-                    suspect_count += 1
-                    if len(suspects) < max_problems:
-                        suspects.append((line_no, custom_id))
-                else:
-                    seen.add(key)
+                remember[key & mask](key)
             method = item.get("method")
             if method != "POST":
                 problems.add(line_no, "invalid_method", f"method must be 'POST', got {_short(method)}")
@@ -295,8 +294,12 @@ def validate_input_file(
                     )
     if line_no == 0:
         problems.add(0, "empty_file", "the file holds no requests")
-    if suspect_count:
-        _confirm_duplicates(file_path, suspects, suspect_count, problems)
+    try:
+        repeated = ledger.repeated()
+    finally:
+        ledger.close()
+    if repeated:
+        _confirm_duplicates(file_path, repeated, problems)
     problems.items.sort(key=lambda p: p.line)
     return ValidationReport(
         path=file_path,
@@ -322,18 +325,12 @@ def _custom_ids(path: Path) -> Iterator[tuple[int, object]]:
                 yield line_no, item.get("custom_id")
 
 
-def _confirm_duplicates(path: Path, suspects: list[tuple[int, str]], suspect_count: int, problems: _Problems) -> None:
-    """Second pass, only when duplicates are suspected: find each id's first line; drop hash collisions."""
-    wanted = {custom_id for _, custom_id in suspects}
+def _confirm_duplicates(path: Path, repeated: set[int], problems: _Problems) -> None:
+    """Second pass, only when a hash repeats: report each id used again, with its first line; drop collisions."""
     first: dict[str, int] = {}
     for line_no, custom_id in _custom_ids(path):
-        if isinstance(custom_id, str) and custom_id in wanted and custom_id not in first:
-            first[custom_id] = line_no
-    confirmed = 0
-    for line_no, custom_id in suspects:
-        first_line = first.get(custom_id, line_no)
+        if type(custom_id) is not str or not custom_id or hash(custom_id) not in repeated:
+            continue
+        first_line = first.setdefault(custom_id, line_no)
         if first_line < line_no:
-            confirmed += 1
             problems.add(line_no, "duplicate_custom_id", f"custom_id {custom_id!r} already used on line {first_line}")
-    # Suspects past the kept ones cannot be re-checked; a 64-bit hash collision is vanishingly rare.
-    problems.count += suspect_count - len(suspects)
