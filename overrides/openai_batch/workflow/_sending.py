@@ -14,6 +14,7 @@ two processes sending the same job would otherwise both see a shard as not sent 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -36,7 +37,7 @@ from ._limits import BatchLimits
 from ._patience import Patience, is_transient
 from ._queue import TOKENS_TAG, Admission, QueuePolicy, is_token_limit_failure, learn_limit, read_ledger, tokens_tag
 from ._ranges import iter_range_lines, open_range
-from ._recording import record_batch
+from ._recording import apply_batch, record_batch
 from ._rivals import earliest, losers, winner
 from ._shard import ShardPlan, plan_shards
 from ._store import JobRow, JobStore, ShardRow
@@ -85,7 +86,7 @@ def send_unsent(
         yield from discover(store, row, patience)
         row = _reload(store, row)
     origin = origin_key(row)
-    requeue_limit_failures(store, row, origin)
+    yield from requeue_limit_failures(store, row, origin)
     shards = store.shards(row.job_id)
     pending = [s for s in shards if s.batch_id is None and s.status == "pending"]
     if not pending:
@@ -94,6 +95,8 @@ def send_unsent(
         check_input_unchanged(store, row)
     ledger = yield from patience.call("reading the batch queue", lambda: read_ledger(shards))
     admission = Admission(store, origin, policy or QueuePolicy(), ledger)
+    # The batches this call created while no budget was known: the wave's members so far.
+    wave: list[ShardRow] = []
     for shard in pending:
         # A batch an interrupted run began creating may exist: if the service has it, record it.
         looked_up = shard.batch_started_at is not None and shard.file_id is not None
@@ -109,17 +112,104 @@ def send_unsent(
             break
         admission.admit(shard)
         yield from _ensure_uploaded(store, row, shard, patience)
+        ramping = admission.budget(shard.model) is None
+        if ramping and wave and (yield from _wave_met_the_limit(store, wave, patience)):
+            logger.info(
+                "job %s: a batch of this wave found the queue full; shard %d waits", row.job_id, shard.shard_index
+            )
+            break
         yield from _ensure_batch(store, row, shard, patience, looked_up=looked_up)
+        if ramping:
+            wave.append(shard)
     return row
 
 
-def requeue_limit_failures(store: JobStore, row: JobRow, origin: str) -> None:
-    """Each shard whose batch failed with ``token_limit_exceeded``: learn the limit, queue it again."""
+def _wave_met_the_limit(store: JobStore, wave: Sequence[ShardRow], patience: Patience) -> Flow[bool]:
+    """Whether a batch of the wave so far already failed on the limit (its outcome is recorded).
+
+    Read before each later member of a wave is created: an upload can take longer than a
+    validation (a large shard on the service; a fast validation on the local server), so an
+    earlier member may have found the queue full meanwhile, and the next would meet it too.
+    """
+    met = False
+    for member in wave:
+        if member.status != "validating" or member.batch_id is None:
+            continue
+        batch = yield from patience.call(
+            f"reading batch {member.batch_id}", functools.partial(_retrieve, member.batch_id)
+        )
+        apply_batch(store, member, batch)
+        met = met or (batch.status == "failed" and is_token_limit_failure(member.errors))
+    return met
+
+
+def _retrieve(batch_id: str) -> Flow[Batch]:
+    batch: Batch = yield Call("batches", "retrieve", (batch_id,))
+    return batch
+
+
+def requeue_limit_failures(store: JobStore, row: JobRow, origin: str) -> Flow[None]:
+    """Each shard whose batch failed with ``token_limit_exceeded``: learn the limit, queue it again.
+
+    Then its wave-mates (the job's batches of that model still in validation, sent before
+    the limit was learnt or lowered) are withdrawn: cancelled before validation fails them
+    too, and queued again. A batch validated after the first failure of its wave would meet
+    the same full queue, and the service fails it one validation later; cancelled now it
+    fails nothing and goes out again against the learnt limit. Neither kind of requeue is a
+    failure of the job: the shard's attempt number moves on (so its next batch has a tag of
+    its own) but no request counts it, and the job's line retries are untouched.
+    """
+    learnt: dict[str | None, float] = {}
     for shard in store.shards(row.job_id):
         if shard.status == "failed" and is_token_limit_failure(shard.errors):
             learn_limit(store, origin, shard)
             logger.info("job %s: shard %d hit the enqueued-token limit; queued again", row.job_id, shard.shard_index)
             new_attempt(store, shard)
+            learnt[shard.model] = store.limit_learnt_at(origin, shard.model or "") or time.time()
+    for shard in store.shards(row.job_id):
+        if (
+            shard.model in learnt
+            and shard.status == "validating"
+            and shard.batch_id is not None
+            and (shard.batch_started_at or 0.0) < learnt[shard.model]
+        ):
+            yield from _withdraw(store, shard)
+
+
+def _withdraw(store: JobStore, shard: ShardRow) -> Flow[None]:
+    """Cancel ``shard``'s batch if it is still in validation, and queue the shard again; else record it.
+
+    It is read first: a batch that passed validation since the job last polled it holds its
+    place in the queue and is left to run. A fault or a refusal leaves it as it is, to be
+    polled as usual (at worst it fails on the limit, which is learnt as any failure).
+    """
+    assert shard.batch_id is not None
+    try:
+        batch: Batch = yield Call("batches", "retrieve", (shard.batch_id,))
+        if batch.status == "validating":
+            batch = yield Call("batches", "cancel", (shard.batch_id,))
+    except (ConflictError, NotFoundError):
+        return
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        logger.info(
+            "job %s shard %d: could not withdraw batch %s (%s)", shard.job_id, shard.shard_index, shard.batch_id, exc
+        )
+        return
+    if batch.status not in ("cancelling", "cancelled") or isinstance(batch.in_progress_at, int):
+        # Passed validation (or ended) meanwhile: it is the shard's batch as any other.
+        apply_batch(store, shard, batch)
+        return
+    logger.info(
+        "job %s shard %d: batch %s withdrawn from validation (the queue is full); queued again",
+        shard.job_id,
+        shard.shard_index,
+        batch.id,
+    )
+    with store.transaction():
+        store.record_attempt(shard.job_id, shard.shard_index, shard.attempt, batch.id, batch.status, None)
+        new_attempt(store, shard)
 
 
 def origin_key(row: JobRow) -> str:
