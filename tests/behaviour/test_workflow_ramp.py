@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from openai_batch.workflow import BatchLimits, Job
-from openai_batch.workflow._queue import learn_stated_limit
+from openai_batch.workflow._queue import record_stated_limit
 from openai_batch.workflow._sending import origin_key
 from openai_batch_api.models import OpenAIFile
 
@@ -75,7 +75,7 @@ def test_a_stated_limit_skips_the_ramp(tmp_path: Path) -> None:
         row = job.store.get_job(job.job_id)
         assert row is not None
         # As a provider that states its deployment's maximum enqueued tokens would record it.
-        learn_stated_limit(job.store, origin_key(row), "gpt-test", 10**9)
+        record_stated_limit(job.store, origin_key(row), "gpt-test", 10**9)
     with Job.submit(client, write_chat_input(tmp_path / "in.jsonl", 16 * PER_SHARD), state=state, limits=limits):
         pass
     assert client.server.creates == 1 + 16  # all 16 at once, no validation round waited for

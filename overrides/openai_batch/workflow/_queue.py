@@ -29,21 +29,24 @@ reports the remaining room, so the client keeps its own ledger, read from the se
   The service checks the limit during validation: a wave that crosses the limit fails the
   shards that do not fit, and the first failure's message teaches the limit, after which
   every shard is admitted against it (and a later failure against a known limit lowers the
-  share relied on, one batch per learning step). When that first failure is recorded, the
-  wave-mates of that model still in validation are cancelled at once and queued again
-  (``_sending.requeue_limit_failures``): they neither fail nor cost an attempt of the job's
-  retries, and go out again against the learnt limit. So at most one batch per model fails
-  on the limit per learning step as long as the service validates a wave's batches one
-  after the other (as it does, minutes apart, in creation order); mates validated in the
-  same instant as the first failure cannot be reached in time, and each of those that do
-  not fit fails too, in that one learning step. "In validation" is as the service lists it
+  share relied on, one batch per learning step). Two things keep the crossing wave to one
+  failure (see ``_sending``): before each later member of a wave is created (after its
+  upload, which can outlast a validation), the members created so far are read, and the
+  wave stops if one met the limit; and once that first failure is recorded, the wave-mates
+  of that model still in validation are withdrawn (cancelled before validation fails them,
+  and queued again: neither a failure nor an attempt of the job's retries; they go out again
+  against the learnt limit). So at most one batch per model fails on the limit per learning
+  step as long as the job sees a wave-mate's failure before the next one is validated;
+  wave-mates the service validates in the same instant cannot be reached in time, and each
+  of those that does not fit fails too, in that one learning step (then requeued, as any).
+  A cancelled wave-mate ran nothing and bills nothing. "In validation" is as the service lists it
   *or as the job last recorded it* (the ledger counts both): the listing can already show
   a batch failed that the job has not polled since, and its failure teaches the limit
   only once recorded; starting more shards in between would send them into the same full
   queue.
 * **A budget the service states** (Azure answers each batch create with its deployment's
   maximum enqueued tokens) is recorded as the learnt limit at its full share
-  (:func:`learn_stated_limit`), and takes precedence over the ramp.
+  (:func:`record_stated_limit`), and takes precedence over the ramp.
 """
 
 from __future__ import annotations
@@ -70,9 +73,9 @@ __all__ = [
     "QueuePolicy",
     "is_token_limit_failure",
     "learn_limit",
-    "learn_stated_limit",
     "parse_token_limit",
     "read_ledger",
+    "record_stated_limit",
     "tokens_tag",
 ]
 
@@ -309,13 +312,15 @@ def learn_limit(store: JobStore, origin: str, shard: ShardRow) -> None:
     # shards keep starting in waves (the failed one goes out again in the next).
 
 
-def learn_stated_limit(store: JobStore, origin: str, model: str, limit: int) -> None:
-    """A limit the service states outright (Azure's maximum enqueued tokens): relied on in full.
+def record_stated_limit(store: JobStore, origin: str, model: str, maximum: int) -> None:
+    """Record the enqueued-token limit the service stated for ``model`` (unless it is the one known).
 
-    Recorded like a learnt limit, so :meth:`Admission.budget` finds it and the model's shards
-    are admitted against it from the start, with no ramp. Restating the same number keeps
-    the share a later failure against it lowered.
+    The entry point for a budget the service states outright (Azure's maximum enqueued tokens):
+    recorded like a learnt limit at its full share, so :meth:`Admission.budget` finds it and the
+    model's shards are admitted against it from then on, with no ramp. Restating the same
+    number keeps the share a later failure against it lowered.
     """
     known = store.learnt_limit(origin, model)
-    if known is None or known[0] != limit:
-        store.learn_limit(origin, model, limit, 1.0)
+    if known is None or known[0] != maximum:
+        store.learn_limit(origin, model, maximum, 1.0)
+        logger.info("the service states the enqueued-token limit of %s: %s tokens", model, f"{maximum:,}")
