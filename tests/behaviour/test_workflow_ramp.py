@@ -201,3 +201,40 @@ def test_a_wave_stops_when_an_earlier_member_failed_during_an_upload(tmp_path: P
         status = job.wait(sleep=lambda _: None)
     assert {s.status for s in status.shards} == {"completed"}
     assert _limit_failures(client) == 1
+
+
+def test_a_wave_mate_withdrawn_by_one_sender_is_sent_again_by_the_other(tmp_path: Path) -> None:
+    """Two senders of one job, each with its own state: one withdraws a wave-mate; the other sees it cancelled.
+
+    The other sender did not cancel it, and it is not a duplicate: it was withdrawn (it never ran,
+    and a batch of the job failed on the limit beside it), so it goes out again, as the first
+    sender sends it again, and both keep the same batch for it: nothing is lost or run twice.
+    """
+    client = FakeClient()
+    client.server.auto = False
+    src = write_chat_input(tmp_path / "in.jsonl", 4 * PER_SHARD)
+    limits = BatchLimits(max_requests=PER_SHARD)
+    with Job.submit(client, src, state=tmp_path / "a" / "jobs.sqlite", limits=limits) as a:
+        shard_tokens = a.store.shards(a.job_id)[0].token_estimate
+        _pass_validation(client)
+        a.refresh()
+        a.start()  # the wave of two: shards 1 and 2
+        assert client.server.creates == 3
+        b = Job.submit(client, src, state=tmp_path / "b" / "jobs.sqlite", limits=limits)  # finds a's three
+        assert b.job_id == a.job_id and client.server.creates == 3
+        first, second = _validating(client)
+        client.server.fail(first, message=_limit_message(shard_tokens * 3 // 2))  # room for one shard, not two
+        b.refresh()
+        b.start()  # b learns the limit and withdraws the second, still validating
+        assert client.server.batches[second]["status"] == "cancelling"
+        a.refresh()  # a sees the second cancelled, by no one of its own: withdrawn, so queued again
+        assert [s.status for s in a.store.shards(a.job_id)][1:3] == ["failed", "pending"]
+        client.server.auto = True
+        status_a = a.wait(sleep=lambda _: None)
+        status_b = b.wait(sleep=lambda _: None)
+        results = [sorted(r.custom_id for r in job.results()) for job in (a, b)]
+        b.close()
+    assert {s.status for s in status_a.shards} == {"completed"} == {s.status for s in status_b.shards}
+    assert [s.batch_id for s in status_a.shards] == [s.batch_id for s in status_b.shards]
+    assert results[0] == results[1] and len(results[0]) == 4 * PER_SHARD
+    assert _limit_failures(client) == 1

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from openai_batch_api.models import Batch, OpenAIFile
 
-from .._batchinfo import batch_metadata
+from .._batchinfo import batch_errors, batch_metadata
 from .._exceptions import ConflictError, NotFoundError
 from .._files_content import write_atomically
 from .._idempotency import TOKEN_KEY
@@ -51,9 +51,11 @@ __all__ = [
     "find_batch",
     "new_attempt",
     "requeue_limit_failures",
+    "requeue_withdrawn",
     "send_unsent",
     "settle_batches",
     "tagged_batches",
+    "withdrawn_by_a_sender",
 ]
 
 logger = logging.getLogger("openai_batch.workflow")
@@ -62,6 +64,9 @@ T = TypeVar("T")
 
 #: Metadata key on every batch a job creates: ``<job id>:<shard>:<attempt>``.
 JOB_METADATA_KEY = JOB_TAG
+# How long before a withdrawn wave-mate the wave's failed member can have been created (its
+# members are created one after another, each after its upload).
+_WAVE_SPAN = 6 * 3600
 
 
 def send_unsent(
@@ -201,6 +206,11 @@ def _withdraw(store: JobStore, shard: ShardRow) -> Flow[None]:
         # Passed validation (or ended) meanwhile: it is the shard's batch as any other.
         apply_batch(store, shard, batch)
         return
+    requeue_withdrawn(store, shard, batch)
+
+
+def requeue_withdrawn(store: JobStore, shard: ShardRow, batch: Batch) -> None:
+    """Queue ``shard`` again under its next attempt: its ``batch`` was withdrawn from validation, having run nothing."""
     logger.info(
         "job %s shard %d: batch %s withdrawn from validation (the queue is full); queued again",
         shard.job_id,
@@ -208,8 +218,32 @@ def _withdraw(store: JobStore, shard: ShardRow) -> Flow[None]:
         batch.id,
     )
     with store.transaction():
-        store.record_attempt(shard.job_id, shard.shard_index, shard.attempt, batch.id, batch.status, None)
+        store.record_attempt(shard.job_id, shard.shard_index, shard.attempt, batch.id, str(batch.status), None)
         new_attempt(store, shard)
+    shard.batch_id, shard.status, shard.attempt = None, "pending", shard.attempt + 1
+
+
+def withdrawn_by_a_sender(shard: ShardRow, batch: Batch) -> Flow[bool]:
+    """Whether ``batch``, found cancelled though this job did not cancel it, was withdrawn by a sender of the job.
+
+    A sender with a state of its own (another machine) withdraws a wave's mates once one of
+    them failed on the limit, and sends them again under the next attempt; this sender sees
+    only a cancelled batch. It was withdrawn if it never ran and a batch of the same job
+    failed on the limit around then (waves are discrete, so that failure is of its own wave,
+    created at most :data:`_WAVE_SPAN` before it). Anything else was cancelled by someone,
+    and stays the shard's outcome.
+    """
+    if isinstance(batch.in_progress_at, int):
+        return False
+    batches, keep = gather(lookup_since(batch.created_at - _WAVE_SPAN))
+    yield Walk("batches", {"limit": 100}, keep)
+    prefix = f"{shard.job_id}:"
+    return any(
+        str(batch_metadata(b).get(JOB_TAG, "")).startswith(prefix)
+        and b.status == "failed"
+        and is_token_limit_failure(batch_errors(b))
+        for b in batches
+    )
 
 
 def origin_key(row: JobRow) -> str:
