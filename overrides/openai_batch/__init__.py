@@ -76,6 +76,7 @@ if TYPE_CHECKING:
         validate_input_file,
         wait_for_batch,
     )
+    from .workflow._keywords import JobOptions, WaitKeywords
     from .workflow._store import JobRow, ResultRef, ShardRow
 
 # The workflow's main names, re-exported lazily: importing the workflow costs ~30 ms that a
@@ -130,6 +131,8 @@ _TYPE_EXPORTS = {
     ),
     # The records a JobStore hands back.
     "openai_batch.workflow._store": frozenset({"JobRow", "ResultRef", "ShardRow"}),
+    # The keyword options of Job/AsyncJob submit and wait.
+    "openai_batch.workflow._keywords": frozenset({"JobOptions", "WaitKeywords"}),
     "openai_batch.pricing": frozenset({"ModelPrice", "PriceTable"}),
 }
 
@@ -180,6 +183,7 @@ __all__ = [
     "JobConflictError",
     "JobError",
     "JobNotFoundError",
+    "JobOptions",
     "JobRow",
     "JobStatus",
     "JobStore",
@@ -209,6 +213,7 @@ __all__ = [
     "UnprocessableEntityError",
     "ValidationProblem",
     "ValidationReport",
+    "WaitKeywords",
     "WorkflowError",
     "async_wait_for_batch",
     "file_id_or_none",

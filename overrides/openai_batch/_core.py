@@ -199,6 +199,8 @@ def connection_error(operation: str, exc: httpx.HTTPError, secret: Secret) -> AP
         operation=operation,
         request=request,
         outcome_unknown=error_outcome(exc) is Outcome.UNKNOWN,
+        # httpx raises ConnectError when the connection is refused or the name does not resolve.
+        unreachable=isinstance(exc, httpx.ConnectError),
         secret=secret,
     )
 

@@ -8,23 +8,20 @@ for events that never come (an endpoint down, a delivery given up): every ``fall
 seconds, or never with ``None``; the deadline holds either way. A retrieve that meets a
 transient fault is tried again ``retry_interval`` seconds later.
 
-This module holds what single-batch waits (``client.batches.wait(events=...)``) and job waits
-share: the queue protocols, taking events without losing any, and the schedule of timeouts.
+This module holds what single-batch waits (``client.batches.wait(events=...)``, see
+``_polling``) and job waits share: the queue protocols, taking events without losing any, and
+the schedule of timeouts. The waits themselves are flows (``_flow``): a
+:class:`~openai_batch._flow.TakeEvents` step is served by :func:`drain` and :func:`next_event`
+in sync code and by :func:`next_event_async` in async code.
 """
 
 from __future__ import annotations
 
-import logging
 import queue
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
-from openai_batch_api.models import Batch
-
-from ._batchinfo import TERMINAL_STATUSES
-from ._polling import DEFAULT_FALLBACK_POLL, TRANSIENT_ERRORS, PollSchedule, note_transient, snapshot
-from ._progress import ProgressSink
 from ._workflow_errors import BatchWaitTimeout
 from .webhooks import BatchEvent
 
@@ -33,14 +30,13 @@ __all__ = [
     "AsyncEventQueue",
     "EventQueue",
     "EventSchedule",
-    "async_wait_for_batch_events",
     "drain",
     "next_event",
     "next_event_async",
-    "wait_for_batch_events",
 ]
 
-logger = logging.getLogger("openai_batch.workflow")
+#: Seconds between two fallback polls of a wait driven by webhook events (five minutes).
+DEFAULT_FALLBACK_POLL = 300.0
 
 
 class EventQueue(Protocol):
@@ -208,83 +204,3 @@ def _drain_async(events: AsyncEventQueue) -> list[BatchEvent]:
             return taken
         if event is not None:
             taken.append(event)
-
-
-class _Retriever(Protocol):
-    def retrieve(self, batch_id: str) -> Batch: ...
-
-
-class _AsyncRetriever(Protocol):
-    def retrieve(self, batch_id: str) -> Awaitable[Batch]: ...
-
-
-def wait_for_batch_events(
-    batches: _Retriever,
-    batch_id: str,
-    events: EventQueue,
-    *,
-    schedule: EventSchedule,
-    progress: PollSchedule,
-    sink: ProgressSink,
-) -> Batch:
-    """One batch's wait driven by ``events``: a retrieve on start (nothing else says where the
-    batch stands), then one per event naming it, per fallback poll and per retry after a fault."""
-    status = "unknown"
-    due = True
-    while True:
-        if due:
-            try:
-                batch = batches.retrieve(batch_id)
-            except TRANSIENT_ERRORS as exc:
-                note_transient(batch_id, exc)
-                schedule.retry_later([batch_id])
-            else:
-                status = batch.status
-                if _seen(batch_id, batch, progress, sink):
-                    return batch
-        taken = drain(events, next_event(events, schedule.timeout([batch_id], status)))
-        due = _due(schedule, taken, batch_id)
-
-
-async def async_wait_for_batch_events(
-    batches: _AsyncRetriever,
-    batch_id: str,
-    events: AsyncEventQueue,
-    *,
-    schedule: EventSchedule,
-    progress: PollSchedule,
-    sink: ProgressSink,
-    sleep: Callable[[float], Awaitable[None]],
-) -> Batch:
-    """:func:`wait_for_batch_events` with an async client and an ``asyncio.Queue`` (timed by ``sleep``)."""
-    status = "unknown"
-    due = True
-    while True:
-        if due:
-            try:
-                batch = await batches.retrieve(batch_id)
-            except TRANSIENT_ERRORS as exc:
-                note_transient(batch_id, exc)
-                schedule.retry_later([batch_id])
-            else:
-                status = batch.status
-                if _seen(batch_id, batch, progress, sink):
-                    return batch
-        taken = await next_event_async(events, schedule.timeout([batch_id], status), sleep)
-        due = _due(schedule, taken, batch_id)
-
-
-def _seen(batch_id: str, batch: Batch, progress: PollSchedule, sink: ProgressSink) -> bool:
-    """Show a retrieved batch's progress; whether it is final."""
-    sink.update(progress.observe((batch_id,), [snapshot(batch)]))
-    return batch.status in TERMINAL_STATUSES
-
-
-def _due(schedule: EventSchedule, taken: list[BatchEvent], batch_id: str) -> bool:
-    """Whether to retrieve the batch now: an event named it, or a fallback poll or retry fell due."""
-    named = any(event.batch_id == batch_id for event in taken)
-    others = sum(event.batch_id != batch_id for event in taken)
-    if others:
-        logger.debug("ignoring %d event(s) for batches other than %s", others, batch_id)
-    # Not short-circuited: each call also moves the schedule on.
-    return schedule.poll_due() | bool(schedule.due_retries()) | named

@@ -158,10 +158,13 @@ class APIConnectionError(APIError):
 
     `outcome_unknown` is True when the request may have reached the server before the
     failure (a read timeout, a dropped connection), so a non-idempotent call may have
-    taken effect.
+    taken effect. `unreachable` is True when no connection could be opened at all (refused,
+    or the host name did not resolve): nothing reached the server, and the address is
+    wrong or nothing listens there.
     """
 
     outcome_unknown: bool
+    unreachable: bool
 
     def __init__(
         self,
@@ -170,10 +173,12 @@ class APIConnectionError(APIError):
         operation: str,
         request: httpx.Request | None = None,
         outcome_unknown: bool = False,
+        unreachable: bool = False,
         secret: Secret | None = None,
     ) -> None:
         super().__init__(message, operation=operation, request=request, secret=secret)
         self.outcome_unknown = outcome_unknown
+        self.unreachable = unreachable
 
 
 class APITimeoutError(APIConnectionError):

@@ -1,7 +1,9 @@
-"""Poll batches until they finish: backoff, a deadline, transient errors tolerated, progress shown.
+"""Wait for one batch to finish: backoff, a deadline, transient errors tolerated, progress shown.
 
-It sits below the resources (``client.batches.wait`` uses it) and above nothing but the
-client's own modules; the job layer (``openai_batch.workflow``) builds on it.
+The wait is one flow (:func:`batch_wait`, see ``_flow``), polling or driven by webhook events;
+:func:`wait_for_batch` runs it with the sync runner and :func:`async_wait_for_batch` with the
+async one. It sits below the resources (``client.batches.wait`` uses it) and above nothing but
+the client's own modules; the job layer (``openai_batch.workflow``) builds on it.
 """
 
 from __future__ import annotations
@@ -9,17 +11,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from openai_batch_api.models import Batch
 
 from ._batchinfo import TERMINAL_STATUSES, batch_counts
+from ._event_wait import DEFAULT_FALLBACK_POLL, AsyncEventQueue, EventQueue, EventSchedule
 from ._exceptions import APIConnectionError, InternalServerError, RateLimitError
+from ._flow import Call, Flow, Pause, TakeEvents, run_async, run_sync
 from ._progress import BatchProgress, ProgressOption, ProgressSink, check_progress_option, make_progress_sink
 from ._workflow_errors import BatchWaitTimeout
-
-if TYPE_CHECKING:
-    from ._event_wait import AsyncEventQueue, EventQueue
+from .webhooks import BatchEvent
 
 __all__ = [
     "DEFAULT_FALLBACK_POLL",
@@ -30,6 +32,7 @@ __all__ = [
     "PollSchedule",
     "WaitClient",
     "async_wait_for_batch",
+    "batch_wait",
     "combined_status",
     "wait_for_batch",
 ]
@@ -60,9 +63,6 @@ class AsyncWaitClient(Protocol):
     @property
     def batches(self) -> AsyncBatchRetriever: ...
 
-
-#: Seconds between two fallback polls of a wait driven by webhook events (five minutes; see ``_event_wait``).
-DEFAULT_FALLBACK_POLL = 300.0
 
 #: Errors after which polling simply goes on: the batch keeps running whatever our network does.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (APIConnectionError, RateLimitError, InternalServerError)
@@ -168,19 +168,80 @@ class PollSchedule:
         return interval
 
 
-def _retriever(client: WaitClient | BatchRetriever) -> BatchRetriever:
-    # A client (``client.batches.retrieve``) or its batches resource itself, so that
-    # ``client.batches.wait(...)`` can delegate here with ``self``.
-    return client if isinstance(client, BatchRetriever) else client.batches
+class _Api:
+    """What the runners call ``client``: its ``batches`` is a client's batches resource, or the retriever given.
 
+    (A client or its ``client.batches`` itself, so that ``client.batches.wait(...)`` can delegate here.)
+    """
 
-def _async_retriever(client: AsyncWaitClient | AsyncBatchRetriever) -> AsyncBatchRetriever:
-    return client if isinstance(client, AsyncBatchRetriever) else client.batches
+    def __init__(self, client: WaitClient | BatchRetriever | AsyncWaitClient | AsyncBatchRetriever) -> None:
+        # Both retriever protocols are "has a retrieve": the runner awaits it or not.
+        self.batches = client if isinstance(client, BatchRetriever | AsyncBatchRetriever) else client.batches
 
 
 def note_transient(batch_id: str, exc: Exception) -> None:
     # The batch goes on server-side; a failed poll only delays the news.
     logger.warning("polling batch %s failed (%s: %s); will poll again", batch_id, type(exc).__name__, exc)
+
+
+def batch_wait(
+    batch_id: str,
+    *,
+    poll_interval: float = 5.0,
+    max_interval: float = 60.0,
+    backoff: float = 1.5,
+    deadline: float | None = None,
+    clock: Callable[[], float] | None = None,
+    progress: ProgressSink,
+    events: bool = False,
+    fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
+) -> Flow[Batch]:
+    """The wait for one batch, as a flow: retrieve until final, between retrieves a pause or events.
+
+    Options are checked now, before anything is sent. Polling pauses by :class:`PollSchedule`;
+    with ``events`` the flow waits for webhook events instead (a :class:`TakeEvents` step),
+    retrieving on start, per event naming the batch, per fallback poll and per retry after a
+    transient fault (:class:`EventSchedule`).
+    """
+    clock = clock or time.monotonic
+    schedule = PollSchedule(
+        poll_interval=poll_interval, max_interval=max_interval, backoff=backoff, deadline=deadline, clock=clock
+    )
+    timing = EventSchedule(fallback_poll, poll_interval, deadline, clock) if events else None
+    return _waiting(batch_id, schedule, timing, progress)
+
+
+def _waiting(batch_id: str, schedule: PollSchedule, timing: EventSchedule | None, sink: ProgressSink) -> Flow[Batch]:
+    status = "unknown"
+    due = True  # on events, a retrieve is due on start (nothing else says where the batch stands)
+    while True:
+        if due:
+            try:
+                batch: Batch = yield Call("batches", "retrieve", (batch_id,))
+            except TRANSIENT_ERRORS as exc:
+                note_transient(batch_id, exc)
+                if timing is not None:
+                    timing.retry_later([batch_id])
+            else:
+                status = batch.status
+                sink.update(schedule.observe((batch_id,), [snapshot(batch)]))
+                if status in TERMINAL_STATUSES:
+                    return batch
+        if timing is None:
+            yield Pause(schedule.next_sleep([batch_id], status))
+        else:
+            taken: list[BatchEvent] = yield TakeEvents(timing.timeout([batch_id], status))
+            due = _due(timing, taken, batch_id)
+
+
+def _due(schedule: EventSchedule, taken: list[BatchEvent], batch_id: str) -> bool:
+    """Whether to retrieve the batch now: an event named it, or a fallback poll or retry fell due."""
+    named = any(event.batch_id == batch_id for event in taken)
+    others = sum(event.batch_id != batch_id for event in taken)
+    if others:
+        logger.debug("ignoring %d event(s) for batches other than %s", others, batch_id)
+    # Not short-circuited: each call also moves the schedule on.
+    return schedule.poll_due() | bool(schedule.due_retries()) | named
 
 
 def wait_for_batch(
@@ -222,36 +283,20 @@ def wait_for_batch(
             print(batch.status, batch.output_file_id)
     """
     check_progress_option(progress)
-    batches = _retriever(client)
-    clock = clock or time.monotonic
-    sleep = sleep or time.sleep
-    schedule = PollSchedule(
-        poll_interval=poll_interval, max_interval=max_interval, backoff=backoff, deadline=deadline, clock=clock
-    )
     sink = make_progress_sink(progress, on_progress)
-    status = "unknown"
-    if events is not None:
-        from ._event_wait import EventSchedule, wait_for_batch_events
-
-        timing = EventSchedule(
-            fallback_poll=fallback_poll, retry_interval=poll_interval, deadline=deadline, clock=clock
-        )
-        try:
-            return wait_for_batch_events(batches, batch_id, events, schedule=timing, progress=schedule, sink=sink)
-        finally:
-            sink.close()
     try:
-        while True:
-            try:
-                batch = batches.retrieve(batch_id)
-            except TRANSIENT_ERRORS as exc:
-                note_transient(batch_id, exc)
-            else:
-                status = batch.status
-                sink.update(schedule.observe((batch_id,), [snapshot(batch)]))
-                if status in TERMINAL_STATUSES:
-                    return batch
-            sleep(schedule.next_sleep([batch_id], status))
+        flow = batch_wait(
+            batch_id,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            deadline=deadline,
+            clock=clock,
+            progress=sink,
+            events=events is not None,
+            fallback_poll=fallback_poll,
+        )
+        return run_sync(flow, _Api(client), sleep=sleep, events=events)
     finally:
         sink.close()
 
@@ -271,7 +316,7 @@ async def async_wait_for_batch(
     events: AsyncEventQueue | None = None,
     fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
 ) -> Batch:
-    """The async twin of :func:`wait_for_batch` for an :class:`~openai_batch.AsyncBatchClient`.
+    """:func:`wait_for_batch` for an :class:`~openai_batch.AsyncBatchClient`: the same flow, awaited.
 
     ``events`` is an ``asyncio.Queue`` of webhook events; waiting for one is timed by ``sleep``.
 
@@ -281,40 +326,19 @@ async def async_wait_for_batch(
             batch = await async_wait_for_batch(client, "batch_abc", deadline=3600)
     """
     check_progress_option(progress)
-    if sleep is None:
-        import anyio
-
-        sleep = anyio.sleep
-    batches = _async_retriever(client)
-    clock = clock or time.monotonic
-    schedule = PollSchedule(
-        poll_interval=poll_interval, max_interval=max_interval, backoff=backoff, deadline=deadline, clock=clock
-    )
-    sink: ProgressSink = make_progress_sink(progress, on_progress)
-    status = "unknown"
-    if events is not None:
-        from ._event_wait import EventSchedule, async_wait_for_batch_events
-
-        timing = EventSchedule(
-            fallback_poll=fallback_poll, retry_interval=poll_interval, deadline=deadline, clock=clock
-        )
-        try:
-            return await async_wait_for_batch_events(
-                batches, batch_id, events, schedule=timing, progress=schedule, sink=sink, sleep=sleep
-            )
-        finally:
-            sink.close()
+    sink = make_progress_sink(progress, on_progress)
     try:
-        while True:
-            try:
-                batch = await batches.retrieve(batch_id)
-            except TRANSIENT_ERRORS as exc:
-                note_transient(batch_id, exc)
-            else:
-                status = batch.status
-                sink.update(schedule.observe((batch_id,), [snapshot(batch)]))
-                if status in TERMINAL_STATUSES:
-                    return batch
-            await sleep(schedule.next_sleep([batch_id], status))
+        flow = batch_wait(
+            batch_id,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            deadline=deadline,
+            clock=clock,
+            progress=sink,
+            events=events is not None,
+            fallback_poll=fallback_poll,
+        )
+        return await run_async(flow, _Api(client), sleep=sleep, events=events)
     finally:
         sink.close()

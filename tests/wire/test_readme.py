@@ -10,6 +10,7 @@ exist and expand, not run again from inside the tests.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from openai_batch import BatchClient
 from openai_batch.server import LocalServer
 
 pytestmark = pytest.mark.wire
@@ -37,14 +39,19 @@ def test_every_block_is_python_or_shell() -> None:
     assert {language for language, _ in found} == {"python", "sh"}
 
 
-def test_the_readme_runs(local_server_factory: Callable[..., LocalServer], tmp_path: Path) -> None:
-    server = local_server_factory(throughput=1000.0)
-    env = {
+def environment(server: LocalServer) -> dict[str, str]:
+    """The hidden preamble: the client's settings point at ``server``; this interpreter's tools come first."""
+    return {
         **os.environ,
         "OPENAI_API_KEY": "sk-local",
         "OPENAI_BASE_URL": server.base_url,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+
+
+def test_the_readme_runs(local_server_factory: Callable[..., LocalServer], tmp_path: Path) -> None:
+    server = local_server_factory(throughput=1000.0)
+    env = environment(server)
     for number, (language, code) in enumerate(blocks(), 1):
         if language == "python":
             argv = [sys.executable, "-c", code]
@@ -54,3 +61,30 @@ def test_the_readme_runs(local_server_factory: Callable[..., LocalServer], tmp_p
         assert done.returncode == 0, f"README block {number} ({language}) failed:\n{code}\n{done.stdout}\n{done.stderr}"
     assert (tmp_path / "results.jsonl").exists()
     assert (tmp_path / "status.json").read_text().count('"job_id"') >= 1
+
+
+def test_the_readme_async_example_runs_a_20_shard_job_from_asyncio_alone(
+    local_server_factory: Callable[..., LocalServer], tmp_path: Path
+) -> None:
+    """The README's AsyncJob block, exactly as written, on its own: 200 requests in 20 shards, all awaited."""
+    found = [code for language, code in blocks() if language == "python" and "AsyncJob.submit(" in code]
+    assert len(found) == 1, "the README has one AsyncJob example"
+    code = found[0]
+    assert "BatchClient(" not in code.replace("AsyncBatchClient(", "")  # no sync client: asyncio alone
+    server = local_server_factory(throughput=1000.0)
+    argv = [sys.executable, "-c", code]
+    done = subprocess.run(argv, cwd=tmp_path, env=environment(server), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"the README's async example failed:\n{done.stdout}\n{done.stderr}"
+    # What it printed: batches, outcome counts, answers parsed into its pydantic model.
+    assert done.stdout.splitlines()[-1] == "20 batches {'succeeded': 200} 200 parsed"
+    # What the service holds: 20 batches of 10 requests, every one completed, none twice.
+    with BatchClient(api_key="sk-local", base_url=server.base_url) as client:
+        batches = list(client.batches.list(limit=100))
+    assert len(batches) == 20
+    assert all(b.status == "completed" for b in batches)
+    assert sorted(b.request_counts.total for b in batches if b.request_counts) == [10] * 20
+    lines = (tmp_path / "countries-results.jsonl").read_bytes().splitlines()
+    results = [json.loads(line) for line in lines]
+    assert [r["custom_id"] for r in results] == [f"c-{i}" for i in range(200)]
+    assert {r["outcome"] for r in results} == {"succeeded"}
+    assert len({r["batch_id"] for r in results}) == 20

@@ -93,6 +93,10 @@ def _main(argv: Sequence[str] | None) -> int:
             out.emit(failure.to_dict())
         if isinstance(exc, KeyboardInterrupt):
             error(f"interrupted; resume with: {args.resume_command}" if args.resume_command else "interrupted")
+        elif failure.kind == "unreachable":
+            # One line: what could not be reached, and (nothing was sent) the command to run again.
+            rerun = f"; once fixed, run: {args.resume_command}" if args.resume_command else ""
+            error(failure.message + rerun)
         else:
             error(failure.message)
             if args.resume_command and failure.exit_code in (_exit.TIMEOUT, _exit.API_ERROR):

@@ -29,6 +29,7 @@ from .._exceptions import (
     PermissionDeniedError,
 )
 from .._workflow_errors import BatchWaitTimeout
+from ..tables._errors import TableInputError
 from ..workflow import BudgetExceededError, InputValidationError, JobError, JobNotFoundError
 from . import _exit
 
@@ -139,6 +140,8 @@ def describe(exc: BaseException, args: argparse.Namespace | None) -> Failure:
 
     if isinstance(exc, CommandLineError):
         return failure("usage", str(exc), _exit.USAGE)
+    if isinstance(exc, TableInputError):
+        return failure("validation", str(exc), _exit.VALIDATION, row=exc.row, column=exc.column)
     if isinstance(exc, InputValidationError):
         return failure("validation", str(exc), _exit.VALIDATION, report=exc.report.to_dict())
     if isinstance(exc, BatchWaitTimeout):
@@ -156,6 +159,10 @@ def describe(exc: BaseException, args: argparse.Namespace | None) -> Failure:
         return failure("usage", f"{exc.filename} is a directory, not a file", _exit.USAGE)
     if isinstance(exc, FileNotFoundError | PermissionError):
         return failure("usage", f"{exc.strerror}: {exc.filename}", _exit.USAGE)
+    if isinstance(exc, APIConnectionError) and exc.unreachable and not batch_ids:
+        # Given up before anything was sent (see workflow._patience): the message names the URL.
+        advice = "; is a server listening there? Change it with --base-url or OPENAI_BASE_URL"
+        return failure("unreachable", f"{exc}{advice}", _exit.API_ERROR, url=_url(exc))
     if isinstance(exc, APIError):
         status = exc.status_code if isinstance(exc, APIStatusError) else None
         kind = "not_found" if isinstance(exc, NotFoundError) else "api"

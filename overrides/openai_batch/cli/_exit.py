@@ -7,7 +7,9 @@ code    meaning
 1       the batch or job ended with failures: a failed, expired or
         cancelled batch, or requests that failed or did not run
 2       usage error: bad arguments, a missing file, no API key, unknown id
-3       API error: the service refused or could not be reached
+3       API error: the service refused or could not be reached (an API
+        that refuses connections or whose host does not resolve ends a
+        run that has sent nothing within a minute, kind ``unreachable``)
 4       validation error: the input file breaks a Batch API rule
 5       waiting timed out (the batches go on running)
 130     interrupted (Ctrl-C)

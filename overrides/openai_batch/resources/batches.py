@@ -16,9 +16,10 @@ from openai_batch_api.api.batch import cancel_batch, list_batches, retrieve_batc
 from openai_batch_api.models import Batch, ListBatchesResponse
 
 from .. import _idempotency
-from .._core import AsyncRuntime, HttpCall, SyncRuntime, generated_request
+from .._core import AsyncRuntime, Flow, HttpCall, SyncRuntime, generated_request
 from .._fast_models import builder
 from .._ids import require_id
+from .._options import CallContext
 from .._pagination import AsyncPage, PageData, SyncPage, page_data
 from .._plain import plain_batch
 from .._types import TimeoutTypes
@@ -65,6 +66,21 @@ def _create_payload(
     if output_expires_after is not None:
         payload["output_expires_after"] = dict(output_expires_after)
     return payload
+
+
+def _create_flow(
+    runtime: SyncRuntime | AsyncRuntime,
+    context: CallContext,
+    input_file_id: str,
+    endpoint: str,
+    completion_window: str,
+    metadata: Mapping[str, str] | None,
+    output_expires_after: Mapping[str, Any] | None,
+) -> Flow[Batch]:
+    """The flow of one ``batches.create``, for either client: sent at most once (see ``_idempotency``)."""
+    sent, token = _idempotency.tokenize_metadata(metadata)
+    payload = _create_payload(input_file_id, endpoint, completion_window, sent, output_expires_after)
+    return _idempotency.create_batch(payload, token, context.max_retries, runtime.policy)
 
 
 # Retrieve, cancel and list are one request each: they run as `runtime.request(step, build)`,
@@ -117,11 +133,12 @@ class Batches:
 
         `metadata` gains the key ``openai_batch_token`` (unless it already has 16 keys).
         """
-        context = self._runtime.context(timeout, max_retries)
-        sent, token = _idempotency.tokenize_metadata(metadata)
-        payload = _create_payload(input_file_id, endpoint, completion_window, sent, output_expires_after)
-        flow = _idempotency.create_batch(payload, token, context.max_retries, self._runtime.policy)
-        return plain_batch(self._runtime.run("createBatch", flow, context))
+        runtime = self._runtime
+        context = runtime.context(timeout, max_retries)
+        flow = _create_flow(
+            runtime, context, input_file_id, endpoint, completion_window, metadata, output_expires_after
+        )
+        return plain_batch(runtime.run("createBatch", flow, context))
 
     def retrieve(self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None) -> Batch:
         runtime = self._runtime
@@ -184,15 +201,8 @@ class Batches:
         # Imported here: the poller and its progress display are not needed by callers who never wait.
         from .._polling import wait_for_batch
 
-        batches = self
-
-        class _Polls:
-            # The poller calls retrieve(batch_id) only; this carries the per-call options.
-            def retrieve(self, batch_id: str) -> Batch:
-                return batches.retrieve(batch_id, timeout=request_timeout, max_retries=max_retries)
-
         return wait_for_batch(
-            _Polls(),
+            _PerCall(self, request_timeout, max_retries),
             batch_id,
             poll_interval=poll_interval,
             max_interval=max_interval,
@@ -230,11 +240,12 @@ class AsyncBatches:
         max_retries: int | None = None,
     ) -> Batch:
         """Create a batch; retries never create a second one (see `_idempotency`)."""
-        context = self._runtime.context(timeout, max_retries)
-        sent, token = _idempotency.tokenize_metadata(metadata)
-        payload = _create_payload(input_file_id, endpoint, completion_window, sent, output_expires_after)
-        flow = _idempotency.create_batch(payload, token, context.max_retries, self._runtime.policy)
-        return plain_batch(await self._runtime.run("createBatch", flow, context))
+        runtime = self._runtime
+        context = runtime.context(timeout, max_retries)
+        flow = _create_flow(
+            runtime, context, input_file_id, endpoint, completion_window, metadata, output_expires_after
+        )
+        return plain_batch(await runtime.run("createBatch", flow, context))
 
     async def retrieve(
         self, batch_id: str, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None
@@ -289,14 +300,8 @@ class AsyncBatches:
         """
         from .._polling import async_wait_for_batch
 
-        batches = self
-
-        class _Polls:
-            async def retrieve(self, batch_id: str) -> Batch:
-                return await batches.retrieve(batch_id, timeout=request_timeout, max_retries=max_retries)
-
         return await async_wait_for_batch(
-            _Polls(),
+            _PerCall(self, request_timeout, max_retries),
             batch_id,
             poll_interval=poll_interval,
             max_interval=max_interval,
@@ -308,3 +313,19 @@ class AsyncBatches:
             events=events,
             fallback_poll=fallback_poll,
         )
+
+
+class _PerCall:
+    """A batches resource as a wait sees it: ``retrieve(batch_id)``, with the wait's per-request options.
+
+    One class serves both clients: for ``AsyncBatches`` the retrieve it returns is awaitable,
+    and the async runner awaits it.
+    """
+
+    def __init__(self, batches: Batches | AsyncBatches, timeout: TimeoutTypes | None, max_retries: int | None) -> None:
+        self._batches = batches
+        self._timeout = timeout
+        self._max_retries = max_retries
+
+    def retrieve(self, batch_id: str) -> Any:
+        return self._batches.retrieve(batch_id, timeout=self._timeout, max_retries=self._max_retries)

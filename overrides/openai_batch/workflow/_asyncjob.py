@@ -8,27 +8,26 @@ event loop's thread, which owns the state file's SQLite connection.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
-from .._progress import BatchProgress, ProgressOption
-from ..pricing import PriceTable
 from ._engine import run_async
-from ._events import DEFAULT_FALLBACK_POLL, AsyncEventQueue
+from ._events import AsyncEventQueue
 from ._jobcore import JobCore, WaitOptions
-from ._limits import BatchLimits
+from ._keywords import JobOptions, Unpack, WaitKeywords
 from ._protocols import AsyncClientLike
-from ._queue import QueuePolicy
-from ._resubmit import DEFAULT_MAX_ATTEMPTS
 from ._status import JobStatus, ResultSummary
-from ._store import JobRow, JobStore
+from ._store import JobStore
+
+if TYPE_CHECKING:
+    from ..tables._write import Requests
 
 __all__ = ["AsyncJob"]
 
 _AsyncSleep = Callable[[float], Awaitable[None]]
 
 
-class AsyncJob(JobCore):
+class AsyncJob(JobCore[AsyncClientLike]):
     """:class:`Job` from asyncio: validate, send as the queue admits, wait, download, read, all awaited.
 
     The same job as :class:`Job` (same id, same state file, same tags on the service), so a
@@ -47,58 +46,19 @@ class AsyncJob(JobCore):
                     ...
     """
 
-    def __init__(
-        self,
-        client: AsyncClientLike,
-        store: JobStore,
-        row: JobRow,
-        *,
-        owns_store: bool = False,
-        queue: QueuePolicy | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    ) -> None:
-        super().__init__(store, row, owns_store=owns_store, queue=queue, max_attempts=max_attempts)
-        self._client = client
-
     @classmethod
     async def submit(
         cls,
         client: AsyncClientLike,
         input_path: str | os.PathLike[str],
         *,
-        endpoint: str | None = None,
-        completion_window: str = "24h",
-        metadata: Mapping[str, str] | None = None,
-        state: str | os.PathLike[str] | JobStore | None = None,
-        limits: BatchLimits | None = None,
-        output_expires_after: Mapping[str, Any] | None = None,
-        new: bool = False,
-        job_id: str | None = None,
-        queue: QueuePolicy | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        max_cost: float | None = None,
-        prices: PriceTable | None = None,
         deadline: float | None = None,
         sleep: _AsyncSleep | None = None,
         clock: Callable[[], float] | None = None,
+        **options: Unpack[JobOptions],
     ) -> AsyncJob:
         """:meth:`Job.submit` from asyncio: validate, record, then send every shard the queue has room for."""
-        job = cls.prepare(
-            client,
-            input_path,
-            endpoint=endpoint,
-            completion_window=completion_window,
-            metadata=metadata,
-            state=state,
-            limits=limits,
-            output_expires_after=output_expires_after,
-            new=new,
-            job_id=job_id,
-            queue=queue,
-            max_attempts=max_attempts,
-            max_cost=max_cost,
-            prices=prices,
-        )
+        job = cls.prepare(client, input_path, **options)
         try:
             await job.start(deadline=deadline, sleep=sleep, clock=clock)
         except BaseException:
@@ -107,45 +67,39 @@ class AsyncJob(JobCore):
         return job
 
     @classmethod
-    def prepare(
+    async def submit_table(
         cls,
         client: AsyncClientLike,
-        input_path: str | os.PathLike[str],
+        table: object,
+        requests: Requests,
         *,
-        endpoint: str | None = None,
-        completion_window: str = "24h",
-        metadata: Mapping[str, str] | None = None,
-        state: str | os.PathLike[str] | JobStore | None = None,
-        limits: BatchLimits | None = None,
-        output_expires_after: Mapping[str, Any] | None = None,
-        new: bool = False,
-        job_id: str | None = None,
-        queue: QueuePolicy | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        max_cost: float | None = None,
-        prices: PriceTable | None = None,
+        id_column: str | None = None,
+        **options: Any,
+    ) -> AsyncJob:
+        """:meth:`Job.submit_table` from asyncio: the table's requests are built on a worker thread, then sent.
+
+        The build reads and renders every row (see :func:`~openai_batch.tables.write_requests`),
+        so it runs off the event loop; a bad row is refused before anything is sent. Other
+        options as for :meth:`submit`.
+
+        Example::
+
+            template = RequestTemplate("Classify: {text}", model="gpt-4o-mini")
+            async with await AsyncJob.submit_table(aclient, "reviews.csv", template, id_column="id") as job:
+                await job.wait()
+                labels = job.results_table()   # a local read: no await
+        """
+        import anyio.to_thread  # imported when used, as the engine does: keeps the package's import quick
+
+        path = await anyio.to_thread.run_sync(cls._table_input(table, requests, id_column, options))
+        return await cls.submit(client, path, **options)
+
+    @classmethod
+    def prepare(
+        cls, client: AsyncClientLike, input_path: str | os.PathLike[str], **options: Unpack[JobOptions]
     ) -> AsyncJob:
         """:meth:`submit` without sending (local work only: validation, budget, the state file)."""
-        store, owns, row, resumed, plans = cls._prepared(
-            client,
-            input_path,
-            endpoint=endpoint,
-            completion_window=completion_window,
-            metadata=metadata,
-            state=state,
-            limits=limits,
-            output_expires_after=output_expires_after,
-            new=new,
-            job_id=job_id,
-            queue=queue,
-            max_attempts=max_attempts,
-            max_cost=max_cost,
-            prices=prices,
-        )
-        job = cls(client, store, row, owns_store=owns, queue=queue, max_attempts=max_attempts)
-        job.resumed = resumed
-        job._plans = plans
-        return job
+        return cls._prepare(client, input_path, options)
 
     @classmethod
     def open(
@@ -184,32 +138,13 @@ class AsyncJob(JobCore):
     async def wait(
         self,
         *,
-        poll_interval: float = 5.0,
-        max_interval: float = 60.0,
-        backoff: float = 1.5,
-        deadline: float | None = None,
         sleep: _AsyncSleep | None = None,
-        clock: Callable[[], float] | None = None,
-        on_progress: Callable[[BatchProgress], None] | None = None,
-        progress: ProgressOption = None,
-        download: bool = True,
         events: AsyncEventQueue | None = None,
-        fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
+        **options: Unpack[WaitKeywords],
     ) -> JobStatus:
         """Send, poll (or take ``events`` from an ``asyncio.Queue``) and download until done (see :meth:`Job.wait`)."""
-        options = WaitOptions(
-            poll_interval=poll_interval,
-            max_interval=max_interval,
-            backoff=backoff,
-            deadline=deadline,
-            clock=clock,
-            on_progress=on_progress,
-            progress=progress,
-            download=download,
-            events=events is not None,
-            fallback_poll=fallback_poll,
-        )
-        return await run_async(self._wait(options), self._client, sleep=sleep, events=events)
+        wait = WaitOptions(events=events is not None, **options)
+        return await run_async(self._wait(wait), self._client, sleep=sleep, events=events)
 
     async def cancel(self) -> JobStatus:
         """Cancel every running batch and send no further shard (see :meth:`Job.cancel`)."""

@@ -7,30 +7,29 @@ flows from asyncio. This module only opens jobs and hands their flows to the syn
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
-from .._progress import BatchProgress, ProgressOption
-from ..pricing import PriceTable
 from ._engine import run_async, run_sync
-from ._events import DEFAULT_FALLBACK_POLL, AsyncEventQueue, EventQueue
+from ._events import AsyncEventQueue, EventQueue
 from ._identity import client_origin
 from ._jobcore import JobCore, WaitOptions
-from ._limits import BatchLimits
+from ._keywords import JobOptions, Unpack, WaitKeywords
 from ._opening import open_store, record_adopted_batch
 from ._protocols import AsyncJobClient, ClientLike
 from ._prune import PruneReport, prune_job
-from ._queue import QueuePolicy
 from ._recording import apply_batch
-from ._resubmit import DEFAULT_MAX_ATTEMPTS
 from ._sending import JOB_METADATA_KEY
 from ._status import JobStatus, ResultSummary
 from ._store import JobStore
 
+if TYPE_CHECKING:
+    from ..tables._write import Requests
+
 __all__ = ["JOB_METADATA_KEY", "Job"]
 
 
-class Job(JobCore):
+class Job(JobCore[ClientLike]):
     """A batch job of any size: the service is its record, a local state file its cache.
 
     ``submit`` validates the input, plans shards that fit one batch each (byte ranges of
@@ -57,19 +56,6 @@ class Job(JobCore):
     :meth:`prune` (or ``openai-batch prune``) removes them.
     """
 
-    def __init__(
-        self,
-        client: ClientLike,
-        store: JobStore,
-        row: Any,
-        *,
-        owns_store: bool = False,
-        queue: QueuePolicy | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    ) -> None:
-        super().__init__(store, row, owns_store=owns_store, queue=queue, max_attempts=max_attempts)
-        self._client = client
-
     # --- opening ------------------------------------------------------------------------
     @classmethod
     def submit(
@@ -77,21 +63,10 @@ class Job(JobCore):
         client: ClientLike,
         input_path: str | os.PathLike[str],
         *,
-        endpoint: str | None = None,
-        completion_window: str = "24h",
-        metadata: Mapping[str, str] | None = None,
-        state: str | os.PathLike[str] | JobStore | None = None,
-        limits: BatchLimits | None = None,
-        output_expires_after: Mapping[str, Any] | None = None,
-        new: bool = False,
-        job_id: str | None = None,
-        queue: QueuePolicy | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        max_cost: float | None = None,
-        prices: PriceTable | None = None,
         deadline: float | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
+        **options: Unpack[JobOptions],
     ) -> Job:
         """Start (or resume) the job for ``input_path`` and send every shard the queue has room for.
 
@@ -111,24 +86,10 @@ class Job(JobCore):
         (nothing uploaded) when a line breaks a rule, and :class:`BudgetExceededError`
         (nothing uploaded) when ``max_cost`` (USD) is given and the input's upper cost
         estimate at the batch prices of ``prices`` (default: the shipped table) is over it
-        or unknown (see ``_budget``).
+        or unknown (see ``_budget``). The keywords besides ``deadline``, ``sleep`` and
+        ``clock`` are those of :class:`~._keywords.JobOptions` (their defaults are listed there).
         """
-        job = cls.prepare(
-            client,
-            input_path,
-            endpoint=endpoint,
-            completion_window=completion_window,
-            metadata=metadata,
-            state=state,
-            limits=limits,
-            output_expires_after=output_expires_after,
-            new=new,
-            job_id=job_id,
-            queue=queue,
-            max_attempts=max_attempts,
-            max_cost=max_cost,
-            prices=prices,
-        )
+        job = cls.prepare(client, input_path, **options)
         try:
             job.start(deadline=deadline, sleep=sleep, clock=clock)
         except BaseException:
@@ -137,49 +98,31 @@ class Job(JobCore):
         return job
 
     @classmethod
-    def prepare(
-        cls,
-        client: ClientLike,
-        input_path: str | os.PathLike[str],
-        *,
-        endpoint: str | None = None,
-        completion_window: str = "24h",
-        metadata: Mapping[str, str] | None = None,
-        state: str | os.PathLike[str] | JobStore | None = None,
-        limits: BatchLimits | None = None,
-        output_expires_after: Mapping[str, Any] | None = None,
-        new: bool = False,
-        job_id: str | None = None,
-        queue: QueuePolicy | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        max_cost: float | None = None,
-        prices: PriceTable | None = None,
+    def submit_table(
+        cls, client: ClientLike, table: object, requests: Requests, *, id_column: str | None = None, **options: Any
     ) -> Job:
+        """:meth:`submit` for a table (the ``tables`` extra): its requests are built first, then sent.
+
+        ``table`` and ``requests`` as for :func:`~openai_batch.tables.write_requests`; the
+        request file goes under ``inputs/`` beside the state file (or to ``requests_path=``),
+        named by its content, so the same call resumes the same job. Other options as for
+        :meth:`submit`. A bad row is refused before anything is sent.
+
+        Example::
+
+            job = Job.submit_table(client, "reviews.csv", RequestTemplate("Classify: {text}", model="gpt-4o-mini"))
+        """
+        path = cls._table_input(table, requests, id_column, options)()
+        return cls.submit(client, path, **options)
+
+    @classmethod
+    def prepare(cls, client: ClientLike, input_path: str | os.PathLike[str], **options: Unpack[JobOptions]) -> Job:
         """:meth:`submit` without sending: validate, check ``max_cost``, record (or find) the job, and return it.
 
         Its id is known before anything is sent, so a caller can say how to resume it
         before :meth:`start` begins uploading. A job refused for its budget is not recorded.
         """
-        store, owns, row, resumed, plans = cls._prepared(
-            client,
-            input_path,
-            endpoint=endpoint,
-            completion_window=completion_window,
-            metadata=metadata,
-            state=state,
-            limits=limits,
-            output_expires_after=output_expires_after,
-            new=new,
-            job_id=job_id,
-            queue=queue,
-            max_attempts=max_attempts,
-            max_cost=max_cost,
-            prices=prices,
-        )
-        job = cls(client, store, row, owns_store=owns, queue=queue, max_attempts=max_attempts)
-        job.resumed = resumed
-        job._plans = plans
-        return job
+        return cls._prepare(client, input_path, options)
 
     @classmethod
     def open(cls, client: ClientLike, job_id: str, *, state: str | os.PathLike[str] | JobStore | None = None) -> Job:
@@ -242,17 +185,9 @@ class Job(JobCore):
     def wait(
         self,
         *,
-        poll_interval: float = 5.0,
-        max_interval: float = 60.0,
-        backoff: float = 1.5,
-        deadline: float | None = None,
         sleep: Callable[[float], None] | None = None,
-        clock: Callable[[], float] | None = None,
-        on_progress: Callable[[BatchProgress], None] | None = None,
-        progress: ProgressOption = None,
-        download: bool = True,
         events: EventQueue | None = None,
-        fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
+        **options: Unpack[WaitKeywords],
     ) -> JobStatus:
         """Send, poll and download until every batch is final and its results are in, with one combined progress.
 
@@ -270,42 +205,24 @@ class Job(JobCore):
         other batch are dropped, and every ``fallback_poll`` seconds (None: never) all running
         batches are polled in case an event was lost; ``poll_interval`` is then the delay
         before a retrieve that met a transient fault is tried again. ``deadline`` holds
-        either way.
+        either way. The keywords besides ``sleep`` and ``events`` are those of
+        :class:`~._keywords.WaitKeywords` (their defaults are listed there).
 
         Example::
 
             events: queue.Queue[BatchEvent] = queue.Queue()   # your endpoint: events.put(receiver.receive(...))
             job.wait(events=events, fallback_poll=600, deadline=24 * 3600)
         """
-        options = WaitOptions(
-            poll_interval=poll_interval,
-            max_interval=max_interval,
-            backoff=backoff,
-            deadline=deadline,
-            clock=clock,
-            on_progress=on_progress,
-            progress=progress,
-            download=download,
-            events=events is not None,
-            fallback_poll=fallback_poll,
-        )
-        return run_sync(self._wait(options), self._client, sleep=sleep, events=events)
+        wait = WaitOptions(events=events is not None, **options)
+        return run_sync(self._wait(wait), self._client, sleep=sleep, events=events)
 
     async def wait_async(
         self,
         client: AsyncJobClient,
         *,
-        poll_interval: float = 5.0,
-        max_interval: float = 60.0,
-        backoff: float = 1.5,
-        deadline: float | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
-        clock: Callable[[], float] | None = None,
-        on_progress: Callable[[BatchProgress], None] | None = None,
-        progress: ProgressOption = None,
-        download: bool = True,
         events: AsyncEventQueue | None = None,
-        fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
+        **options: Unpack[WaitKeywords],
     ) -> JobStatus:
         """:meth:`wait` with an :class:`~openai_batch.AsyncBatchClient`: the same flow, sending included.
 
@@ -314,19 +231,8 @@ class Job(JobCore):
         opened the job: the state file is used on that thread only. (:class:`AsyncJob` runs
         a whole job, submit included, from asyncio alone.)
         """
-        options = WaitOptions(
-            poll_interval=poll_interval,
-            max_interval=max_interval,
-            backoff=backoff,
-            deadline=deadline,
-            clock=clock,
-            on_progress=on_progress,
-            progress=progress,
-            download=download,
-            events=events is not None,
-            fallback_poll=fallback_poll,
-        )
-        return await run_async(self._wait(options), client, sleep=sleep, events=events)
+        wait = WaitOptions(events=events is not None, **options)
+        return await run_async(self._wait(wait), client, sleep=sleep, events=events)
 
     def cancel(self) -> JobStatus:
         """Cancel every running batch and send no further shard; finished results stay available."""

@@ -18,15 +18,16 @@ did not run), ``_discovery`` (what the service already holds) and ``_prune`` (cl
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack, overload
 
 from .._batchinfo import TERMINAL_STATUSES, format_errors
-from .._progress import BatchProgress, ProgressOption, check_progress_option
+from .._progress import check_progress_option
 from ..pricing import PriceTable
 from ._budget import BudgetExceededError, check_budget
 from ._engine import Call, Flow, LockWait, Pause
@@ -34,6 +35,7 @@ from ._errors import JobError, JobNotFoundError
 from ._events import DEFAULT_FALLBACK_POLL, EventSchedule, wait_on_events
 from ._harvest import download_results, download_tolerant, joined, outcome_counts, write_results, write_unfinished
 from ._identity import JobDefinition, client_origin
+from ._keywords import JobOptions, WaitKeywords, check_keywords
 from ._limits import DEFAULT_LIMITS, BatchLimits
 from ._lock import SendLock, job_lock
 from ._opening import find_or_create, open_store
@@ -60,47 +62,42 @@ logger = logging.getLogger("openai_batch.workflow")
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from ..tables._write import Requests
+
 _M = TypeVar("_M", bound="BaseModel")
-_J = TypeVar("_J", bound="JobCore")
+_J = TypeVar("_J", bound="JobCore[Any]")
+_C = TypeVar("_C")
 
 
 class WaitOptions:
     """The options of one wait, as :meth:`Job.wait` and :meth:`AsyncJob.wait` take them (checked once)."""
 
-    def __init__(
-        self,
-        *,
-        poll_interval: float = 5.0,
-        max_interval: float = 60.0,
-        backoff: float = 1.5,
-        deadline: float | None = None,
-        clock: Callable[[], float] | None = None,
-        on_progress: Callable[[BatchProgress], None] | None = None,
-        progress: ProgressOption = None,
-        download: bool = True,
-        events: bool = False,
-        fallback_poll: float | None = DEFAULT_FALLBACK_POLL,
-    ) -> None:
-        check_progress_option(progress)  # a wrong value fails here, before anything is sent
-        self.poll_interval = poll_interval
-        self.max_interval = max_interval
-        self.backoff = backoff
-        self.deadline = deadline
-        self.clock = clock
-        self.on_progress = on_progress
-        self.progress = progress
-        self.download = download
+    def __init__(self, *, events: bool = False, **options: Unpack[WaitKeywords]) -> None:
+        check_keywords(options, WaitKeywords, "wait")
+        self.progress = options.get("progress")
+        check_progress_option(self.progress)  # a wrong value fails here, before anything is sent
+        self.poll_interval = options.get("poll_interval", 5.0)
+        self.max_interval = options.get("max_interval", 60.0)
+        self.backoff = options.get("backoff", 1.5)
+        self.deadline = options.get("deadline")
+        self.clock = options.get("clock")
+        self.on_progress = options.get("on_progress")
+        self.download = options.get("download", True)
         self.events = events
-        self.fallback_poll = fallback_poll
+        self.fallback_poll = options.get("fallback_poll", DEFAULT_FALLBACK_POLL)
         # Checked before anything is sent: a wrong value is the caller's, not the service's.
-        EventSchedule(fallback_poll, poll_interval, deadline, clock)
+        EventSchedule(self.fallback_poll, self.poll_interval, self.deadline, self.clock)
 
 
-class JobCore:
-    """A batch job's records and decisions; see :class:`Job` and :class:`AsyncJob` for the runners."""
+class JobCore(Generic[_C]):
+    """A batch job's records and decisions; see :class:`Job` and :class:`AsyncJob` for the runners.
+
+    ``_C`` is the client the runner calls: a ``BatchClient`` for ``Job``, an async one for ``AsyncJob``.
+    """
 
     def __init__(
         self,
+        client: _C,
         store: JobStore,
         row: JobRow,
         *,
@@ -114,6 +111,7 @@ class JobCore:
         self.queue = queue or QueuePolicy()
         #: How many times a request whose line failed for a retryable reason is sent at most.
         self.max_attempts = max_attempts
+        self._client = client
         self._store = store
         self._row = row
         self._owns_store = owns_store
@@ -124,25 +122,33 @@ class JobCore:
 
     # --- opening ------------------------------------------------------------------------
     @classmethod
+    def _prepare(cls: type[_J], client: Any, input_path: str | os.PathLike[str], options: JobOptions) -> _J:
+        """A handle on the job ``options`` define for ``input_path``, validated and recorded (``prepare``)."""
+        store, owns, row, resumed, plans = cls._prepared(client, input_path, options)
+        queue, max_attempts = options.get("queue"), options.get("max_attempts", DEFAULT_MAX_ATTEMPTS)
+        job = cls(client, store, row, owns_store=owns, queue=queue, max_attempts=max_attempts)
+        job.resumed = resumed
+        job._plans = plans
+        return job
+
+    @classmethod
     def _prepared(
-        cls: type[_J],
-        client: object,
-        input_path: str | os.PathLike[str],
-        *,
-        endpoint: str | None = None,
-        completion_window: str = "24h",
-        metadata: Mapping[str, str] | None = None,
-        state: str | os.PathLike[str] | JobStore | None = None,
-        limits: BatchLimits | None = None,
-        output_expires_after: Mapping[str, Any] | None = None,
-        new: bool = False,
-        job_id: str | None = None,
-        queue: QueuePolicy | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        max_cost: float | None = None,
-        prices: PriceTable | None = None,
+        cls: type[_J], client: object, input_path: str | os.PathLike[str], options: JobOptions
     ) -> tuple[JobStore, bool, JobRow, bool, list[ShardPlan] | None]:
-        """Validate, check ``max_cost``, record (or find) the job: what a new handle needs. No network."""
+        """Validate, check ``max_cost``, record (or find) the job: what a new handle needs. No network.
+
+        The one place the job's options (see ``_keywords``) are read, and their defaults given.
+        """
+        check_keywords(options, JobOptions, "submit")
+        endpoint = options.get("endpoint")
+        completion_window = options.get("completion_window", "24h")
+        metadata = options.get("metadata")
+        limits = options.get("limits")
+        output_expires_after = options.get("output_expires_after")
+        new = options.get("new", False)
+        job_id = options.get("job_id")
+        max_attempts = options.get("max_attempts", DEFAULT_MAX_ATTEMPTS)
+        max_cost = options.get("max_cost")
         if max_cost is not None and not (max_cost >= 0 and math.isfinite(max_cost)):
             raise ValueError(f"max_cost must be a number of USD, 0 or more; got {max_cost}")
         if max_attempts < 1:
@@ -154,7 +160,7 @@ class JobCore:
             raise JobError(f"input file {path} does not exist")
         if new and job_id is not None:
             raise JobError("give either new=True (another job) or job_id= (resume that job), not both")
-        store, owns = open_store(state)
+        store, owns = open_store(options.get("state"))
         try:
             definition = JobDefinition(
                 input_sha256=file_sha256(path),
@@ -173,7 +179,7 @@ class JobCore:
                 row, resumed, plans = find_or_create(store, path, definition, job_id, limits or DEFAULT_LIMITS)
                 if max_cost is not None and unsent(row, store.shards(row.job_id)):
                     try:
-                        check_budget(path, max_cost, prices)
+                        check_budget(path, max_cost, options.get("prices"))
                     except BudgetExceededError:
                         if not resumed:
                             store.delete_job(row.job_id)
@@ -183,6 +189,26 @@ class JobCore:
                 store.close()
             raise
         return store, owns, row, resumed, plans
+
+    @staticmethod
+    def _table_input(
+        table: object, requests: Requests, id_column: str | None, options: dict[str, Any]
+    ) -> Callable[[], Path]:
+        """The build of ``submit_table``'s request file, to run before the submit (``options`` loses ``requests_path``).
+
+        Returned unrun: the build reads and renders the whole table (CPU and file work, no
+        state file), so :class:`AsyncJob` runs it on a worker thread and :class:`Job` in place.
+        """
+        from ..tables import write_job_input
+
+        return functools.partial(
+            write_job_input,
+            table,
+            requests,
+            id_column=id_column,
+            state=options.get("state"),
+            requests_path=options.pop("requests_path", None),
+        )
 
     @classmethod
     def _opened(
@@ -281,6 +307,18 @@ class JobCore:
             return plain
         return structured_results(plain, self.endpoint, parse)
 
+    def results_table(self, **options: Any) -> Any:
+        """The results as a ``pyarrow.Table`` (the ``tables`` extra), one row per input, its own columns joined back.
+
+        Options (``columns=``, ``parse=Model``, ``prices=``, ``input=``, ...) and columns as
+        for :func:`~openai_batch.tables.result_batches`. ``.to_pandas()`` or
+        ``polars.from_arrow(...)`` is one call away. Reads what is downloaded (no network),
+        from the state file, so an :class:`AsyncJob` calls it on the event loop's thread too.
+        """
+        from ..tables import results_table
+
+        return results_table(self._store, self.job_id, endpoint=self.endpoint, **options)
+
     def typed_results(self) -> Iterator[ParsedResult[ResultBody]]:
         """Each result with its body parsed into the endpoint's generated model (``parsed``).
 
@@ -292,7 +330,9 @@ class JobCore:
     # --- flows: sending -----------------------------------------------------------------
     def _start(self, deadline: float | None, clock: Callable[[], float] | None) -> Flow[None]:
         """Plan the shards if not done yet, then upload and create a batch for every shard the queue admits."""
-        patience = Patience(deadline=DEFAULT_SEND_PATIENCE if deadline is None else deadline, clock=clock)
+        patience = Patience(
+            deadline=DEFAULT_SEND_PATIENCE if deadline is None else deadline, clock=clock, nothing_sent=self._unsent_all
+        )
         lock = SendLock(self._store.send_lock)
         while not lock.try_acquire():
             yield LockWait()
@@ -308,6 +348,13 @@ class JobCore:
                 self.resumed = any(s.batch_id is not None and s.batch_started_at is None for s in self._shards())
         finally:
             lock.release()
+
+    def _unsent_all(self) -> bool:
+        """Whether nothing of the job was ever sent (no upload or batch begun, here or by a run before)."""
+        return not any(
+            s.upload_started_at is not None or s.file_id is not None or s.batch_started_at is not None or s.batch_id
+            for s in self._shards()
+        )
 
     def _sendable(self) -> bool:
         """Shards waiting for room in the queue, or back from a ``token_limit_exceeded`` failure."""
