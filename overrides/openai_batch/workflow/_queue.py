@@ -33,9 +33,10 @@ reports the remaining room, so the client keeps its own ledger, read from the se
   failure (see ``_sending``): before each later member of a wave is created (after its
   upload, which can outlast a validation), the members created so far are read, and the
   wave stops if one met the limit; and once that first failure is recorded, the wave-mates
-  of that model still in validation are withdrawn (cancelled before validation fails them,
-  and queued again: neither a failure nor an attempt of the job's retries; they go out again
-  against the learnt limit). So at most one batch per model fails on the limit per learning
+  of that model still in validation that the learnt limit does not hold beside the passed
+  batches are withdrawn (cancelled before validation fails them, and queued again: neither
+  a failure nor an attempt of the job's retries; they go out again against the learnt
+  limit). So at most one batch per model fails on the limit per learning
   step as long as the job sees a wave-mate's failure before the next one is validated;
   wave-mates the service validates in the same instant cannot be reached in time, and each
   of those that does not fit fails too, in that one learning step (then requeued, as any).

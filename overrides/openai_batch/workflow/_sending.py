@@ -18,7 +18,7 @@ import functools
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,7 +35,16 @@ from ._errors import JobError
 from ._identity import INPUT_TAG, JOB_TAG, JobDefinition, shard_file_name
 from ._limits import BatchLimits
 from ._patience import Patience, is_transient
-from ._queue import TOKENS_TAG, Admission, QueuePolicy, is_token_limit_failure, learn_limit, read_ledger, tokens_tag
+from ._queue import (
+    TOKENS_TAG,
+    Admission,
+    Ledger,
+    QueuePolicy,
+    is_token_limit_failure,
+    learn_limit,
+    read_ledger,
+    tokens_tag,
+)
 from ._ranges import iter_range_lines, open_range
 from ._recording import apply_batch, record_batch
 from ._rivals import earliest, losers, winner
@@ -91,7 +100,7 @@ def send_unsent(
         yield from discover(store, row, patience)
         row = _reload(store, row)
     origin = origin_key(row)
-    yield from requeue_limit_failures(store, row, origin)
+    learnt = requeue_limit_failures(store, row, origin)
     shards = store.shards(row.job_id)
     pending = [s for s in shards if s.batch_id is None and s.status == "pending"]
     if not pending:
@@ -100,6 +109,8 @@ def send_unsent(
         check_input_unchanged(store, row)
     ledger = yield from patience.call("reading the batch queue", lambda: read_ledger(shards))
     admission = Admission(store, origin, policy or QueuePolicy(), ledger)
+    if learnt:
+        yield from _withdraw_overflow(store, shards, admission, ledger, learnt)
     # The batches this call created while no budget was known: the wave's members so far.
     wave: list[ShardRow] = []
     for shard in pending:
@@ -153,16 +164,13 @@ def _retrieve(batch_id: str) -> Flow[Batch]:
     return batch
 
 
-def requeue_limit_failures(store: JobStore, row: JobRow, origin: str) -> Flow[None]:
+def requeue_limit_failures(store: JobStore, row: JobRow, origin: str) -> dict[str | None, float]:
     """Each shard whose batch failed with ``token_limit_exceeded``: learn the limit, queue it again.
 
-    Then its wave-mates (the job's batches of that model still in validation, sent before
-    the limit was learnt or lowered) are withdrawn: cancelled before validation fails them
-    too, and queued again. A batch validated after the first failure of its wave would meet
-    the same full queue, and the service fails it one validation later; cancelled now it
-    fails nothing and goes out again against the learnt limit. Neither kind of requeue is a
-    failure of the job: the shard's attempt number moves on (so its next batch has a tag of
-    its own) but no request counts it, and the job's line retries are untouched.
+    Returns, per model that failed, when its limit was learnt or last lowered: the wave-mates
+    sent before then were sent without it (see :func:`_withdraw_overflow`). The requeue is
+    not a failure of the job: the shard's attempt number moves on (so its next batch has a
+    tag of its own) but no request counts it, and the job's line retries are untouched.
     """
     learnt: dict[str | None, float] = {}
     for shard in store.shards(row.job_id):
@@ -171,14 +179,44 @@ def requeue_limit_failures(store: JobStore, row: JobRow, origin: str) -> Flow[No
             logger.info("job %s: shard %d hit the enqueued-token limit; queued again", row.job_id, shard.shard_index)
             new_attempt(store, shard)
             learnt[shard.model] = store.limit_learnt_at(origin, shard.model or "") or time.time()
-    for shard in store.shards(row.job_id):
-        if (
-            shard.model in learnt
-            and shard.status == "validating"
-            and shard.batch_id is not None
-            and (shard.batch_started_at or 0.0) < learnt[shard.model]
-        ):
-            yield from _withdraw(store, shard)
+    return learnt
+
+
+def _withdraw_overflow(
+    store: JobStore,
+    shards: Sequence[ShardRow],
+    admission: Admission,
+    ledger: Ledger,
+    learnt: Mapping[str | None, float],
+) -> Flow[None]:
+    """After a limit failure: withdraw the wave-mates still in validation that the learnt limit does not hold.
+
+    They were sent before the limit was known (or lowered). The service checks each against
+    what passed before it, so, in the order they were sent, those that fit beside the passed
+    batches are left to pass; each of the others would meet the full queue one validation
+    later and fail in turn, so it is cancelled now, before it runs anything, and queued again
+    (:func:`_withdraw`): it goes out again against the learnt limit. Leaving the ones that fit
+    also keeps a cancel away from a batch about to pass, which would cut it short.
+    """
+    held: dict[str | None, float] = {}
+    mates = sorted(
+        (
+            s
+            for s in shards
+            if s.model in learnt
+            and s.status == "validating"
+            and s.batch_id is not None
+            and (s.batch_started_at or 0.0) < learnt[s.model]
+        ),
+        key=lambda s: (s.batch_started_at or 0.0, s.shard_index),
+    )
+    for shard in mates:
+        budget = admission.budget(shard.model)
+        passed = held.setdefault(shard.model, float(ledger.passed_tokens(shard.model)))
+        if budget is not None and passed + shard.token_estimate <= budget:
+            held[shard.model] = passed + shard.token_estimate
+            continue
+        yield from _withdraw(store, shard)
 
 
 def _withdraw(store: JobStore, shard: ShardRow) -> Flow[None]:
