@@ -1,4 +1,4 @@
-"""With no token budget known, a job's shards start one validation apart, the validation as the job recorded it.
+"""With no token budget known, a new wave of shards starts only once the last left validation, as the job recorded it.
 
 The wait polls the job's batches, then lists the queue before sending. A batch can fail
 ``token_limit_exceeded`` in between: the listing no longer shows it validating, yet the

@@ -2,7 +2,8 @@
 
 A job of 10 shards whose estimate is 5x the limit finishes in one submit-and-wait run: with no
 budget given at most one batch ends `token_limit_exceeded` (the limit is then learnt from its
-message); with the budget given, none does. Two jobs from two processes sharing the limit both
+message; a wave-mate still validating then is withdrawn, cancelled before it ran anything, and
+sent again); with the budget given, none does. Two jobs from two processes sharing the limit both
 finish. Lines that fail with a 500 on their first attempt succeed on their second.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from openai_batch import BatchClient
+from openai_batch._batchinfo import batch_counts
 from openai_batch.server import LocalServer
 from openai_batch.workflow import BatchLimits, Job, Outcome, QueuePolicy
 
@@ -59,6 +61,16 @@ def token_limited(client: BatchClient) -> list[str]:
     return failed
 
 
+def withdrawn(client: BatchClient) -> list[str]:
+    """Batches cancelled in validation (wave-mates of a limit failure): each ran nothing."""
+    ids = []
+    for batch in client.batches.list(limit=100):
+        if batch.status in ("cancelling", "cancelled") and not isinstance(batch.in_progress_at, int):
+            assert batch_counts(batch)[1] == 0, batch  # (total, completed, failed)
+            ids.append(batch.id)
+    return ids
+
+
 def run_job(client: BatchClient, src: Path, state: Path, **options: object) -> tuple[dict[str, int], float, Job]:
     started = time.monotonic()
     with Job.submit(client, src, state=state, limits=BatchLimits(max_requests=PER_SHARD), **options) as job:  # type: ignore[arg-type]
@@ -78,10 +90,12 @@ def test_a_job_5x_the_limit_finishes_in_one_run(
     with BatchClient(api_key="sk-local-test", base_url=server.base_url) as client:
         counts, _, _ = run_job(client, src, tmp_path / "jobs.sqlite", queue=queue)
         failures = token_limited(client)
+        cancelled = withdrawn(client)
         batches = list(client.batches.list(limit=100))
     assert counts == {"succeeded": SHARDS * PER_SHARD}
     assert len(failures) <= (0 if budget else 1), failures
-    assert len(batches) == SHARDS + len(failures)
+    assert len(cancelled) <= (0 if budget else SHARDS), cancelled
+    assert len(batches) == SHARDS + len(failures) + len(cancelled)
 
 
 def test_the_estimate_is_recorded_per_shard_and_tagged_on_its_batch(
@@ -145,11 +159,13 @@ def test_two_jobs_from_two_processes_sharing_the_limit_both_finish(
     assert [r["results"]["counts"] for r in reports] == [{"succeeded": SHARDS * PER_SHARD}] * 2
     with BatchClient(api_key="sk-local-test", base_url=server.base_url) as client:
         failures = token_limited(client)
+        cancelled = withdrawn(client)
         batches = list(client.batches.list(limit=100))
     # Two processes can both see room at the same moment, so a few creates may still land over the
-    # limit; each such batch failed with token_limit_exceeded and its shard went out again.
-    assert len(batches) == 2 * SHARDS + len(failures)
-    assert all(b.status == "completed" for b in batches if b.id not in failures)
+    # limit; each such batch failed with token_limit_exceeded (or was withdrawn from validation, having
+    # run nothing) and its shard went out again.
+    assert len(batches) == 2 * SHARDS + len(failures) + len(cancelled)
+    assert all(b.status == "completed" for b in batches if b.id not in failures and b.id not in cancelled)
 
 
 def test_lines_that_fail_with_500_the_first_time_succeed_on_their_second_attempt(

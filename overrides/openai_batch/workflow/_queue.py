@@ -18,16 +18,29 @@ reports the remaining room, so the client keeps its own ledger, read from the se
   goes back to the queue (its failed attempt is not a failure of the job), and each later
   failure against a known limit lowers the share of it the job relies on by 10 %, since the
   service's count and the estimate may differ.
-* **With no budget known yet**, a model's shards start in growing waves: as many may be in
-  validation at once as the job's batches of that model that passed it and still run, plus
-  one (1, then 2, then 4, ...: a 16-shard job is all sent within 5 validation rounds, not
-  16; batches that finish leave the wave, so it follows what the queue has been shown to
-  hold). The service checks the limit during validation, counting the batches validating
-  beside it: the shards of a wave that do not fit fail, and the first failure's message
-  teaches the limit, after which every shard is admitted against it (and a later failure
-  against a known limit lowers the share relied on, one batch per learning step). A wave
-  that crosses the limit at its second step fails one batch; one that crosses it later can
-  fail each of its shards that did not fit, all in that one learning step. "In validation" is as the service lists it
+* **With no budget known yet**, a model's shards start in growing waves (1, then 2, then 4,
+  ...: a 16-shard job is all sent within 4 validation rounds, all passed within 5, not 16).
+  The waves are discrete: a new one starts only once none of the model's batches is in
+  validation, and it may add as many tokens as the model's batches that passed validation
+  and still hold the queue (the proof the queue takes them), plus one shard. So the
+  enqueued total at most doubles (plus one shard) per round, and a wave always starts from
+  a settled queue: a wave that refilled while its mates were still validating was what
+  sent several batches into a queue one of them had already found full.
+  The service checks the limit during validation: a wave that crosses the limit fails the
+  shards that do not fit, and the first failure's message teaches the limit, after which
+  every shard is admitted against it (and a later failure against a known limit lowers the
+  share relied on, one batch per learning step). Two things keep the crossing wave to one
+  failure (see ``_sending``): before each later member of a wave is created (after its
+  upload, which can outlast a validation), the members created so far are read, and the
+  wave stops if one met the limit; and once that first failure is recorded, the wave-mates
+  of that model still in validation that the learnt limit does not hold beside the passed
+  batches are withdrawn (cancelled before validation fails them, and queued again: neither
+  a failure nor an attempt of the job's retries; they go out again against the learnt
+  limit). So at most one batch per model fails on the limit per learning
+  step as long as the job sees a wave-mate's failure before the next one is validated;
+  wave-mates the service validates in the same instant cannot be reached in time, and each
+  of those that does not fit fails too, in that one learning step (then requeued, as any).
+  A cancelled wave-mate ran nothing and bills nothing. "In validation" is as the service lists it
   *or as the job last recorded it* (the ledger counts both): the listing can already show
   a batch failed that the job has not polled since, and its failure teaches the limit
   only once recorded; starting more shards in between would send them into the same full
@@ -35,7 +48,7 @@ reports the remaining room, so the client keeps its own ledger, read from the se
 * **A budget the service states** (Azure answers each batch create with its deployment's
   maximum enqueued tokens, ``deployment-maximum-enqueued-tokens``, and what it holds,
   ``deployment-enqueued-tokens``: the profile's ``queue_budget``) is recorded as the learnt
-  limit at its full share, and takes precedence over the ramp: the shards after the first
+  limit at its full share (:func:`record_stated_limit`), and takes precedence over the ramp: the shards after the first
   are admitted against it at once, in the same send. The tokens it states as enqueued
   raise the ledger's count for the model when they are more than the job's own estimate
   (other tools' batches, or an estimate below the service's count).
@@ -84,6 +97,9 @@ ACTIVE_STATUSES = frozenset({"validating", "in_progress", "finalizing"})
 UNTAGGED_TOKENS_PER_REQUEST = 1_000
 # Active batches are at most this old: the 24 h window plus the service's slack in expiring.
 _ACTIVE_WINDOW = 48 * 3600
+# A batch in one of these statuses passed validation (and so the limit check) and still holds its
+# tokens in the queue: what the queue has been shown to take, which the next wave may double.
+_PASSED = frozenset({"in_progress", "finalizing"})
 # Share of a learnt limit relied on after each further failure against it.
 _BACKOFF = 0.9
 
@@ -140,6 +156,8 @@ class Ledger:
 
     tokens: dict[str | None, int] = attrs.field(factory=dict)
     validating: dict[str | None, int] = attrs.field(factory=dict)
+    #: Per model, tokens of the batches that passed validation and still hold the queue.
+    passed: dict[str | None, int] = attrs.field(factory=dict)
     active: int = 0
 
     def enqueued(self, model: str | None) -> int:
@@ -153,11 +171,17 @@ class Ledger:
         """The service counts ``tokens`` enqueued for ``model``: count no fewer."""
         self.tokens[model] = max(self.tokens.get(model, 0), tokens)
 
-    def add(self, model: str | None, tokens: int, *, validating: bool) -> None:
+    def passed_tokens(self, model: str | None) -> int:
+        """Tokens of ``model``'s batches that passed validation and still run: the queue holds at least this."""
+        return self.passed.get(model, 0)
+
+    def add(self, model: str | None, tokens: int, *, validating: bool, passed: bool = False) -> None:
         self.tokens[model] = self.tokens.get(model, 0) + tokens
         self.active += 1
         if validating:
             self.note_validating(model)
+        elif passed:
+            self.passed[model] = self.passed.get(model, 0) + tokens
 
     def note_validating(self, model: str | None) -> None:
         """One more batch of ``model`` in validation (its tokens and activity counted elsewhere, or not)."""
@@ -199,7 +223,8 @@ def read_ledger(shards: Sequence[ShardRow]) -> Flow[Ledger]:
             tokens = _untagged_tokens(batch, per_request, largest)
         recorded_validating = batch.id in unpolled
         unpolled.pop(batch.id, None)
-        ledger.add(model, tokens, validating=batch.status == "validating" or recorded_validating)
+        validating = batch.status == "validating" or recorded_validating
+        ledger.add(model, tokens, validating=validating, passed=batch.status in _PASSED)
     for model in unpolled.values():  # listed as no longer active, or not listed
         ledger.note_validating(model)
     return ledger
@@ -223,6 +248,8 @@ class Admission:
         self._origin = origin
         self._policy = policy
         self._ledger = ledger
+        # Per model, the tokens the wave this call opened may still add (see :meth:`refusal`).
+        self._wave_room: dict[str | None, int] = {}
 
     def budget(self, model: str | None) -> float | None:
         """Tokens the job may have enqueued for ``model``: the caller's budget, else the learnt limit's share."""
@@ -242,29 +269,39 @@ class Admission:
         budget = self.budget(shard.model)
         enqueued = self._ledger.enqueued(shard.model)
         if budget is None:
-            wave = self.wave(shard.model)
-            validating = self._ledger.validating_count(shard.model)
-            if validating >= wave:
-                return (
-                    f"no token budget known for {shard.model} yet; {validating} batch(es) in validation "
-                    f"(this wave: {wave})"
-                )
-            return None
+            return self._ramp_refusal(shard)
         if enqueued + shard.token_estimate > budget:
             return f"{enqueued:,} of {budget:,.0f} estimated tokens enqueued for {shard.model}"
         return None
 
-    def wave(self, model: str | None) -> int:
-        """How many of ``model``'s batches may be in validation at once while no budget is known.
+    def _ramp_refusal(self, shard: ShardRow) -> str | None:
+        """With no budget known: whether ``shard`` joins the wave this call opens for its model.
 
-        One: a growing wave (``passed + 1``) was tried and can fail several batches of a wave
-        that crosses the limit late, so it is held back until that is bounded.
+        A wave opens only on a settled queue (none of the model's batches in validation), so
+        each wave is sent knowing how the one before it ended, failures included. It may add
+        the tokens the model's passed batches hold now, plus one shard (its first member, the
+        probe, always fits): at most doubling what the queue has been shown to take. The
+        passed batches are counted as they run now, not at their highest: a queue whose
+        earlier batches finished has shown less of what it takes at once, and a wave sized on
+        the old height would cross a limit later and further (more of its shards failing).
         """
-        return 1
+        model = shard.model
+        room = self._wave_room.get(model)
+        if room is None:
+            validating = self._ledger.validating_count(model)
+            if validating:
+                return f"no token budget known for {model} yet; {validating} batch(es) in validation"
+            room = self._ledger.passed_tokens(model) + shard.token_estimate
+            self._wave_room[model] = room
+        if shard.token_estimate > room:
+            return f"no token budget known for {model} yet; this wave is full"
+        return None
 
     def admit(self, shard: ShardRow) -> None:
         """Count ``shard`` in the ledger as validating (once :meth:`refusal` let it start)."""
         self._ledger.add(shard.model, shard.token_estimate, validating=True)
+        if shard.model in self._wave_room:
+            self._wave_room[shard.model] -= shard.token_estimate
 
     def take_stated(self, model: str | None, stated: StatedQueueBudget) -> None:
         """What the service said of ``model``'s queue when it created a batch: it wins over the ramp.
@@ -280,14 +317,6 @@ class Admission:
             record_stated_limit(self._store, self._origin, name or "", stated.maximum_enqueued_tokens)
         if stated.enqueued_tokens is not None:
             self._ledger.at_least(name, stated.enqueued_tokens)
-
-
-def record_stated_limit(store: JobStore, origin: str, model: str, maximum: int) -> None:
-    """Record the enqueued-token limit the service stated for ``model`` (unless it is the one known)."""
-    known = store.learnt_limit(origin, model)
-    if known is None or known[0] != maximum:
-        store.learn_limit(origin, model, maximum, 1.0)
-        logger.info("the service states the enqueued-token limit of %s: %s tokens", model, f"{maximum:,}")
 
 
 def learn_limit(store: JobStore, origin: str, shard: ShardRow) -> None:
@@ -307,4 +336,18 @@ def learn_limit(store: JobStore, origin: str, shard: ShardRow) -> None:
         # batch sent before the limit was learnt, in the same wave, teaches nothing more.)
         store.learn_limit(origin, model, known[0], known[1] * _BACKOFF)
     # A failure that states no limit teaches no number: with no budget known, the model's
-    # shards keep starting one validation apart.
+    # shards keep starting in waves (the failed one goes out again in the next).
+
+
+def record_stated_limit(store: JobStore, origin: str, model: str, maximum: int) -> None:
+    """Record the enqueued-token limit the service stated for ``model`` (unless it is the one known).
+
+    The entry point for a budget the service states outright (Azure's maximum enqueued tokens):
+    recorded like a learnt limit at its full share, so :meth:`Admission.budget` finds it and the
+    model's shards are admitted against it from then on, with no ramp. Restating the same
+    number keeps the share a later failure against it lowered.
+    """
+    known = store.learnt_limit(origin, model)
+    if known is None or known[0] != maximum:
+        store.learn_limit(origin, model, maximum, 1.0)
+        logger.info("the service states the enqueued-token limit of %s: %s tokens", model, f"{maximum:,}")

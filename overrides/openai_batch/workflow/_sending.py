@@ -14,16 +14,17 @@ two processes sending the same job would otherwise both see a shard as not sent 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from openai_batch_api.models import Batch, OpenAIFile
 
-from .._batchinfo import batch_metadata
+from .._batchinfo import batch_errors, batch_metadata
 from .._exceptions import ConflictError, NotFoundError
 from .._files_content import write_atomically
 from .._idempotency import TOKEN_KEY
@@ -34,9 +35,18 @@ from ._errors import JobError
 from ._identity import INPUT_TAG, JOB_TAG, JobDefinition, shard_file_name
 from ._limits import BatchLimits
 from ._patience import Patience, is_transient
-from ._queue import TOKENS_TAG, Admission, QueuePolicy, is_token_limit_failure, learn_limit, read_ledger, tokens_tag
+from ._queue import (
+    TOKENS_TAG,
+    Admission,
+    Ledger,
+    QueuePolicy,
+    is_token_limit_failure,
+    learn_limit,
+    read_ledger,
+    tokens_tag,
+)
 from ._ranges import iter_range_lines, open_range
-from ._recording import record_batch
+from ._recording import apply_batch, record_batch
 from ._rivals import earliest, losers, winner
 from ._shard import ShardPlan, plan_shards
 from ._store import JobRow, JobStore, ShardRow
@@ -53,10 +63,12 @@ __all__ = [
     "find_batch",
     "new_attempt",
     "requeue_limit_failures",
+    "requeue_withdrawn",
     "send_unsent",
     "settle_batches",
     "stated_budget",
     "tagged_batches",
+    "withdrawn_by_a_sender",
 ]
 
 logger = logging.getLogger("openai_batch.workflow")
@@ -65,6 +77,9 @@ T = TypeVar("T")
 
 #: Metadata key on every batch a job creates: ``<job id>:<shard>:<attempt>``.
 JOB_METADATA_KEY = JOB_TAG
+# How long before a withdrawn wave-mate the wave's failed member can have been created (its
+# members are created one after another, each after its upload).
+_WAVE_SPAN = 6 * 3600
 
 
 def send_unsent(
@@ -89,7 +104,7 @@ def send_unsent(
         yield from discover(store, row, patience)
         row = _reload(store, row)
     origin = origin_key(row)
-    requeue_limit_failures(store, row, origin)
+    learnt = requeue_limit_failures(store, row, origin)
     shards = store.shards(row.job_id)
     pending = [s for s in shards if s.batch_id is None and s.status == "pending"]
     if not pending:
@@ -98,6 +113,10 @@ def send_unsent(
         check_input_unchanged(store, row)
     ledger = yield from patience.call("reading the batch queue", lambda: read_ledger(shards))
     admission = Admission(store, origin, policy or QueuePolicy(), ledger)
+    if learnt:
+        yield from _withdraw_overflow(store, shards, admission, ledger, learnt)
+    # The batches this call created while no budget was known: the wave's members so far.
+    wave: list[ShardRow] = []
     for shard in pending:
         # A batch an interrupted run began creating may exist: if the service has it, record it.
         looked_up = shard.batch_started_at is not None and shard.file_id is not None
@@ -113,20 +132,163 @@ def send_unsent(
             break
         admission.admit(shard)
         yield from _ensure_uploaded(store, row, shard, patience)
+        ramping = admission.budget(shard.model) is None
+        if ramping and wave and (yield from _wave_met_the_limit(store, wave, patience)):
+            logger.info(
+                "job %s: a batch of this wave found the queue full; shard %d waits", row.job_id, shard.shard_index
+            )
+            break
         stated = yield from _ensure_batch(store, row, shard, patience, looked_up=looked_up)
         if stated is not None:
             # The service's own word on the queue (Azure): the next shards are admitted against it.
             admission.take_stated(shard.model, stated)
+        if ramping:
+            wave.append(shard)
     return row
 
 
-def requeue_limit_failures(store: JobStore, row: JobRow, origin: str) -> None:
-    """Each shard whose batch failed with ``token_limit_exceeded``: learn the limit, queue it again."""
+def _wave_met_the_limit(store: JobStore, wave: Sequence[ShardRow], patience: Patience) -> Flow[bool]:
+    """Whether a batch of the wave so far already failed on the limit (its outcome is recorded).
+
+    Read before each later member of a wave is created: an upload can take longer than a
+    validation (a large shard on the service; a fast validation on the local server), so an
+    earlier member may have found the queue full meanwhile, and the next would meet it too.
+    """
+    met = False
+    for member in wave:
+        if member.status != "validating" or member.batch_id is None:
+            continue
+        batch = yield from patience.call(
+            f"reading batch {member.batch_id}", functools.partial(_retrieve, member.batch_id)
+        )
+        apply_batch(store, member, batch)
+        met = met or (batch.status == "failed" and is_token_limit_failure(member.errors))
+    return met
+
+
+def _retrieve(batch_id: str) -> Flow[Batch]:
+    batch: Batch = yield Call("batches", "retrieve", (batch_id,))
+    return batch
+
+
+def requeue_limit_failures(store: JobStore, row: JobRow, origin: str) -> dict[str | None, float]:
+    """Each shard whose batch failed with ``token_limit_exceeded``: learn the limit, queue it again.
+
+    Returns, per model that failed, when its limit was learnt or last lowered: the wave-mates
+    sent before then were sent without it (see :func:`_withdraw_overflow`). The requeue is
+    not a failure of the job: the shard's attempt number moves on (so its next batch has a
+    tag of its own) but no request counts it, and the job's line retries are untouched.
+    """
+    learnt: dict[str | None, float] = {}
     for shard in store.shards(row.job_id):
         if shard.status == "failed" and is_token_limit_failure(shard.errors):
             learn_limit(store, origin, shard)
             logger.info("job %s: shard %d hit the enqueued-token limit; queued again", row.job_id, shard.shard_index)
             new_attempt(store, shard)
+            learnt[shard.model] = store.limit_learnt_at(origin, shard.model or "") or time.time()
+    return learnt
+
+
+def _withdraw_overflow(
+    store: JobStore,
+    shards: Sequence[ShardRow],
+    admission: Admission,
+    ledger: Ledger,
+    learnt: Mapping[str | None, float],
+) -> Flow[None]:
+    """After a limit failure: withdraw the wave-mates still in validation that the learnt limit does not hold.
+
+    They were sent before the limit was known (or lowered). The service checks each against
+    what passed before it, so, in the order they were sent, those that fit beside the passed
+    batches are left to pass; each of the others would meet the full queue one validation
+    later and fail in turn, so it is cancelled now, before it runs anything, and queued again
+    (:func:`_withdraw`): it goes out again against the learnt limit. Leaving the ones that fit
+    also keeps a cancel away from a batch about to pass, which would cut it short.
+    """
+    held: dict[str | None, float] = {}
+    mates = sorted(
+        (
+            s
+            for s in shards
+            if s.model in learnt
+            and s.status == "validating"
+            and s.batch_id is not None
+            and (s.batch_started_at or 0.0) < learnt[s.model]
+        ),
+        key=lambda s: (s.batch_started_at or 0.0, s.shard_index),
+    )
+    for shard in mates:
+        budget = admission.budget(shard.model)
+        passed = held.setdefault(shard.model, float(ledger.passed_tokens(shard.model)))
+        if budget is not None and passed + shard.token_estimate <= budget:
+            held[shard.model] = passed + shard.token_estimate
+            continue
+        yield from _withdraw(store, shard)
+
+
+def _withdraw(store: JobStore, shard: ShardRow) -> Flow[None]:
+    """Cancel ``shard``'s batch if it is still in validation, and queue the shard again; else record it.
+
+    It is read first: a batch that passed validation since the job last polled it holds its
+    place in the queue and is left to run. A fault or a refusal leaves it as it is, to be
+    polled as usual (at worst it fails on the limit, which is learnt as any failure).
+    """
+    assert shard.batch_id is not None
+    try:
+        batch: Batch = yield Call("batches", "retrieve", (shard.batch_id,))
+        if batch.status == "validating":
+            batch = yield Call("batches", "cancel", (shard.batch_id,))
+    except (ConflictError, NotFoundError):
+        return
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        logger.info(
+            "job %s shard %d: could not withdraw batch %s (%s)", shard.job_id, shard.shard_index, shard.batch_id, exc
+        )
+        return
+    if batch.status not in ("cancelling", "cancelled") or isinstance(batch.in_progress_at, int):
+        # Passed validation (or ended) meanwhile: it is the shard's batch as any other.
+        apply_batch(store, shard, batch)
+        return
+    requeue_withdrawn(store, shard, batch)
+
+
+def requeue_withdrawn(store: JobStore, shard: ShardRow, batch: Batch) -> None:
+    """Queue ``shard`` again under its next attempt: its ``batch`` was withdrawn from validation, having run nothing."""
+    logger.info(
+        "job %s shard %d: batch %s withdrawn from validation (the queue is full); queued again",
+        shard.job_id,
+        shard.shard_index,
+        batch.id,
+    )
+    with store.transaction():
+        store.record_attempt(shard.job_id, shard.shard_index, shard.attempt, batch.id, str(batch.status), None)
+        new_attempt(store, shard)
+    shard.batch_id, shard.status, shard.attempt = None, "pending", shard.attempt + 1
+
+
+def withdrawn_by_a_sender(shard: ShardRow, batch: Batch) -> Flow[bool]:
+    """Whether ``batch``, found cancelled though this job did not cancel it, was withdrawn by a sender of the job.
+
+    A sender with a state of its own (another machine) withdraws a wave's mates once one of
+    them failed on the limit, and sends them again under the next attempt; this sender sees
+    only a cancelled batch. It was withdrawn if it never ran and a batch of the same job
+    failed on the limit around then (waves are discrete, so that failure is of its own wave,
+    created at most :data:`_WAVE_SPAN` before it). Anything else was cancelled by someone,
+    and stays the shard's outcome.
+    """
+    if isinstance(batch.in_progress_at, int):
+        return False
+    batches, keep = gather(lookup_since(batch.created_at - _WAVE_SPAN))
+    yield Walk("batches", {"limit": 100}, keep)
+    prefix = f"{shard.job_id}:"
+    return any(
+        str(batch_metadata(b).get(JOB_TAG, "")).startswith(prefix)
+        and b.status == "failed"
+        and is_token_limit_failure(batch_errors(b))
+        for b in batches
+    )
 
 
 def origin_key(row: JobRow) -> str:

@@ -22,7 +22,7 @@ from ._engine import Call, Flow, Walk, gather
 from ._history import record_poll_sample
 from ._recording import apply_batch, record_batch
 from ._rivals import winner
-from ._sending import batch_key, tagged_batches
+from ._sending import batch_key, requeue_withdrawn, tagged_batches, withdrawn_by_a_sender
 from ._status import JobStatus
 from ._store import JobRow, JobStore, ShardRow
 
@@ -79,6 +79,9 @@ def poll_running(store: JobStore, job_id: str, only: set[str] | None = None) -> 
             batch = listed.get(batch_id) or (yield Call("batches", "retrieve", (batch_id,)))
             if batch.status in ("cancelling", "cancelled") and not cancelled_by_job:
                 batch = yield from _kept_copy(store, shard, batch)
+                if batch.status in ("cancelling", "cancelled") and (yield from withdrawn_by_a_sender(shard, batch)):
+                    requeue_withdrawn(store, shard, batch)  # another sender sends it again, and so may this one
+                    continue
         except TRANSIENT_ERRORS as exc:
             _poll_failed(shard, exc)
             failed.add(batch_id)
