@@ -20,6 +20,11 @@ What is measured (MiB = 2**20 bytes):
 * validator: MiB/s and peak RSS of a fresh process validating a generated chat-completions input;
 * long lines: peak RSS of ``estimate``, ``validate`` and ``submit``, each in a fresh process, on one
   input size written as few long lines and as many short ones (bench/long_lines.py);
+* tables: a Parquet table of reviews (1,000,000 rows by default) built into a request file, and
+  the results of running it as a job written to Parquet with the input's columns joined back;
+  peak RSS and seconds of a fresh process for each (bench/table_job.py; the job between them
+  runs on the local server and is not measured). ``--table-rows 1000000`` is the full size;
+  ``--quick`` uses 10,000 rows. Run it alone with ``--only tables``.
 * whole job: one input of chat requests (100,000 by default) run end to end against one local
   Batch API server process, by the ``openai-batch submit --wait --out`` command and by a plain
   script on the official SDK (bench/sdk_job.py): client CPU (user+sys of the client process
@@ -45,6 +50,7 @@ from typing import Any
 
 import fixture_server
 import long_lines
+import table_job
 import whole_job
 from measure import Worker, import_profile, import_seconds, median, run_child
 from report import Row, render_markdown, render_text
@@ -67,6 +73,7 @@ TARGET_LINES_RSS_MIB = 100.0
 TARGET_JOB_CPU_VS_SDK = 0.50
 TARGET_JOB_RSS_MIB = 64.0
 TARGET_JOB_STATE_VS_OUTPUT = 1.25  # plus 1 MiB
+TARGET_TABLES_RSS_MIB = 256.0
 
 IMPORTS = {"ours": "from openai_batch import BatchClient", "sdk": "from openai import OpenAI"}
 
@@ -84,6 +91,7 @@ class Settings:
     job_requests: int
     job_rounds: int
     lines_mib: int
+    table_rows: int
     only: frozenset[str]
     markdown: Path | None
     quick: bool
@@ -107,8 +115,9 @@ _SIZES: dict[str, tuple[str, int, int, str]] = {
     "job_requests": ("BENCH_JOB_REQUESTS", 100_000, 1_000, "chat requests in the whole-job comparison"),
     "job_rounds": ("BENCH_JOB_ROUNDS", 3, 1, "whole-job runs per contender (the median CPU run is reported)"),
     "lines_mib": ("BENCH_LINES_MIB", 300, 20, "input size for the long-lines memory rows, MiB"),
+    "table_rows": ("BENCH_TABLE_ROWS", 1_000_000, 10_000, "rows of the table built into requests and read back"),
 }
-SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job", "lines")
+SCENARIOS = ("retrieve", "list", "import", "download", "validator", "job", "lines", "tables")
 
 
 def parse_settings(argv: list[str] | None) -> Settings:
@@ -158,6 +167,7 @@ class Results:
     validator_missing: str | None = None
     job: dict[str, Any] | None = None
     lines: dict[str, Any] | None = None
+    tables: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -347,6 +357,10 @@ def bench_job(settings: Settings, live: list[str], results: Results) -> None:
         results.errors[("job", contender)] = error.splitlines()[0][:120]
 
 
+def bench_tables(settings: Settings, results: Results) -> None:
+    results.tables = table_job.run(settings.table_rows, log)
+
+
 # --- the table --------------------------------------------------------------------------------
 
 
@@ -512,6 +526,34 @@ def build_rows(settings: Settings, results: Results) -> list[Row]:
         rows.extend(job_rows(settings, results))
     if "lines" in settings.only:
         rows.extend(lines_rows(settings, results))
+    if "tables" in settings.only:
+        rows.extend(table_rows(settings, results))
+    return rows
+
+
+def table_rows(settings: Settings, results: Results) -> list[Row]:
+    """Peak RSS of a table built into requests and of a job's results written as a table, each in its own process."""
+    found = results.tables or {}
+    rows = []
+    for key, what in (
+        ("build", f"tables: {settings.table_rows:,}-row Parquet to request JSONL"),
+        ("results", f"tables: {settings.table_rows:,} results to Parquet, input columns joined"),
+    ):
+        measured = found.get(key)
+        if measured is None:
+            cells = ["error" if ("tables", "ours") in results.errors else "n/a", "-", "-"]
+            rows.append(Row(f"{what}: peak RSS MiB", cells, "", f"<= {TARGET_TABLES_RSS_MIB:.0f} MiB", "N/A"))
+            continue
+        rss = measured["peak_rss_mib"]
+        rows.append(
+            Row(
+                f"{what} ({measured['seconds']:.0f} s): peak RSS MiB",
+                [f"{rss:.1f}", "-", "-"],
+                "",
+                f"<= {TARGET_TABLES_RSS_MIB:.0f} MiB",
+                "PASS" if rss <= TARGET_TABLES_RSS_MIB else "MISS",
+            )
+        )
     return rows
 
 
@@ -603,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
         _attempt(results, "job", "ours", lambda: bench_job(settings, live, results))
     if "lines" in settings.only:
         _attempt(results, "lines", "ours", lambda: bench_lines(settings, results))
+    if "tables" in settings.only:
+        _attempt(results, "tables", "ours", lambda: bench_tables(settings, results))
     seconds = time.perf_counter() - started
     rows = build_rows(settings, results)
     headers = ["Measure", *(LABELS[c] for c in CONTENDERS), "Ratio (ours/other)", "Target", "Result"]

@@ -43,6 +43,7 @@ from . import _exit
 from ._errors import UsageError
 from ._output import PIPE_TEXT_WIDTH, Output, shorten
 from ._shards import show_shards
+from ._table_commands import build_for_submit, check_results_options, cmd_build, wants_table, write_results_table
 from ._values import MAX_USER_METADATA_KEYS
 
 if TYPE_CHECKING:
@@ -352,6 +353,8 @@ def cmd_submit(args: argparse.Namespace, out: Output) -> int:
     expiry = (
         None if args.output_expires_after is None else {"anchor": "created_at", "seconds": args.output_expires_after}
     )
+    if wants_table(args):
+        args.file = build_for_submit(args, _state(args))  # a bad row stops here: nothing is sent
     with ExitStack() as stack:
         client = stack.enter_context(make_client(args))
         job = stack.enter_context(
@@ -483,6 +486,7 @@ def cmd_wait(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_results(args: argparse.Namespace, out: Output) -> int:
     _check_out(args.out, out)
+    check_results_options(args)
     schema = None
     if getattr(args, "schema", None):
         from ._schema import load_schema
@@ -495,6 +499,8 @@ def cmd_results(args: argparse.Namespace, out: Output) -> int:
             job = stack.enter_context(Job.adopt_batch(client, args.id, state=_state(args)))
         else:
             job.refresh()
+        if getattr(args, "format", None):
+            return _outcome_exit(write_results_table(job, args, out, schema, _prices(args)))
         if schema is not None:
             return _write_parsed(job, schema, args.out, out)
         summary = job.write_results(args.out)
@@ -772,6 +778,7 @@ COMMANDS: dict[str, Command] = {
     "files": cmd_files,
     "serve": cmd_serve,
     "estimate": cmd_estimate,
+    "build": cmd_build,
 }
 
 __all__ = ["COMMANDS", "InputValidationError", "UsageError", "make_client"]

@@ -29,6 +29,7 @@ from .._exceptions import (
     PermissionDeniedError,
 )
 from .._workflow_errors import BatchWaitTimeout
+from ..tables._errors import TableInputError
 from ..workflow import BudgetExceededError, InputValidationError, JobError, JobNotFoundError
 from . import _exit
 
@@ -139,6 +140,8 @@ def describe(exc: BaseException, args: argparse.Namespace | None) -> Failure:
 
     if isinstance(exc, CommandLineError):
         return failure("usage", str(exc), _exit.USAGE)
+    if isinstance(exc, TableInputError):
+        return failure("validation", str(exc), _exit.VALIDATION, row=exc.row, column=exc.column)
     if isinstance(exc, InputValidationError):
         return failure("validation", str(exc), _exit.VALIDATION, report=exc.report.to_dict())
     if isinstance(exc, BatchWaitTimeout):

@@ -13,6 +13,7 @@ from typing import NoReturn
 from .._help_text import HelpFormatter
 from ._errors import CommandLineError
 from ._exit import EXIT_CODES_HELP
+from ._table_args import BUILD_EXAMPLE, add_results_format, add_template_options
 from ._values import (
     attempts,
     batch_endpoint,
@@ -44,12 +45,14 @@ class OneLineParser(argparse.ArgumentParser):
 EXAMPLES = (
     """examples:
   openai-batch validate requests.jsonl
+  openai-batch build reviews.csv --template 'Classify: {text}' --model gpt-4o-mini -o requests.jsonl
   openai-batch submit requests.jsonl --wait --out results.jsonl
   openai-batch submit big.jsonl --max-requests-per-batch 10000      # shard into batches of 10,000
   openai-batch submit requests.jsonl --new                           # another job for the same file
   openai-batch status job_0123456789abcdef
   openai-batch wait batch_abc123 --timeout 3600
   openai-batch results job_0123456789abcdef --out results.jsonl
+  openai-batch results job_0123456789abcdef --format csv --out labels.csv   # a table, input columns kept
   openai-batch resubmit job_0123456789abcdef                         # only what expired/was cancelled
   openai-batch cancel batch_abc123
   openai-batch list --limit 20 --json
@@ -217,7 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
         "validate FILE, shard it, upload the shards and create their batches (resumes a recorded job)",
         "example:\n  openai-batch submit requests.jsonl --endpoint /v1/chat/completions --wait --out results.jsonl",
     )
-    submit.add_argument("file", metavar="FILE", help="JSONL input file, one request per line")
+    submit.add_argument(
+        "file", metavar="FILE", help="JSONL input file, one request per line (or a table, with --template)"
+    )
+    add_template_options(submit, required=False)
     submit.add_argument(
         "--endpoint", type=batch_endpoint, default=None, help="batch endpoint (default: the url of the first line)"
     )
@@ -291,7 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate each structured-output answer against this pydantic model (imported from the current "
         "directory); each line gains `parsed` and `problem` (needs the structured extra)",
     )
+    add_results_format(results)
     _price_option(results)
+
+    build = command(
+        "build", "write one request per row of a table (Parquet, CSV, JSONL) from a template", BUILD_EXAMPLE
+    )
+    build.add_argument("table", metavar="TABLE", help="a .parquet, .csv, .tsv or .jsonl table")
+    add_template_options(build, required=True)
+    build.add_argument("--endpoint", choices=["/v1/chat/completions", "/v1/responses"], default=None)
+    build.add_argument("-o", "--out", required=True, metavar="PATH", help="the request file to write (JSONL)")
 
     cancel = command(
         "cancel",

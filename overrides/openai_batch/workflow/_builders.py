@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,8 @@ from ._limits import BATCH_ENDPOINTS, EMBEDDINGS_ENDPOINT, BatchLimits, embeddin
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+    from ..tables import RequestTemplate
 
 __all__ = ["BatchInputWriter"]
 
@@ -94,6 +96,35 @@ class BatchInputWriter:
         self.request_count += 1
         self.byte_size += len(data)
         self.embedding_inputs += inputs
+
+    def has_id(self, custom_id: str) -> bool:
+        """Whether a request with this ``custom_id`` was already added."""
+        return custom_id in self._ids
+
+    def from_table(
+        self,
+        source: object,
+        requests: RequestTemplate | Callable[[dict[str, Any]], Mapping[str, Any]],
+        *,
+        id_column: str | None = None,
+    ) -> int:
+        """Add one request per row of a table (the ``tables`` extra); returns how many rows.
+
+        ``source`` is a path (Parquet, CSV, JSONL), a pyarrow Table or RecordBatchReader, a
+        pandas or polars DataFrame, a ``datasets.Dataset`` or an iterable of dicts, read in
+        bounded record batches; ``requests`` a :class:`~openai_batch.tables.RequestTemplate`
+        or a function from a row to a body. Ids come from ``id_column`` or the row number
+        (see :func:`~openai_batch.tables.write_requests`, which also keeps the input's
+        columns to join back to the results).
+
+        Example::
+
+            with BatchInputWriter("requests.jsonl", endpoint="/v1/chat/completions") as w:
+                w.from_table("reviews.csv", RequestTemplate("Classify: {text}", model="gpt-4o-mini"), id_column="id")
+        """
+        from ..tables._write import fill_writer
+
+        return fill_writer(self, source, requests, id_column=id_column)
 
     def _check_limits(self, custom_id: str, size: int, inputs: int) -> None:
         assert self.limits is not None

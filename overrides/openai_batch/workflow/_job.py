@@ -137,6 +137,32 @@ class Job(JobCore):
         return job
 
     @classmethod
+    def submit_table(
+        cls, client: ClientLike, table: object, requests: Any, *, id_column: str | None = None, **options: Any
+    ) -> Job:
+        """:meth:`submit` for a table (the ``tables`` extra): its requests are built first, then sent.
+
+        ``table`` and ``requests`` as for :func:`~openai_batch.tables.write_requests`; the
+        request file goes under ``inputs/`` beside the state file (or to ``requests_path=``),
+        named by its content, so the same call resumes the same job. Other options as for
+        :meth:`submit`. A bad row is refused before anything is sent.
+
+        Example::
+
+            job = Job.submit_table(client, "reviews.csv", RequestTemplate("Classify: {text}", model="gpt-4o-mini"))
+        """
+        from ..tables import write_job_input
+
+        path = write_job_input(
+            table,
+            requests,
+            id_column=id_column,
+            state=options.get("state"),
+            requests_path=options.pop("requests_path", None),
+        )
+        return cls.submit(client, path, **options)
+
+    @classmethod
     def prepare(
         cls,
         client: ClientLike,
@@ -370,6 +396,17 @@ class Job(JobCore):
     async def download_results_async(self, client: AsyncJobClient) -> int:
         """:meth:`download_results` streaming with an :class:`~openai_batch.AsyncBatchClient`."""
         return await run_async(self._download(), client)
+
+    def results_table(self, **options: Any) -> Any:
+        """The results as a ``pyarrow.Table`` (the ``tables`` extra), one row per input, its own columns joined back.
+
+        Options (``columns=``, ``parse=Model``, ``prices=``, ``input=``, ...) and columns as
+        for :func:`~openai_batch.tables.result_batches`. ``.to_pandas()`` or
+        ``polars.from_arrow(...)`` is one call away. Reads what is downloaded.
+        """
+        from ..tables import results_table
+
+        return results_table(self._store, self.job_id, endpoint=self.endpoint, **options)
 
     def write_results(self, path: str | os.PathLike[str]) -> ResultSummary:
         """Download what is missing, then write one JSON line per input request to ``path`` (atomically).
