@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.ci_skips",
     "tests.fixtures.prism",
     "tests.fixtures.local_server",
+    "tests.fixtures.ray_cluster",
 ]

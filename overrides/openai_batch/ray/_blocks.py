@@ -1,0 +1,171 @@
+"""One block of the dataset, on a worker: its rows rendered, checked, cut into shards and uploaded.
+
+Nothing here creates a batch: batches are created by the driver alone (see ``_sink``), so
+the account's enqueued-token budget is held in one place whatever the number of workers.
+
+Every name is derived from content, so a task Ray retries, or the pipeline run again,
+finds what an earlier try uploaded instead of sending it twice:
+
+* a row's ``custom_id`` is its ``id_column`` value, else ``<block key>-<row in block>``,
+  where the block key is the sha256 of the block's Arrow data;
+* a shard's upload is named ``ray-<sha256 of its request bytes>.jsonl``; the engine's
+  upload step (``_sending._ensure_uploaded``: look up by name and size, upload, keep the
+  earliest copy, delete a loser) is run as it is, against a scratch state file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..tables._arrow import require_pyarrow
+from ..tables._errors import TableInputError
+from ..tables._ids import IdRule
+from ..tables._render import RequestTemplate, RowRenderer, check_body
+from ..tables._sources import DEFAULT_BATCH_ROWS
+from ..workflow._builders import BatchInputWriter
+from ..workflow._engine import run_sync
+from ..workflow._limits import BatchLimits
+from ..workflow._patience import Patience
+from ..workflow._ranges import READ_BUFFER, ByteRange
+from ..workflow._sending import _ensure_uploaded
+from ..workflow._shard import plan_shards
+from ..workflow._store import JobRow, JobStore, ShardRow
+from ._settings import ClientSettings
+
+__all__ = ["BlockSpec", "send_block"]
+
+Requests = RequestTemplate | Callable[[dict[str, Any]], Mapping[str, Any]]
+
+
+@attrs.frozen
+class BlockSpec:
+    """What every write task needs (pickled into it): how to render rows, shard, upload, keep columns. No key."""
+
+    requests: Requests
+    endpoint: str
+    limits: BatchLimits
+    settings: ClientSettings
+    id_column: str | None = None
+    columns_dir: str | None = None
+    #: How long an upload rides out transient faults (seconds).
+    patience: float = 900.0
+
+
+def block_key(table: Any) -> str:
+    """The sha256 (first 16 hex digits) of a block's Arrow data: the same rows give the same key."""
+    pa = require_pyarrow()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table.combine_chunks())
+    return hashlib.sha256(memoryview(sink.getvalue())).hexdigest()[:16]
+
+
+def _render(table: Any, spec: BlockSpec, key: str, path: Path) -> None:
+    """Write one request per row to ``path``; the first bad row stops it with an error naming it."""
+    name = f"block {key}"
+    ids = IdRule(spec.id_column, prefix=f"{key}-")
+    ids.check_columns(tuple(table.column_names), name)
+    render = RowRenderer(spec.requests, tuple(table.column_names), name)
+    start = 0
+    # No limits here: they bound each shard (plan_shards), not the block.
+    with BatchInputWriter(path, endpoint=spec.endpoint) as writer:
+        for batch in table.to_batches(max_chunksize=DEFAULT_BATCH_ROWS):
+            for offset, (custom_id, row) in enumerate(zip(ids.ids(batch, start, name), batch.to_pylist(), strict=True)):
+                index = start + offset
+                if writer.has_id(custom_id):
+                    raise TableInputError(
+                        f"{name}: row {index}: id {custom_id!r} is used by an earlier row; ids must be unique",
+                        row=index,
+                        column=spec.id_column,
+                    )
+                body = render(row, index)
+                check_body(body, spec.endpoint, index, name, render.fields)
+                try:
+                    writer.add(custom_id, body)
+                except (ValueError, TypeError) as exc:
+                    raise TableInputError(f"{name}: row {index}: {exc}", row=index) from exc
+            start += batch.num_rows
+
+
+def _range_sha256(path: Path, offset: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with ByteRange(path, offset, size) as part:
+        while chunk := part.read(READ_BUFFER):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _keep_columns(table: Any, columns_dir: str, name: str) -> str:
+    """Write a shard's input rows as Parquet under ``columns_dir`` (any pyarrow filesystem URI); returns its URI."""
+    pa = require_pyarrow()
+    import pyarrow.fs
+    import pyarrow.parquet as pq
+
+    filesystem, base = pyarrow.fs.FileSystem.from_uri(columns_dir)
+    filesystem.create_dir(base, recursive=True)
+    target = f"{base.rstrip('/')}/{name}.parquet"
+    partial = f"{target}.{os.getpid()}.partial"
+    # Written whole, then moved into place: a task killed mid-write leaves no half file under the name.
+    with filesystem.open_output_stream(partial) as out:
+        pq.write_table(pa.Table.from_batches(table.to_batches()) if table.num_rows else table, out)
+    filesystem.move(partial, target)
+    return f"{columns_dir.rstrip('/')}/{name}.parquet"
+
+
+def send_block(table: Any, spec: BlockSpec) -> list[dict[str, Any]]:
+    """Render, check, shard and upload one block; one JSON-able record per shard (see ``_manifest``)."""
+    if table.num_rows == 0:
+        return []
+    key = block_key(table)
+    with tempfile.TemporaryDirectory(prefix="openai-batch-ray-") as scratch:
+        requests = Path(scratch) / "requests.jsonl"
+        _render(table, spec, key, requests)
+        plans = plan_shards(requests, endpoint=spec.endpoint, limits=spec.limits)
+        shards: list[dict[str, Any]] = []
+        with spec.settings.client() as client, JobStore(Path(scratch) / "uploads.sqlite") as store:
+            # The scratch store only receives the upload step's records (intent, id, duplicates).
+            row = JobRow(f"block-{key}", str(requests), key, spec.endpoint, "24h", {}, spec.limits.to_dict(), {})
+            for plan in plans:
+                sha = _range_sha256(requests, plan.offset, plan.byte_size)
+                name = f"ray-{sha[:32]}.jsonl"
+                shard = ShardRow(
+                    job_id=row.job_id,
+                    shard_index=plan.index,
+                    path=str(requests),
+                    byte_offset=plan.offset,
+                    byte_size=plan.byte_size,
+                    request_count=plan.request_count,
+                    first_line=plan.first_line,
+                    token=name,
+                    model=plan.model,
+                    token_estimate=plan.token_estimate,
+                    # An earlier try of this task (or run) may have uploaded it: look before sending.
+                    upload_started_at=0.0,
+                )
+                run_sync(_ensure_uploaded(store, row, shard, Patience(deadline=spec.patience)), client)
+                first_row = plan.first_line - 1  # the planner counts lines from 1, rows count from 0
+                columns = None
+                if spec.columns_dir is not None:
+                    columns = _keep_columns(table.slice(first_row, plan.request_count), spec.columns_dir, name)
+                shards.append(
+                    {
+                        "name": name,
+                        "sha256": sha,
+                        "bytes": plan.byte_size,
+                        "requests": plan.request_count,
+                        "model": plan.model,
+                        "token_estimate": plan.token_estimate,
+                        "file_id": shard.file_id,
+                        "block": key,
+                        "first_row": first_row,
+                        "columns": columns,
+                    }
+                )
+    return shards
