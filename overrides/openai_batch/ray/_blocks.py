@@ -6,8 +6,10 @@ the account's enqueued-token budget is held in one place whatever the number of 
 Every name is derived from content, so a task Ray retries, or the pipeline run again,
 finds what an earlier try uploaded instead of sending it twice:
 
-* a row's ``custom_id`` is its ``id_column`` value, else ``<block key>-<row in block>``,
-  where the block key is the sha256 of the block's Arrow data;
+* a row's ``custom_id`` is its ``id_column`` value (the block's rows are sorted by it
+  first, so their arrival order does not matter), else ``<block key>-<row in block>``,
+  where the block key is the sha256 of the block's Arrow data (then the same order is
+  needed: ``DataContext.get_current().execution_options.preserve_order = True``);
 * a shard's upload is named ``ray-<sha256 of its request bytes>.jsonl``; the engine's
   upload step (``_sending._ensure_uploaded``: look up by name and size, upload, keep the
   earliest copy, delete a loser) is run as it is, against a scratch state file.
@@ -123,6 +125,10 @@ def send_block(table: Any, spec: BlockSpec) -> list[dict[str, Any]]:
     """Render, check, shard and upload one block; one JSON-able record per shard (see ``_manifest``)."""
     if table.num_rows == 0:
         return []
+    if spec.id_column is not None and spec.id_column in table.column_names:
+        # Ray Data does not keep row order unless asked (preserve_order): sorted by id, the same
+        # rows make the same block key, shards and uploads whatever order they arrived in.
+        table = table.sort_by(spec.id_column)
     key = block_key(table)
     with tempfile.TemporaryDirectory(prefix="openai-batch-ray-") as scratch:
         requests = Path(scratch) / "requests.jsonl"
