@@ -50,7 +50,9 @@ class BatchDatasink(_Datasink):  # type: ignore[misc]  # Ray's classes carry no 
     says where to send (no key: each process reads it from ``settings.api_key_env``);
     ``client`` is the driver's own client, if it has one. ``state`` is the driver's state
     file, ``queue`` its :class:`~openai_batch.workflow.QueuePolicy`. The manifest is also
-    written to ``manifest_path`` when given.
+    written to ``manifest_path`` when given. Each write task takes at least ``rows_per_write``
+    rows (default: a full shard, ``limits.max_requests``), so small blocks do not make small
+    batches.
 
     Example::
 
@@ -78,6 +80,7 @@ class BatchDatasink(_Datasink):  # type: ignore[misc]  # Ray's classes carry no 
         queue: QueuePolicy | None = None,
         state: str | os.PathLike[str] | JobStore | None = None,
         manifest_path: str | os.PathLike[str] | None = None,
+        rows_per_write: int | None = None,
     ) -> None:
         chosen = endpoint or (request.endpoint if isinstance(request, RequestTemplate) else "/v1/chat/completions")
         if settings is None:
@@ -97,6 +100,11 @@ class BatchDatasink(_Datasink):  # type: ignore[misc]  # Ray's classes carry no 
         self._queue = queue
         self._state = state
         self._manifest_path = manifest_path
+        if rows_per_write is not None and rows_per_write < 1:
+            raise ValueError(f"rows_per_write must be 1 or more, got {rows_per_write}")
+        # Ray's blocks are often small (a few thousand rows): each write task is given at least
+        # this many rows, so a shard (one batch) is full rather than one per little block.
+        self._rows_per_write = rows_per_write or self._spec.limits.max_requests
         #: The job's manifest once the write is complete (a small JSON-able dict).
         self.manifest: dict[str, Any] | None = None
 
@@ -109,14 +117,21 @@ class BatchDatasink(_Datasink):  # type: ignore[misc]  # Ray's classes carry no 
     def get_name(self) -> str:
         return "OpenAIBatch"
 
+    @property
+    def min_rows_per_write(self) -> int:
+        return self._rows_per_write
+
     def write(self, blocks: Iterable[Any], ctx: Any) -> list[dict[str, Any]]:
         """On a worker: each block rendered, checked, sharded and uploaded; the shards' records returned."""
+        import pyarrow
         from ray.data.block import BlockAccessor
 
-        shards: list[dict[str, Any]] = []
-        for block in blocks:
-            shards.extend(send_block(BlockAccessor.for_block(block).to_arrow(), self._spec))
-        return shards
+        # The task's blocks are one unit (about rows_per_write rows): one key, shards cut across them.
+        tables = [BlockAccessor.for_block(block).to_arrow() for block in blocks]
+        tables = [table for table in tables if table.num_rows]
+        if not tables:
+            return []
+        return send_block(pyarrow.concat_tables(tables, promote_options="default"), self._spec)
 
     def on_write_complete(self, write_result: Any) -> None:
         """On the driver: the job named from every shard, and its batches created as the queue admits."""
