@@ -85,6 +85,9 @@ class BatchDatasink(_Datasink):  # type: ignore[misc]  # Ray's classes carry no 
         chosen = endpoint or (request.endpoint if isinstance(request, RequestTemplate) else "/v1/chat/completions")
         if settings is None:
             settings = ClientSettings.from_client(client) if client is not None else ClientSettings()
+        if columns_dir is not None and "://" not in columns_dir:
+            # A local folder: the workers' working directory need not be the driver's.
+            columns_dir = os.path.abspath(columns_dir)
         self._spec = BlockSpec(
             requests=request,
             endpoint=chosen,
