@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openai_batch import BatchClient, Job
 from openai_batch.server import LocalServer
+from openai_batch.server.responses import MALFORMED_JSON_MARKER
+from pydantic import BaseModel
 
 from tests.fixtures.local_server import ROOMY_QUEUE
 from tests.fixtures.ray_cluster import RayCluster
@@ -86,3 +91,48 @@ def obray_limits(requests: int) -> Any:
     from openai_batch.workflow import BatchLimits
 
     return BatchLimits(max_requests=requests)
+
+
+class Review(BaseModel):
+    label: str
+    stars: int
+
+
+def test_the_results_have_the_columns_and_outcomes_of_results_table(
+    ray_cluster: RayCluster, local_server_factory: Callable[..., LocalServer], tmp_path: Path
+) -> None:
+    server = local_server_factory(throughput=1000.0, fail_custom_id_pattern="-bad$")
+    texts = [f"Review {i}, with a comma\nand a second line" for i in range(6)]
+    texts[4] = f"Odd one {MALFORMED_JSON_MARKER}"
+    ids = [f"rev-{i}" if i != 2 else "rev-2-bad" for i in range(6)]
+    rows = pa.table({"review_id": ids, "text": texts, "shop": ["north", "south"] * 3})
+    template = tables.RequestTemplate(
+        "Classify this review: {text}", model="gpt-4o-mini", response_format=Review, max_completion_tokens=40
+    )
+    with (
+        BatchClient(api_key=ray_cluster.key, base_url=server.base_url) as client,
+        Job.submit_table(
+            client, rows, template, id_column="review_id", state=tmp_path / "one.sqlite", max_attempts=1
+        ) as job,
+    ):
+        job.wait(**POLL)
+        single = job.results_table(parse=Review)
+    sink = obray.BatchDatasink(
+        template,
+        id_column="review_id",
+        columns_dir=str(tmp_path / "columns"),
+        settings=obray.ClientSettings(base_url=server.base_url),
+        state=tmp_path / "ray.sqlite",
+        queue=ROOMY_QUEUE,
+    )
+    ray.data.from_arrow(rows).write_datasink(sink)
+    finished = obray.wait(sink.manifest, state=tmp_path / "ray.sqlite", **POLL)
+    spread = arrow(obray.read_results(finished, parse=Review))
+    assert spread.schema == single.schema
+    same = ["review_id", "text", "shop", "custom_id", "outcome", "attempts", "problem_kind", "error_code"]
+    assert spread.sort_by("custom_id").select(same).to_pylist() == single.sort_by("custom_id").select(same).to_pylist()
+    by_id = {row["custom_id"]: row for row in spread.to_pylist()}
+    assert by_id["rev-2-bad"]["outcome"] == "failed" and by_id["rev-4"]["problem_kind"] == "invalid_json"
+    good = by_id["rev-0"]
+    assert json.loads(good["answer"]) == {"label": good["label"], "stars": good["stars"]}
+    assert good["input_tokens"] > 0 and good["cost_usd"] > 0

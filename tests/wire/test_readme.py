@@ -44,6 +44,8 @@ def test_the_readme_runs(local_server_factory: Callable[..., LocalServer], tmp_p
         "OPENAI_API_KEY": "sk-local",
         "OPENAI_BASE_URL": server.base_url,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        # The Ray Data story's local cluster listens on 127.0.0.1 only (Ray's single-machine mode).
+        "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     }
     for number, (language, code) in enumerate(blocks(), 1):
         if language == "python":

@@ -32,6 +32,7 @@ def test_the_ray_story_runs(local_server_factory: Callable[..., LocalServer], tm
     server = local_server_factory(throughput=1000.0)
     env = {**os.environ, "OPENAI_API_KEY": "sk-local", "OPENAI_BASE_URL": server.base_url}
     env.pop("RAY_ADDRESS", None)  # the story starts its own local cluster
+    env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # whose processes listen on 127.0.0.1 only (Ray's local mode)
     done = subprocess.run(
         [sys.executable, "-c", code[0]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
     )

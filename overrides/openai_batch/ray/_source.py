@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from .._batchinfo import TERMINAL_STATUSES
 from ..pricing import PriceTable, load_prices
 from ..tables._arrow import require_pyarrow
@@ -73,6 +75,43 @@ def _result_schema(pa: Any, input_fields: Sequence[Any], parser: _Parser | None)
     )
 
 
+class _LineIndex:
+    """Where each custom_id's line is in the downloaded result files: lines are parsed one at a time, when joined.
+
+    A shard's output holds up to 50,000 whole responses; parsed all at once they would be
+    several hundred MB of Python objects. The index holds one (file, offset, length) each.
+    """
+
+    def __init__(self, batch_id: str | None) -> None:
+        self.batch_id = batch_id
+        self._files: list[tuple[Any, str]] = []
+        self._where: dict[str, tuple[int, int, int]] = {}
+
+    def add(self, path: Path, file_id: str) -> None:
+        handle = path.open("rb")
+        self._files.append((handle, file_id))
+        number = len(self._files) - 1
+        offset = 0
+        for raw in handle:
+            if raw.strip():
+                # orjson parses a line in microseconds; the parsed body is dropped at once.
+                self._where[str(orjson.loads(raw)["custom_id"])] = (number, offset, len(raw))
+            offset += len(raw)
+
+    def take(self, custom_id: str) -> BatchResult | None:
+        found = self._where.pop(custom_id, None)
+        if found is None:
+            return None
+        number, offset, length = found
+        handle, file_id = self._files[number]
+        handle.seek(offset)
+        return parse_result_line(handle.read(length), batch_id=self.batch_id, source=f"{file_id} at byte {offset}")
+
+    def close(self) -> None:
+        for handle, _ in self._files:
+            handle.close()
+
+
 class _ShardReader:
     """What one read task does for one shard (pickled into the task: no key, no client)."""
 
@@ -114,39 +153,40 @@ class _ShardReader:
     def __call__(self) -> Iterator[Any]:
         pa = require_pyarrow()
         with tempfile.TemporaryDirectory(prefix="openai-batch-ray-") as scratch:
-            found, ids_file = self._results(Path(scratch))
-            yield from self._tables(pa, found, ids_file)
+            index, ids_file = self._results(Path(scratch))
+            try:
+                yield from self._tables(pa, index, ids_file)
+            finally:
+                index.close()
 
-    def _results(self, scratch: Path) -> tuple[dict[str, BatchResult], Path | None]:
-        """The shard's results by custom_id, and (without kept columns) its request file, downloaded."""
-        found: dict[str, BatchResult] = {}
+    def _results(self, scratch: Path) -> tuple[_LineIndex, Path | None]:
+        """The shard's result lines indexed by custom_id, and (without kept columns) its request file, downloaded."""
+        index = _LineIndex(self.shard.get("batch_id"))
         s = self.shard
         ready = s.get("status") in TERMINAL_STATUSES
         wanted = [s.get("output_file_id"), s.get("error_file_id")] if ready else []
         files = [file_id for file_id in wanted if file_id]
         needs_ids = not s.get("columns")
         if not files and not needs_ids:
-            return found, None
+            return index, None
         with self.settings.client() as client:
             for file_id in files:
                 path = scratch / f"{file_id}.jsonl"
                 run_sync(_download(file_id, path), client)
-                for number, raw in enumerate(_lines(path), 1):
-                    result = parse_result_line(raw, batch_id=s.get("batch_id"), source=f"{file_id} line {number}")
-                    found[result.custom_id] = result
+                index.add(path, file_id)
             ids_file = None
             if needs_ids:
                 ids_file = scratch / "requests.jsonl"
                 run_sync(_download(s["file_id"], ids_file), client)
-        return found, ids_file
+        return index, ids_file
 
-    def _tables(self, pa: Any, found: dict[str, BatchResult], ids_file: Path | None) -> Iterator[Any]:
+    def _tables(self, pa: Any, index: _LineIndex, ids_file: Path | None) -> Iterator[Any]:
         parser = _Parser(self.parse, self.endpoint) if self.parse is not None else None
         rows = _RowMaker(self.endpoint, parser, self.prices if self.prices is not None else load_prices())
         owner = self.owner()
 
         def result_of(custom_id: str) -> BatchResult:
-            result = found.pop(custom_id, None)
+            result = index.take(custom_id)
             return result if result is not None else _not_stored(custom_id, owner)
 
         if ids_file is not None:
@@ -228,11 +268,13 @@ class ResultsDatasource(_ray_data.Datasource):  # type: ignore[misc]  # Ray's cl
         from ray.data.block import BlockMetadata
         from ray.data.datasource import ReadTask
 
+        # Passed on only when set: older Ray's ReadTask does not take it.
+        limit = {} if per_task_row_limit is None else {"per_task_row_limit": per_task_row_limit}
         return [
             ReadTask(
                 reader,
                 BlockMetadata(num_rows=reader.shard["requests"], size_bytes=None, input_files=None, exec_stats=None),
-                per_task_row_limit=per_task_row_limit,
+                **limit,
             )
             for reader in self._readers
         ]
