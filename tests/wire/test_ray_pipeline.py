@@ -77,7 +77,11 @@ def test_parquet_to_batches_to_results_with_columns_joined(
     manifest = sink.manifest
     assert manifest is not None and manifest["requests"] == 2_000
     assert len(manifest["shards"]) >= 5  # 4 blocks of 500 rows, 400 requests a shard at most
-    finished = obray.wait(tmp_path / "job.json", state=tmp_path / "driver" / "jobs.sqlite", **POLL)
+    assert all(s["batch_id"] for s in manifest["shards"])  # the driver created them (the queue had room)
+    # Waited on from another machine: a state file that never saw the job, and the manifest file alone.
+    finished = obray.wait(tmp_path / "job.json", state=tmp_path / "elsewhere" / "jobs.sqlite", **POLL)
+    assert [s["batch_id"] for s in finished["shards"]] == [s["batch_id"] for s in manifest["shards"]]
+    assert obray.load_manifest(tmp_path / "job.json") == finished  # written back beside the job
     assert {s["status"] for s in finished["shards"]} == {"completed"}
     table = arrow(obray.read_results(finished))
     assert table.num_rows == 2_000
