@@ -305,7 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("table", metavar="TABLE", help="a .parquet, .csv, .tsv or .jsonl table")
     add_template_options(build, required=True)
-    build.add_argument("--endpoint", choices=["/v1/chat/completions", "/v1/responses"], default=None)
+    build.add_argument(
+        "--endpoint",
+        choices=["/v1/chat/completions", "/v1/responses"],
+        default=None,
+        help="the endpoint the requests are for (default /v1/chat/completions)",
+    )
     build.add_argument("-o", "--out", required=True, metavar="PATH", help="the request file to write (JSONL)")
 
     cancel = command(
