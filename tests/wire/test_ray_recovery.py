@@ -59,13 +59,20 @@ def test_a_killed_worker_and_a_second_run_send_each_request_once(
     rows = [{"review_id": f"r{i:05d}", "text": f"review {i}"} for i in range(1_200)]
     source = write_parts(tmp_path / "reviews", rows, 4)
     marker = tmp_path / "killed-once"
+    renders = tmp_path / "renders-of-r00000"
 
     def request(row: dict[str, Any]) -> dict[str, Any]:
-        # The last row of the last file kills its worker (as the OOM killer would), once in the
-        # whole run: Ray retries the task, which must find what it had uploaded already.
-        if row["review_id"] == "r01199" and not marker.exists():
-            marker.write_text("killed")
-            os._exit(1)
+        if row["review_id"] == "r00000":
+            with renders.open("a") as seen:
+                seen.write("rendered\n")
+            if not marker.exists():
+                # Once in the whole run: this worker is SIGKILLed right after its task's second upload
+                # reaches the service, before the task can record it. Ray retries the task elsewhere.
+                marker.write_text("armed")
+                # The worker's own count of uploads (imported there: this function travels by value).
+                from openai_batch.workflow import _crash
+
+                os.environ[_crash.CRASH_ENV] = f"after_upload:{_crash._reached['after_upload'] + 2}"
         return {"model": MODEL, "messages": [{"role": "user", "content": row["text"]}]}
 
     def run(state: Path) -> dict[str, Any]:
@@ -75,6 +82,7 @@ def test_a_killed_worker_and_a_second_run_send_each_request_once(
             columns_dir=str(tmp_path / "columns"),
             settings=obray.ClientSettings(base_url=local_server.base_url),
             limits=BatchLimits(max_requests=200),
+            rows_per_write=600,  # each task sends 3 shards: the kill comes between two of its uploads
             state=state,
             queue=ROOMY_QUEUE,
         )
@@ -83,7 +91,8 @@ def test_a_killed_worker_and_a_second_run_send_each_request_once(
         return obray.wait(sink.manifest, state=state, **POLL)
 
     first = run(tmp_path / "machine-a" / "jobs.sqlite")
-    assert marker.exists(), "the worker was not killed: the test proved nothing"
+    # r00000 rendered twice in the first run: its task died and Ray ran it again.
+    assert renders.read_text().count("rendered") == 2, "the worker was not killed: the test proved nothing"
     second = run(tmp_path / "machine-b" / "jobs.sqlite")
 
     assert first["job_id"] == second["job_id"]
@@ -93,6 +102,9 @@ def test_a_killed_worker_and_a_second_run_send_each_request_once(
     batches = server_batches(local_server, ray_cluster.key)
     live = [b for b in batches if b.status not in ("cancelled", "cancelling", "failed")]
     assert len(live) == shards, [b.id for b in batches]
+    with BatchClient(api_key=ray_cluster.key, base_url=local_server.base_url) as client:
+        uploads = [f.filename for f in client.files.list(purpose="batch") if f.filename.startswith("ray-")]
+    assert sorted(uploads) == sorted(s["name"] for s in first["shards"])  # one upload a shard, none left twice
     executed = sum(b.request_counts.completed + b.request_counts.failed for b in batches if b.request_counts)
     assert executed == len(rows)
     table = arrow(obray.read_results(second))

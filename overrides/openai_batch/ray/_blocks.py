@@ -10,9 +10,11 @@ finds what an earlier try uploaded instead of sending it twice:
   first, so their arrival order does not matter), else ``<block key>-<row in block>``,
   where the block key is the sha256 of the block's Arrow data (then the same order is
   needed: ``DataContext.get_current().execution_options.preserve_order = True``);
-* a shard's upload is named ``ray-<sha256 of its request bytes>.jsonl``; the engine's
-  upload step (``_sending._ensure_uploaded``: look up by name and size, upload, keep the
-  earliest copy, delete a loser) is run as it is, against a scratch state file.
+* a shard's upload is named ``ray-<sha256 of its request bytes>.jsonl``. Each task lists
+  the service's files once; a shard found there (by name and size, the earliest copy) is
+  not sent again. Otherwise the engine's upload step (``_sending._ensure_uploaded``:
+  upload, then keep the earliest copy and delete a loser) runs as it is, against a
+  scratch state file.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
+from openai_batch_api.models import OpenAIFile
 
 from ..tables._arrow import require_pyarrow
 from ..tables._errors import TableInputError
@@ -32,16 +36,21 @@ from ..tables._ids import IdRule
 from ..tables._render import RequestTemplate, RowRenderer, check_body
 from ..tables._sources import DEFAULT_BATCH_ROWS
 from ..workflow._builders import BatchInputWriter
-from ..workflow._engine import run_sync
+from ..workflow._discovery import LOOKUP_WINDOW
+from ..workflow._engine import Flow, Walk, gather, run_sync
 from ..workflow._limits import BatchLimits
 from ..workflow._patience import Patience
 from ..workflow._ranges import READ_BUFFER, ByteRange
+from ..workflow._rivals import earliest
 from ..workflow._sending import _ensure_uploaded
 from ..workflow._shard import plan_shards
 from ..workflow._store import JobRow, JobStore, ShardRow
 from ._settings import ClientSettings
 
-__all__ = ["BlockSpec", "send_block"]
+__all__ = ["UPLOAD_PREFIX", "BlockSpec", "send_block"]
+
+#: Every shard upload's name: ``ray-<first 32 hex digits of the sha256 of its bytes>.jsonl``.
+UPLOAD_PREFIX = "ray-"
 
 Requests = RequestTemplate | Callable[[dict[str, Any]], Mapping[str, Any]]
 
@@ -121,6 +130,17 @@ def _keep_columns(table: Any, columns_dir: str, name: str) -> str:
     return f"{columns_dir.rstrip('/')}/{name}.parquet"
 
 
+def _earlier_uploads() -> Flow[dict[tuple[str, int], OpenAIFile]]:
+    """This sink's uploads the service holds (by name and size; the earliest of copies), within the look-up window."""
+    files, keep = gather(time.time() - LOOKUP_WINDOW)
+    yield Walk("files", {"purpose": "batch", "order": "desc"}, keep)
+    copies: dict[tuple[str, int], list[OpenAIFile]] = {}
+    for found in files:
+        if isinstance(found.filename, str) and found.filename.startswith(UPLOAD_PREFIX):
+            copies.setdefault((found.filename, found.bytes_), []).append(found)
+    return {key: earliest(same) for key, same in copies.items()}
+
+
 def send_block(table: Any, spec: BlockSpec) -> list[dict[str, Any]]:
     """Render, check, shard and upload one block; one JSON-able record per shard (see ``_manifest``)."""
     if table.num_rows == 0:
@@ -138,9 +158,11 @@ def send_block(table: Any, spec: BlockSpec) -> list[dict[str, Any]]:
         with spec.settings.client() as client, JobStore(Path(scratch) / "uploads.sqlite") as store:
             # The scratch store only receives the upload step's records (intent, id, duplicates).
             row = JobRow(f"block-{key}", str(requests), key, spec.endpoint, "24h", {}, spec.limits.to_dict(), {})
+            # One walk of the file list per task (not one per shard) finds what an earlier try uploaded.
+            uploaded = run_sync(_earlier_uploads(), client)
             for plan in plans:
                 sha = _range_sha256(requests, plan.offset, plan.byte_size)
-                name = f"ray-{sha[:32]}.jsonl"
+                name = f"{UPLOAD_PREFIX}{sha[:32]}.jsonl"
                 shard = ShardRow(
                     job_id=row.job_id,
                     shard_index=plan.index,
@@ -152,10 +174,12 @@ def send_block(table: Any, spec: BlockSpec) -> list[dict[str, Any]]:
                     token=name,
                     model=plan.model,
                     token_estimate=plan.token_estimate,
-                    # An earlier try of this task (or run) may have uploaded it: look before sending.
-                    upload_started_at=0.0,
                 )
-                run_sync(_ensure_uploaded(store, row, shard, Patience(deadline=spec.patience)), client)
+                earlier = uploaded.get((name, plan.byte_size))
+                if earlier is not None:
+                    shard.file_id = earlier.id  # an earlier try of this task (or run) uploaded it
+                else:
+                    run_sync(_ensure_uploaded(store, row, shard, Patience(deadline=spec.patience)), client)
                 first_row = plan.first_line - 1  # the planner counts lines from 1, rows count from 0
                 columns = None
                 if spec.columns_dir is not None:
