@@ -159,7 +159,8 @@ def send_block(table: Any, spec: BlockSpec) -> list[dict[str, Any]]:
             # The scratch store only receives the upload step's records (intent, id, duplicates).
             row = JobRow(f"block-{key}", str(requests), key, spec.endpoint, "24h", {}, spec.limits.to_dict(), {})
             # One walk of the file list per task (not one per shard) finds what an earlier try uploaded.
-            uploaded = run_sync(_earlier_uploads(), client)
+            patience = Patience(deadline=spec.patience)
+            uploaded = run_sync(patience.call("listing this job's earlier uploads", _earlier_uploads), client)
             for plan in plans:
                 sha = _range_sha256(requests, plan.offset, plan.byte_size)
                 name = f"{UPLOAD_PREFIX}{sha[:32]}.jsonl"
@@ -179,7 +180,7 @@ def send_block(table: Any, spec: BlockSpec) -> list[dict[str, Any]]:
                 if earlier is not None:
                     shard.file_id = earlier.id  # an earlier try of this task (or run) uploaded it
                 else:
-                    run_sync(_ensure_uploaded(store, row, shard, Patience(deadline=spec.patience)), client)
+                    run_sync(_ensure_uploaded(store, row, shard, patience), client)
                 first_row = plan.first_line - 1  # the planner counts lines from 1, rows count from 0
                 columns = None
                 if spec.columns_dir is not None:
