@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.prism",
     "tests.fixtures.local_server",
     "tests.fixtures.browser",
+    "tests.fixtures.ray_cluster",
 ]

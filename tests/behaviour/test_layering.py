@@ -15,8 +15,8 @@ from pathlib import Path
 import openai_batch
 
 PACKAGE = Path(openai_batch.__file__).parent
-# What sits above the client and may import the job layer (tables: built on the job layer).
-ABOVE = {"workflow", "tables", "cli", "dashboard", "demo.py", "server", "__init__.py"}
+# What sits above the client and may import the job layer (tables and ray: built on the job layer).
+ABOVE = {"workflow", "tables", "ray", "cli", "dashboard", "demo.py", "server", "__init__.py"}
 
 
 def _imports(tree: ast.AST) -> list[tuple[int, str]]:

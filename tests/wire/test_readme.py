@@ -46,6 +46,8 @@ def environment(server: LocalServer) -> dict[str, str]:
         "OPENAI_API_KEY": "sk-local",
         "OPENAI_BASE_URL": server.base_url,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        # The Ray Data story's local cluster listens on 127.0.0.1 only (Ray's single-machine mode).
+        "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     }
 
 
