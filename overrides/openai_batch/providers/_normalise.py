@@ -17,13 +17,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-__all__ = ["RULES", "normalise_body"]
+__all__ = ["BATCH_TIMES", "RULES", "normalise_body"]
 
 Rule = Callable[[dict[str, Any]], None]
 
 _CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # Timestamp fields of a batch and of a file (Unix seconds in the OpenAI spec).
-_BATCH_TIMES: Final = (
+BATCH_TIMES: Final = (
     "created_at",
     "in_progress_at",
     "expires_at",
@@ -61,7 +61,7 @@ def _unix(value: str) -> int | str:
 
 def iso_timestamps(obj: dict[str, Any]) -> None:
     """ISO-8601 strings in timestamp fields become Unix seconds (an integer string too)."""
-    fields = _BATCH_TIMES if obj.get("object") == "batch" else _FILE_TIMES
+    fields = BATCH_TIMES if obj.get("object") == "batch" else _FILE_TIMES
     for name in fields:
         value = obj.get(name)
         if isinstance(value, str):

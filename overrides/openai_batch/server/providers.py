@@ -34,6 +34,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..providers import PathStyle, ProviderProfile, is_dated_version
+from ..providers._normalise import BATCH_TIMES
 from .faults import ADMIN_PREFIX
 from .ids import new_file_id
 from .store import FileRecord
@@ -43,17 +44,8 @@ if TYPE_CHECKING:
 
 __all__ = ["QUIRKS", "ProviderFront"]
 
-_TIMES: Final = (
-    "created_at",
-    "in_progress_at",
-    "expires_at",
-    "finalizing_at",
-    "completed_at",
-    "failed_at",
-    "expired_at",
-    "cancelling_at",
-    "cancelled_at",
-)
+# The service's quirk is emulated on the very fields the client normalises back.
+_TIMES: Final = BATCH_TIMES
 
 
 def _capitalised(obj: dict[str, Any]) -> None:
