@@ -328,3 +328,23 @@ def test_a_jobs_usage_and_results_table_default_to_the_services_prices(tmp_path:
         assert table.column("cost_usd").to_pylist() == [None, None]
         priced = job.results_table(prices=load_prices()).column("cost_usd").to_pylist()
         assert all(cost is not None and cost > 0 for cost in priced)
+
+
+def test_a_window_the_service_does_not_offer_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    api = AzureAPI(maximum=10**9)
+    src = write_input(tmp_path / "in.jsonl", 2)
+    with azure_client(api) as client, pytest.raises(ValueError, match=r"'1h': azure offers only 24h"):
+        Job.submit(client, src, state=tmp_path / "s", completion_window="1h")
+
+    async def from_asyncio() -> None:
+        async with async_azure_client(api) as aclient:
+            await AsyncJob.submit(aclient, src, state=tmp_path / "a", completion_window="1h")
+
+    with pytest.raises(ValueError, match=r"'1h': azure offers only 24h"):
+        anyio.run(from_asyncio)
+    assert api.requests == []
+    # A service that offers the window takes it (doubleword: 1h and 24h).
+    with azure_client(api, provider="doubleword") as client:
+        with Job.prepare(client, src, state=tmp_path / "d", completion_window="1h") as job:
+            assert job.store.get_job(job.job_id).completion_window == "1h"  # type: ignore[union-attr]
+    assert api.requests == []

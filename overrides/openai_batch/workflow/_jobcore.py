@@ -171,6 +171,12 @@ class JobCore(Generic[_C]):
         # The client's service: its rules check the input, its per-file limits shard it (unless
         # `limits` are given), its deployment (Azure) names the job, its prices bound the cost.
         profile = client_profile(client)
+        if profile is not None and completion_window not in profile.completion_windows:
+            # Refused here, before anything is read or sent, as the command line refuses it.
+            raise ValueError(
+                f"completion_window {completion_window!r}: {profile.name} offers only "
+                f"{', '.join(profile.completion_windows)}"
+            )
         limits = job_limits(limits, profile)
         store, owns = open_store(options.get("state"))
         try:
