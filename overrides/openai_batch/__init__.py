@@ -80,7 +80,7 @@ if TYPE_CHECKING:
         wait_for_batch,
     )
     from .workflow._keywords import JobOptions, WaitKeywords
-    from .workflow._store import JobRow, ResultRef, ShardRow
+    from .workflow._store import JobRow, ResultRef, ResultRun, ShardRow
 
 # The workflow's main names, re-exported lazily: importing the workflow costs ~30 ms that a
 # caller of the raw endpoints should not pay at `import openai_batch`.
@@ -133,7 +133,7 @@ _TYPE_EXPORTS = {
         }
     ),
     # The records a JobStore hands back.
-    "openai_batch.workflow._store": frozenset({"JobRow", "ResultRef", "ShardRow"}),
+    "openai_batch.workflow._store": frozenset({"JobRow", "ResultRef", "ResultRun", "ShardRow"}),
     # The keyword options of Job/AsyncJob submit and wait.
     "openai_batch.workflow._keywords": frozenset({"JobOptions", "WaitKeywords"}),
     "openai_batch.pricing": frozenset({"ModelPrice", "PriceTable"}),
@@ -207,6 +207,7 @@ __all__ = [
     "RequestError",
     "ResultProblem",
     "ResultRef",
+    "ResultRun",
     "ResultSummary",
     "ShardRow",
     "ShardStatus",

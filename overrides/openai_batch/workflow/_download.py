@@ -1,8 +1,9 @@
 """Download a batch's output or error file into the job's folder, checked, and index its lines.
 
 The file is kept as the service sent it (no second copy in the state file): the store
-only indexes each line's custom_id, offset and length, so a finished job's state is
-barely larger than its result files.
+only indexes where each request's line is (see ``_result_index``: runs of lines in input
+order, or line by line for a resubmission), so a finished job's state is barely larger
+than its result files.
 
 A download counts only when it is whole. A response cut short without an error (a proxy
 that closes the connection with no length framing) shows as fewer lines than the batch's
@@ -22,16 +23,13 @@ from .._download_flow import temp_path_for, unlink_quietly
 from ._crash import crash_point
 from ._engine import Flow, Stream
 from ._errors import JobError, WorkflowError
+from ._result_index import block_ids, id_bytes, index_for
 from ._store import JobStore, ShardRow
 
 __all__ = ["LineCutter", "ShortDownload", "store_result_file", "whole_line_blocks"]
 
 # The service writes {"id": "...", "custom_id": "...", ...}: read the id without parsing the line.
 _FAST_ID = re.compile(rb'\{\s*(?:"id"\s*:\s*"[^"\\]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\]*)"')
-# The same at the start of every line of a block of whole lines, with each line's end.
-_FAST_LINES = re.compile(
-    rb'^\{\s*(?:"id"\s*:\s*"[^"\\\n]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\\n]*)"[^\n]*\n', re.MULTILINE
-)
 
 
 class ShortDownload(WorkflowError):
@@ -67,7 +65,7 @@ def whole_line_blocks(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
 
 
 class _ResultFile:
-    """One result file as it streams in: written to a temporary file, its lines indexed."""
+    """One result file as it streams in: written to a temporary file, its lines counted and indexed."""
 
     def __init__(self, store: JobStore, shard: ShardRow, file_id: str, expected: int) -> None:
         self._store = store
@@ -79,24 +77,25 @@ class _ResultFile:
         self.target = directory / f"{file_id}.jsonl"
         fd, self._temp = temp_path_for(self.target)
         self._out = os.fdopen(fd, "wb")
-        self._rows: list[tuple[str, int, int]] = []
+        self._index = index_for(shard)
+        self._lines = 0
         self._offset = 0
         self._last: bytes = b"\n"
 
     def add_block(self, block: bytes) -> None:
-        """A block of whole lines (each ending in a newline): indexed in one regular-expression pass.
+        """A block of whole lines (each ending in a newline): its ids read in one regular-expression pass.
 
         A block in which some line does not start the service's way (another key order, an
         escaped id, a blank line) is taken line by line instead.
         """
-        base = self._offset
-        rows = [(m.group(1).decode(), base + m.start(), m.end() - m.start()) for m in _FAST_LINES.finditer(block)]
-        if len(rows) != block.count(b"\n"):
+        ids = block_ids(block)
+        if ids is None:
             for raw in block.splitlines(keepends=True):
                 self.add(raw)
             return
         self._out.write(block)
-        self._rows += rows
+        self._index.add_block(ids, block, self._offset)
+        self._lines += len(ids)
         self._offset += len(block)
         self._last = b"\n"
 
@@ -107,8 +106,9 @@ class _ResultFile:
         if not raw.strip():
             return
         match = _FAST_ID.match(raw)
-        custom_id = match.group(1).decode() if match else self._parse_id(raw)
-        self._rows.append((custom_id, start, len(raw)))
+        custom_id = match.group(1) if match else id_bytes(self._parse_id(raw))
+        self._lines += 1
+        self._index.add_line(custom_id, start, len(raw))
 
     def _parse_id(self, raw: bytes) -> str:
         try:
@@ -116,16 +116,16 @@ class _ResultFile:
         except ValueError:
             if not raw.endswith(b"\n"):
                 raise self._short("its last line is cut off") from None
-            raise JobError(f"result file {self._file_id} line {len(self._rows) + 1}: not JSON") from None
+            raise JobError(f"result file {self._file_id} line {self._lines + 1}: not JSON") from None
         custom_id = item.get("custom_id") if isinstance(item, dict) else None
         if not isinstance(custom_id, str):
-            raise JobError(f"result file {self._file_id} line {len(self._rows) + 1}: no custom_id")
+            raise JobError(f"result file {self._file_id} line {self._lines + 1}: no custom_id")
         return custom_id
 
     def _short(self, why: str) -> ShortDownload:
         return ShortDownload(
             f"result file {self._file_id} of batch {self._shard.batch_id}: {why} "
-            f"({len(self._rows)} line(s), the batch reports {self._expected}); fetching it again"
+            f"({self._lines} line(s), the batch reports {self._expected}); fetching it again"
         )
 
     def finish(self) -> int:
@@ -136,7 +136,7 @@ class _ResultFile:
                 json.loads(self._last)
             except ValueError:
                 raise self._short("its last line is cut off") from None
-        if len(self._rows) < self._expected:
+        if self._lines < self._expected:
             raise self._short("it ended early")
         self._out.flush()
         os.fsync(self._out.fileno())
@@ -144,10 +144,10 @@ class _ResultFile:
         os.replace(self._temp, self.target)
         job_id, index = self._shard.job_id, self._shard.shard_index
         with self._store.transaction():
-            key = self._store.add_result_file(job_id, index, self._file_id, str(self.target), len(self._rows))
-            self._store.put_results(job_id, ((cid, index, key, start, length) for cid, start, length in self._rows))
-        crash_point("during_download", len(self._rows))
-        return len(self._rows)
+            key = self._store.add_result_file(job_id, index, self._file_id, str(self.target), self._lines)
+            self._index.save(self._store, key)
+        crash_point("during_download", self._lines)
+        return self._lines
 
     def discard(self) -> None:
         self._out.close()

@@ -1,13 +1,18 @@
 """Join a job's input requests to their stored results, in input order, one outcome each.
 
-Inputs are read back from the shards' byte ranges of the input file and results looked up
-a chunk at a time in the index, then read from the downloaded result files, so memory
-stays flat however large the job (one SQLite round trip per request would dominate; a
-whole-job dictionary would not fit).
+Each original shard is walked in input order along its runs of stored result lines (see
+``_result_index``): a run is read from its result file a mebibyte at a time and, when every
+line is a success in the service's layout, rewritten in one pass, without reading the input
+or looking up a single custom_id. Input lines are read back (from the shard's byte range)
+only where they are needed: for requests with no stored line, for the callers that want the
+raw input, and, in a job with resubmissions, to find the requests sent again, whose results
+are looked up by custom_id in the shards that sent them last. Memory stays flat however large
+the job: a piece of a run, a chunk of inputs, and one shard's runs at a time.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -16,6 +21,7 @@ from collections.abc import Iterator, Sequence
 import attrs
 
 from .._batchinfo import format_errors, optional_str
+from ._errors import JobError
 from ._json import dumps
 from ._ranges import iter_range_lines
 from ._results import (
@@ -26,7 +32,7 @@ from ._results import (
     fast_success_record,
     parse_result_line,
 )
-from ._store import JobStore, ResultRef, ShardRow, iter_chunks
+from ._store import JobStore, ResultRun, ShardRow, iter_chunks
 
 __all__ = ["UNFINISHED", "join_records", "join_results", "unfinished_outcomes"]
 
@@ -39,8 +45,10 @@ def unfinished_outcomes(include_failed: bool) -> frozenset[Outcome]:
     return UNFINISHED | {Outcome.FAILED} if include_failed else UNFINISHED
 
 
-# Input requests joined to their stored results per query.
+# Input requests with no stored line taken per piece, and custom_ids looked up per query.
 _JOIN_CHUNK = 500
+# Bytes of a run read per piece (a longer line is read whole).
+_PIECE_BYTES = 1 << 20
 
 
 # Request lines written by BatchInputWriter (and most tools) start with their custom_id.
@@ -139,32 +147,32 @@ def _not_stored(custom_id: str, owner: ShardRow) -> BatchResult:
 def join_results(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> Iterator[tuple[BatchResult, bytes]]:
     """(result, raw input line) for every input request of the job, in input order."""
     source = f"job {job_id}"
-    for custom_id, raw, line, batch_id, owner, attempts in _joined_lines(store, job_id, shards):
-        if line is not None:
-            yield parse_result_line(line, batch_id=batch_id, source=source, attempts=attempts), raw
-        else:
-            result = _not_stored(custom_id, owner)
-            yield (attrs.evolve(result, attempts=attempts) if attempts != 1 else result), raw
+    for piece in _pieces(store, job_id, shards, with_inputs=True):
+        for custom_id, raw, line, batch_id, owner, attempts in piece.lines():
+            if line is not None:
+                yield parse_result_line(line, batch_id=batch_id, source=source, attempts=attempts), raw
+            else:
+                result = _not_stored(custom_id, owner)
+                yield (attrs.evolve(result, attempts=attempts) if attempts != 1 else result), raw
 
 
 def join_records(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> Iterator[tuple[str, bytes, int]]:
     """(outcome, JSON lines of :meth:`BatchResult.to_dict`, how many) for every input request, in input order.
 
-    What ``write_results`` writes. A success line in the service's own layout has its body
-    copied as it came, not parsed and encoded again (most of a large job's CPU otherwise);
-    any other line goes through :func:`parse_result_line`. When a chunk of inputs has its
-    results stored one after another in one result file (the service mostly writes them in
-    input order) and every one is such a success, the chunk's records come from one pass over
-    those stored bytes; each yield is then a whole chunk of successes.
+    What ``write_results`` writes. A piece of a run whose lines are all successes in the
+    service's own layout (the usual case) has its records made in one pass over its bytes,
+    the bodies copied as they came (see :func:`fast_success_block`), and is yielded whole.
+    Any other line goes on its own: a success in that layout is still copied
+    (:func:`fast_success_record`), the rest parsed by :func:`parse_result_line`.
     """
     source = f"job {job_id}"
-    for chunk, stored, moved, context in _joined_chunks(store, job_id, shards):
-        if not moved:
-            records = _contiguous_successes(chunk, stored, context)
+    for piece in _pieces(store, job_id, shards, with_inputs=False):
+        if piece.block is not None and not piece.moved:
+            records = fast_success_block(piece.block, piece.shard.batch_id, piece.count)
             if records is not None:
-                yield "succeeded", records, len(chunk)
+                yield "succeeded", records, piece.count
                 continue
-        for custom_id, _, line, batch_id, owner, attempts in _chunk_lines(chunk, stored, moved, context):
+        for custom_id, _, line, batch_id, owner, attempts in piece.lines():
             if line is not None:
                 fast = fast_success_record(line, batch_id, attempts)
                 if fast is not None:
@@ -178,79 +186,213 @@ def join_records(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> It
             yield result.outcome.value, dumps(result.to_dict()) + b"\n", 1
 
 
-@attrs.define
-class _JoinContext:
-    by_index: dict[int, ShardRow]
-    reader: _ResultReader
-
-
-_Chunk = list[tuple[str, bytes, ShardRow]]
 _JoinedLine = tuple[str, bytes, bytes | None, str | None, ShardRow, int]
 
 
-def _joined_chunks(
-    store: JobStore, job_id: str, shards: Sequence[ShardRow]
-) -> Iterator[tuple[_Chunk, dict[str, ResultRef], dict[str, tuple[int, int]], _JoinContext]]:
-    """Input requests a chunk at a time, with where their results are stored and which were sent again."""
-    context = _JoinContext({s.shard_index: s for s in shards}, _ResultReader(store, job_id))
-    # Requests sent again live in resubmission shards; only a job that has some looks them up.
-    any_retried = any(s.retry_of_status is not None for s in shards)
+@attrs.define
+class _JoinContext:
+    store: JobStore
+    job_id: str
+    by_index: dict[int, ShardRow]
+    reader: _ResultReader
+    #: Whether any request was sent again (only then are input ids looked up in ``retried``).
+    any_retried: bool
+
+
+@attrs.define
+class _Piece:
+    """Consecutive input requests of one original shard: ``first`` .. ``first + count - 1``.
+
+    ``block`` holds their stored result lines, in order, or is None when none of them has one.
+    ``inputs`` (custom_id, raw line) are read only when needed; ``moved`` maps those of them
+    sent again to (the shard now holding them, attempts so far).
+    """
+
+    shard: ShardRow
+    first: int
+    count: int
+    block: bytes | None
+    context: _JoinContext
+    inputs: list[tuple[str, bytes]] | None = None
+    moved: dict[str, tuple[int, int]] = attrs.field(factory=dict)
+
+    def lines(self) -> Iterator[_JoinedLine]:
+        """(custom_id, raw input, result line or None, its batch id, owner shard, attempts) of each request."""
+        stored = _split_lines(self.block) if self.block is not None else None
+        if stored is not None and len(stored) != self.count:
+            raise JobError(
+                f"job {self.context.job_id}: the state file's index of shard {self.shard.shard_index} does not "
+                f"match its result file at input line {self.first + 1}; delete the job's state to rebuild it"
+            )
+        inputs = self.inputs
+        moved = self.moved
+        resent = self._resent_lines() if moved else {}
+        batch_id = self.shard.batch_id
+        for i in range(self.count):
+            line = stored[i] if stored is not None else None
+            if inputs is not None:
+                custom_id, raw = inputs[i]
+            else:
+                assert line is not None  # a piece without stored lines always reads its inputs
+                custom_id, raw = _result_id(line), b""
+            if custom_id in moved:
+                owner_index, attempts = moved[custom_id]
+                found = resent.get(custom_id)
+                owner = self.context.by_index[owner_index]
+                if found is not None:
+                    yield custom_id, raw, found[0], found[1], owner, attempts
+                else:
+                    yield custom_id, raw, None, None, owner, attempts
+            else:
+                yield custom_id, raw, line, batch_id if line is not None else None, self.shard, 1
+
+    def _resent_lines(self) -> dict[str, tuple[bytes, str | None]]:
+        """custom_id -> (result line, batch id) of the requests of this piece sent again and stored since."""
+        context = self.context
+        found: dict[str, tuple[bytes, str | None]] = {}
+        for ids in iter_chunks(list(self.moved), _JOIN_CHUNK):
+            for custom_id, ref in context.store.get_results(context.job_id, ids).items():
+                owner = context.by_index.get(ref.shard_index)
+                line = context.reader.read(ref.file_key, ref.offset, ref.length)
+                found[custom_id] = (line, owner.batch_id if owner is not None else None)
+        return found
+
+
+def _split_lines(block: bytes) -> list[bytes]:
+    """The lines of a block, each with its newline (the last may have none)."""
+    lines = [line + b"\n" for line in block.split(b"\n")]
+    last = lines.pop()
+    if last != b"\n":
+        lines.append(last[:-1])
+    return lines
+
+
+def _result_id(line: bytes) -> str:
+    """The custom_id of a stored result line (read without parsing the line when it leads, as the service writes it)."""
+    match = _FAST_RESULT_ID.match(line)
+    if match is not None:
+        return match.group(1).decode("utf-8", "surrogatepass")
+    return parse_result_line(line).custom_id
+
+
+_FAST_RESULT_ID = re.compile(rb'\{\s*(?:"id"\s*:\s*"[^"\\]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\]*)"')
+
+
+class _ShardInputs:
+    """A shard's request lines, read forward as the walk asks for them (skipping what it does not need)."""
+
+    def __init__(self, shard: ShardRow) -> None:
+        self._lines = iter_range_lines(shard.path, shard.byte_offset, shard.byte_size)
+        self._position = 0
+
+    def take(self, first: int, count: int) -> list[tuple[str, bytes]]:
+        while self._position < first:
+            next(self._lines)
+            self._position += 1
+        taken = [(custom_id_of(raw), raw) for raw in itertools.islice(self._lines, count)]
+        self._position += len(taken)
+        return taken
+
+    def close(self) -> None:
+        close = getattr(self._lines, "close", None)
+        if close is not None:
+            close()
+
+
+def _pieces(store: JobStore, job_id: str, shards: Sequence[ShardRow], *, with_inputs: bool) -> Iterator[_Piece]:
+    """Every original shard's requests, in input order, cut into pieces along their runs of stored lines."""
+    context = _JoinContext(
+        store,
+        job_id,
+        {s.shard_index: s for s in shards},
+        _ResultReader(store, job_id),
+        any(s.retry_of_status is not None for s in shards),
+    )
     try:
-        for chunk in iter_chunks(_input_lines(shards), _JOIN_CHUNK):
-            ids = [custom_id for custom_id, _, _ in chunk]
-            stored = store.get_results(job_id, ids)
-            moved = store.retried(job_id, ids) if any_retried else {}
-            yield chunk, stored, moved, context
+        for shard in shards:
+            if shard.retry_of_status is not None:
+                continue  # a resubmission repeats lines of earlier shards
+            inputs = _ShardInputs(shard)
+            try:
+                for piece in _shard_pieces(shard, store.result_runs(job_id, shard.shard_index), context):
+                    if with_inputs or piece.block is None or context.any_retried:
+                        piece.inputs = inputs.take(piece.first, piece.count)
+                        if len(piece.inputs) != piece.count:
+                            raise JobError(
+                                f"job {job_id}: shard {shard.shard_index} of {shard.path} holds fewer requests than "
+                                f"recorded ({shard.request_count}); was the input file changed?"
+                            )
+                    if context.any_retried:
+                        piece.moved = _moved(context, piece)
+                    yield piece
+            finally:
+                inputs.close()
     finally:
         context.reader.close()
 
 
-def _chunk_lines(
-    chunk: _Chunk, stored: dict[str, ResultRef], moved: dict[str, tuple[int, int]], context: _JoinContext
-) -> Iterator[_JoinedLine]:
-    by_index, reader = context.by_index, context.reader
-    for custom_id, raw, shard in chunk:
-        found = stored.get(custom_id)
-        owner_index, attempts = moved.get(custom_id, (shard.shard_index, 1))
-        if found is not None:
-            line = reader.read(found.file_key, found.offset, found.length)
-            owner = by_index.get(found.shard_index)
-            batch_id = owner.batch_id if owner is not None else None
-            yield custom_id, raw, line, batch_id, by_index[owner_index], attempts
-        else:
-            yield custom_id, raw, None, None, by_index[owner_index], attempts
+def _moved(context: _JoinContext, piece: _Piece) -> dict[str, tuple[int, int]]:
+    assert piece.inputs is not None
+    moved: dict[str, tuple[int, int]] = {}
+    for ids in iter_chunks([custom_id for custom_id, _ in piece.inputs], _JOIN_CHUNK):
+        moved.update(context.store.retried(context.job_id, ids))
+    return moved
 
 
-def _contiguous_successes(chunk: _Chunk, stored: dict[str, ResultRef], context: _JoinContext) -> bytes | None:
-    """The chunk's records from one pass over its stored lines, when they lie one after another in one file.
+def _shard_pieces(shard: ShardRow, runs: list[ResultRun], context: _JoinContext) -> Iterator[_Piece]:
+    """The shard's requests from first to last: pieces of its runs, and of the gaps between them.
 
-    None (the caller goes line by line) unless every input has a stored line, all in the
-    same result file of the shard that sent them, each starting where the one before ends,
-    and each a success in the service's layout.
+    Runs are in input order; a run that starts inside an earlier one (a result the service
+    sent twice, in two files) gives way to it for the lines they share.
     """
-    first = stored.get(chunk[0][0])
-    if first is None:
-        return None
-    file_key, shard_index, offset = first.file_key, first.shard_index, first.offset
-    end = offset
-    for custom_id, _, shard in chunk:
-        found = stored.get(custom_id)
-        if (
-            found is None
-            or found.offset != end
-            or found.file_key != file_key
-            or found.shard_index != shard_index
-            or shard.shard_index != shard_index
-        ):
-            return None
-        end += found.length
-    owner = context.by_index.get(shard_index)
-    batch_id = owner.batch_id if owner is not None else None
-    block = context.reader.read(file_key, offset, end - offset)
-    return fast_success_block(block, batch_id, len(chunk))
+    total = shard.request_count
+    position = 0
+    for run in runs:
+        start = min(run.first_line, total)
+        end = min(run.first_line + run.line_count, total)
+        if start > position:
+            yield from _gap_pieces(shard, position, start, context)
+            position = start
+        if end <= position:
+            continue
+        yield from _run_pieces(shard, run, position - run.first_line, end - position, context)
+        position = end
+    if position < total:
+        yield from _gap_pieces(shard, position, total, context)
 
 
-def _joined_lines(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> Iterator[_JoinedLine]:
-    """(custom_id, raw input, stored result line or None, its batch id, owner shard, attempts), in input order."""
-    for chunk, stored, moved, context in _joined_chunks(store, job_id, shards):
-        yield from _chunk_lines(chunk, stored, moved, context)
+def _gap_pieces(shard: ShardRow, first: int, end: int, context: _JoinContext) -> Iterator[_Piece]:
+    for start in range(first, end, _JOIN_CHUNK):
+        yield _Piece(shard, start, min(_JOIN_CHUNK, end - start), None, context)
+
+
+def _run_pieces(shard: ShardRow, run: ResultRun, skip: int, count: int, context: _JoinContext) -> Iterator[_Piece]:
+    """``count`` lines of ``run`` after its first ``skip``, read about a mebibyte at a time, cut at line ends."""
+    reader = context.reader
+    offset, end = run.offset, run.offset + run.length
+    line = run.first_line
+    wanted_end = run.first_line + skip + count
+    while offset < end and line < wanted_end:
+        size = min(_PIECE_BYTES, end - offset)
+        block = reader.read(run.file_key, offset, size)
+        cut = block.rfind(b"\n") + 1
+        while cut == 0 and offset + len(block) < end:  # one line longer than a piece: read it whole
+            size = min(size * 2, end - offset)
+            block = reader.read(run.file_key, offset, size)
+            cut = block.rfind(b"\n") + 1
+        if cut and offset + len(block) < end:
+            block = block[:cut]
+        lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        offset += len(block)
+        if line + lines <= run.first_line + skip:
+            line += lines
+            continue
+        if line < run.first_line + skip:  # the first lines were another run's
+            drop = run.first_line + skip - line
+            kept = _split_lines(block)[drop:]
+            block, line, lines = b"".join(kept), line + drop, lines - drop
+        if line + lines > wanted_end:  # the run goes past the shard's last request
+            block = b"".join(_split_lines(block)[: wanted_end - line])
+            lines = wanted_end - line
+        yield _Piece(shard, line, lines, block, context)
+        line += lines

@@ -9,8 +9,12 @@ before the call it guards is made.
 The file is a cache of what the service holds: every upload and batch carries tags derived
 from the job's id (see ``_identity``), so a job whose state file was deleted is found again
 through the API. It stays lean: shards are byte ranges of the input file, and result lines
-stay in the downloaded result files, with only an index (custom_id -> file, offset, length)
-here, so a finished job's state is little more than the output files themselves.
+stay in the downloaded result files, with only an index here. The service writes results
+mostly in input order, so the index holds *runs*: "these n lines of that file, from this
+byte, are the results of the shard's input lines p .. p+n-1", a handful of rows for a batch
+of 50,000 results, read back as one block each. Resubmissions are indexed line by line
+(custom_id -> file, offset, length), so a finished job's state is little more than the
+output files themselves.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import attrs
 
 from ._lock import job_lock
 
-__all__ = ["DEFAULT_STATE_PATH", "JobRow", "JobStore", "ResultRef", "ShardRow"]
+__all__ = ["DEFAULT_STATE_PATH", "JobRow", "JobStore", "ResultRef", "ResultRun", "ShardRow"]
 
 logger = logging.getLogger("openai_batch.workflow")
 
@@ -36,7 +40,7 @@ logger = logging.getLogger("openai_batch.workflow")
 DEFAULT_STATE_PATH = Path(".openai-batch") / "jobs.sqlite"
 
 #: Bumped when the tables change; an older file is moved aside (it is only a cache).
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -102,6 +106,20 @@ CREATE TABLE IF NOT EXISTS result_files (
     path TEXT NOT NULL,
     lines INTEGER NOT NULL
 );
+-- Runs of stored result lines (see the module's doc): input lines first_line .. first_line +
+-- line_count - 1 of the shard (counted from 0, blank lines not counted) have their results, in
+-- that order, in bytes byte_offset .. byte_offset + byte_length of result file file_key.
+CREATE TABLE IF NOT EXISTS result_runs (
+    job_id TEXT NOT NULL,
+    shard_index INTEGER NOT NULL,
+    first_line INTEGER NOT NULL,
+    file_key INTEGER NOT NULL,
+    line_count INTEGER NOT NULL,
+    byte_offset INTEGER NOT NULL,
+    byte_length INTEGER NOT NULL,
+    PRIMARY KEY (job_id, shard_index, first_line, file_key)
+) WITHOUT ROWID;
+-- A resubmission's result lines, one row each: its requests are found by custom_id.
 CREATE TABLE IF NOT EXISTS results (
     job_id TEXT NOT NULL,
     custom_id TEXT NOT NULL,
@@ -191,6 +209,22 @@ CREATE TABLE IF NOT EXISTS batch_times (
     PRIMARY KEY (job_id, batch_id)
 );
 """
+
+
+class ResultRun(NamedTuple):
+    """A run of stored result lines: the results of ``line_count`` consecutive input lines of a shard.
+
+    Example::
+
+        for run in store.result_runs(job_id, 0):
+            print(run.first_line, run.line_count, run.file_key, run.offset, run.length)
+    """
+
+    first_line: int
+    file_key: int
+    line_count: int
+    offset: int
+    length: int
 
 
 class ResultRef(NamedTuple):
@@ -428,6 +462,14 @@ class JobStore:
     # --- results ------------------------------------------------------------------------
     def add_result_file(self, job_id: str, shard_index: int, file_id: str, path: str, lines: int) -> int:
         """Record a downloaded result file (replacing an earlier download of it); returns its key."""
+        earlier = [
+            (job_id, r[0])
+            for r in self._db.execute(
+                "SELECT file_key FROM result_files WHERE job_id = ? AND file_id = ?", (job_id, file_id)
+            )
+        ]
+        self._db.executemany("DELETE FROM result_runs WHERE job_id = ? AND file_key = ?", earlier)
+        self._db.executemany("DELETE FROM results WHERE job_id = ? AND file_key = ?", earlier)
         self._db.execute("DELETE FROM result_files WHERE job_id = ? AND file_id = ?", (job_id, file_id))
         # A file downloaded again is summed again (the earlier copy may have been cut short).
         self._db.execute("DELETE FROM usage_sums WHERE job_id = ? AND file_id = ?", (job_id, file_id))
@@ -495,6 +537,23 @@ class JobStore:
             (job_id, stamp, json.dumps(counts), None if written is None else json.dumps(written)),
         )
 
+    def put_result_runs(self, job_id: str, shard_index: int, rows: Iterable[ResultRun]) -> None:
+        """Index runs of one shard's result lines (see :class:`ResultRun`)."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO result_runs (job_id, shard_index, first_line, file_key, line_count, byte_offset, "
+            "byte_length) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((job_id, shard_index, *run) for run in rows),
+        )
+
+    def result_runs(self, job_id: str, shard_index: int) -> list[ResultRun]:
+        """The runs of a shard's stored result lines, by first input line (then by file, oldest first)."""
+        rows = self._db.execute(
+            "SELECT first_line, file_key, line_count, byte_offset, byte_length FROM result_runs "
+            "WHERE job_id = ? AND shard_index = ? ORDER BY first_line, file_key",
+            (job_id, shard_index),
+        )
+        return [ResultRun(*row) for row in rows]
+
     def put_results(self, job_id: str, rows: Iterable[tuple[str, int, int, int, int]]) -> None:
         """Index (custom_id, shard, file key, offset, length) rows; a re-download replaces, never duplicates."""
         self._db.executemany(
@@ -516,9 +575,19 @@ class JobStore:
         return {row[0]: ResultRef(row[1], row[2], row[3], row[4]) for row in rows}
 
     def result_count(self, job_id: str) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM results WHERE job_id = ?", (job_id,)).fetchone()[0])
+        """How many result lines are indexed (in runs, and one by one for resubmissions)."""
+        runs = self._db.execute(
+            "SELECT COALESCE(SUM(line_count), 0) FROM result_runs WHERE job_id = ?", (job_id,)
+        ).fetchone()[0]
+        singles = self._db.execute("SELECT COUNT(*) FROM results WHERE job_id = ?", (job_id,)).fetchone()[0]
+        return int(runs) + int(singles)
 
     def delete_results(self, job_id: str, custom_ids: Iterable[str]) -> None:
+        """Forget the one-by-one rows of these ids (a resubmission's results, now sent again).
+
+        Runs of the original shards stay as they are: the join reads a request that was sent
+        again from the shard now holding it (the ``retried`` table), never from its first run.
+        """
         self._db.executemany(
             "DELETE FROM results WHERE job_id = ? AND custom_id = ?", ((job_id, cid) for cid in custom_ids)
         )
@@ -647,6 +716,7 @@ class JobStore:
                 "poll_samples",
                 "batch_times",
                 "results",
+                "result_runs",
                 "outcome_totals",
                 "result_files",
                 "usage_sums",
