@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Iterator
 
 from .._download_flow import temp_path_for, unlink_quietly
@@ -24,12 +23,10 @@ from ._crash import crash_point
 from ._engine import Flow, Stream
 from ._errors import JobError, WorkflowError
 from ._result_index import block_ids, id_bytes, index_for
+from ._results import leading_result_id
 from ._store import JobStore, ShardRow
 
 __all__ = ["LineCutter", "ShortDownload", "store_result_file", "whole_line_blocks"]
-
-# The service writes {"id": "...", "custom_id": "...", ...}: read the id without parsing the line.
-_FAST_ID = re.compile(rb'\{\s*(?:"id"\s*:\s*"[^"\\]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\]*)"')
 
 
 class ShortDownload(WorkflowError):
@@ -105,8 +102,8 @@ class _ResultFile:
         self._last = raw
         if not raw.strip():
             return
-        match = _FAST_ID.match(raw)
-        custom_id = match.group(1) if match else id_bytes(self._parse_id(raw))
+        found = leading_result_id(raw)
+        custom_id = found if found is not None else id_bytes(self._parse_id(raw))
         self._lines += 1
         self._index.add_line(custom_id, start, len(raw))
 

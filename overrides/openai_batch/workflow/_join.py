@@ -30,6 +30,7 @@ from ._results import (
     RequestError,
     fast_success_block,
     fast_success_record,
+    leading_result_id,
     parse_result_line,
 )
 from ._store import JobStore, ResultRun, ShardRow, iter_chunks
@@ -269,13 +270,10 @@ def _split_lines(block: bytes) -> list[bytes]:
 
 def _result_id(line: bytes) -> str:
     """The custom_id of a stored result line (read without parsing the line when it leads, as the service writes it)."""
-    match = _FAST_RESULT_ID.match(line)
-    if match is not None:
-        return match.group(1).decode("utf-8", "surrogatepass")
+    found = leading_result_id(line)
+    if found is not None:
+        return found.decode("utf-8", "surrogatepass")
     return parse_result_line(line).custom_id
-
-
-_FAST_RESULT_ID = re.compile(rb'\{\s*(?:"id"\s*:\s*"[^"\\]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\]*)"')
 
 
 class _ShardInputs:

@@ -11,7 +11,16 @@ import attrs
 
 from ._json import dumps, loads
 
-__all__ = ["BatchResult", "Outcome", "RequestError", "parse_result_line"]
+__all__ = ["BatchResult", "Outcome", "RequestError", "leading_result_id", "parse_result_line"]
+
+# The service writes {"id": "...", "custom_id": "...", ...}: the id is read without parsing the line.
+_LEADING_RESULT_ID = re.compile(rb'\{\s*(?:"id"\s*:\s*"[^"\\]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\]*)"')
+
+
+def leading_result_id(raw: bytes) -> bytes | None:
+    """The custom_id of a result line, as its bytes, when the line starts the service's way (no escapes); else None."""
+    match = _LEADING_RESULT_ID.match(raw)
+    return match.group(1) if match is not None else None
 
 
 class Outcome(enum.StrEnum):
