@@ -7,7 +7,10 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from openai_batch.workflow import BatchLimits, Job
+from openai_batch.workflow import _result_index as result_index
+from openai_batch.workflow._store import ShardRow
 
 from tests.behaviour.workflow_fakes import ROOMY, FakeClient, read_results, write_chat_input
 
@@ -159,3 +162,20 @@ def test_requests_sent_again_are_read_from_the_batch_that_sent_them_last(tmp_pat
         assert [r["batch_id"] for r in records[14:20]] == [again[0]] * 6
         assert [r["attempts"] for r in records[14:20]] == [2] * 6
         assert records[13]["batch_id"] == first[1]
+
+
+def test_a_shards_output_and_error_files_read_its_input_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[int] = []
+    real = result_index.shard_input_ids
+
+    def counted(shard: ShardRow) -> list[bytes]:
+        reads.append(shard.shard_index)
+        return real(shard)
+
+    monkeypatch.setattr(result_index, "shard_input_ids", counted)
+    client = FakeClient()
+    with run_job(tmp_path, client, 120, bad={7, 60}) as job:  # shards 0 and 1 have an error file too
+        files = job.store.result_files(job.job_id).values()
+        assert len(files) == 5
+        assert sorted(reads) == [0, 1, 2]
+        assert [r["outcome"] for r in written(job, tmp_path)].count("failed") == 2

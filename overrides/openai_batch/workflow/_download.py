@@ -22,7 +22,7 @@ from .._download_flow import temp_path_for, unlink_quietly
 from ._crash import crash_point
 from ._engine import Flow, Stream
 from ._errors import JobError, WorkflowError
-from ._result_index import block_ids, id_bytes, index_for
+from ._result_index import ShardIds, block_ids, id_bytes, index_for
 from ._results import leading_result_id
 from ._store import JobStore, ShardRow
 
@@ -64,7 +64,7 @@ def whole_line_blocks(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
 class _ResultFile:
     """One result file as it streams in: written to a temporary file, its lines counted and indexed."""
 
-    def __init__(self, store: JobStore, shard: ShardRow, file_id: str, expected: int) -> None:
+    def __init__(self, store: JobStore, shard: ShardRow, file_id: str, expected: int, inputs: ShardIds | None) -> None:
         self._store = store
         self._shard = shard
         self._file_id = file_id
@@ -74,7 +74,7 @@ class _ResultFile:
         self.target = directory / f"{file_id}.jsonl"
         fd, self._temp = temp_path_for(self.target)
         self._out = os.fdopen(fd, "wb")
-        self._index = index_for(shard)
+        self._index = index_for(shard, inputs)
         self._lines = 0
         self._offset = 0
         self._last: bytes = b"\n"
@@ -161,9 +161,13 @@ def expected_lines(shard: ShardRow, file_id: str) -> int:
     return shard.completed if file_id == shard.output_file_id else shard.failed
 
 
-def store_result_file(store: JobStore, shard: ShardRow, file_id: str) -> Flow[int]:
-    """Download result file ``file_id`` of ``shard`` whole and index it; returns how many lines."""
-    result = _ResultFile(store, shard, file_id, expected_lines(shard, file_id))
+def store_result_file(store: JobStore, shard: ShardRow, file_id: str, inputs: ShardIds | None = None) -> Flow[int]:
+    """Download result file ``file_id`` of ``shard`` whole and index it; returns how many lines.
+
+    ``inputs`` (the shard's input ids) is shared by the caller between the shard's files and
+    their downloads again, so the shard's input is read once at most.
+    """
+    result = _ResultFile(store, shard, file_id, expected_lines(shard, file_id), inputs)
     cutter = LineCutter()
 
     def consume(chunk: bytes) -> None:

@@ -22,6 +22,7 @@ from ._download import ShortDownload, store_result_file
 from ._engine import Flow
 from ._join import join_records, join_results, unfinished_outcomes
 from ._patience import is_transient
+from ._result_index import ShardIds
 from ._results import BatchResult
 from ._status import ResultSummary
 from ._store import JobStore, ShardRow
@@ -68,10 +69,11 @@ def download_results(store: JobStore, job_id: str) -> Flow[int]:
     """
     stored = 0
     for shard, file_ids in _downloads_due(store, job_id):
+        inputs = ShardIds(shard)
         for file_id in file_ids:
             for attempt in range(_SHORT_RETRIES + 1):
                 try:
-                    stored += yield from store_result_file(store, shard, file_id)
+                    stored += yield from store_result_file(store, shard, file_id, inputs)
                     break
                 except ShortDownload as exc:
                     if attempt == _SHORT_RETRIES:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from ._join import custom_id_of
 from ._store import JobStore, ResultRun, ShardRow
 
-__all__ = ["LineIndex", "RunIndex", "block_ids", "id_bytes", "index_for", "line_spans", "shard_input_ids"]
+__all__ = ["LineIndex", "RunIndex", "ShardIds", "block_ids", "id_bytes", "index_for", "line_spans", "shard_input_ids"]
 
 # The id of every line of a block of whole lines, in the service's layout ({"id": ..., "custom_id": ...}).
 # Each match runs to its line's end: the search then resumes at the next line's start instead of
@@ -82,19 +82,40 @@ def shard_input_ids(shard: ShardRow) -> list[bytes]:
     return ids
 
 
+class ShardIds:
+    """A shard's input ids, read when first asked for and then kept: its output and error files share them.
+
+    Example::
+
+        ids = ShardIds(shard)
+        for file_id in (shard.output_file_id, shard.error_file_id):
+            index = index_for(shard, ids)   # the input is read once, by the first file out of order
+    """
+
+    def __init__(self, shard: ShardRow) -> None:
+        self._shard = shard
+        self._ids: list[bytes] | None = None
+
+    def get(self) -> list[bytes]:
+        if self._ids is None:
+            self._ids = shard_input_ids(self._shard)
+        return self._ids
+
+
 class RunIndex:
     """Builds the runs of one result file of an original shard, fed its lines in file order.
 
     Example::
 
-        index = RunIndex(shard)
+        index = RunIndex(shard, ShardIds(shard))
         index.add_block(ids, block, offset)       # whole lines, their ids as block_ids() reads them
         index.add_line(b"a-7", offset, length)    # or one line at a time
         index.save(store, file_key)
     """
 
-    def __init__(self, shard: ShardRow) -> None:
+    def __init__(self, shard: ShardRow, inputs: ShardIds) -> None:
         self._shard = shard
+        self._inputs = inputs
         self._ids: list[bytes] | None = None
         self._positions: dict[bytes, int] | None = None
         self._taken = bytearray()
@@ -105,7 +126,7 @@ class RunIndex:
 
     def _input(self) -> list[bytes]:
         if self._ids is None:
-            self._ids = shard_input_ids(self._shard)
+            self._ids = self._inputs.get()
             self._taken = bytearray(len(self._ids))
         return self._ids
 
@@ -181,6 +202,11 @@ class LineIndex:
         )
 
 
-def index_for(shard: ShardRow) -> RunIndex | LineIndex:
-    """How a result file of ``shard`` is indexed: in runs for an original shard, line by line for a resubmission."""
-    return LineIndex(shard) if shard.retry_of_status is not None else RunIndex(shard)
+def index_for(shard: ShardRow, inputs: ShardIds | None = None) -> RunIndex | LineIndex:
+    """How a result file of ``shard`` is indexed: in runs for an original shard, line by line for a resubmission.
+
+    ``inputs`` shares the shard's input ids between its files (read anew when not given).
+    """
+    if shard.retry_of_status is not None:
+        return LineIndex(shard)
+    return RunIndex(shard, inputs if inputs is not None else ShardIds(shard))
