@@ -359,6 +359,62 @@ def test_the_counter_sums_exactly_what_each_request_would_count_alone() -> None:
     assert rule_tokens(TEXT_SEPARATOR.join(["abcd", "efgh"])) == rule_tokens("abcd") + rule_tokens("efgh")
 
 
+def _opening_bodies(shared: str, other: str) -> list[dict[str, object]]:
+    """Requests opening with ``shared``, then ``other``, then ``shared`` again, under two encodings."""
+    bodies: list[dict[str, object]] = []
+    for i in range(300):
+        system = shared if i < 120 or i >= 200 else other
+        model = "gpt-4" if i < 60 else "gpt-4o"  # cl100k_base, then o200k_base
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": f"ticket {i}: refund"}]
+        bodies.append({"model": model, "messages": messages})
+    # Opening with the shared text after an empty one.
+    bodies.append(
+        {"model": "gpt-4o", "messages": [{"role": "system", "content": ""}, {"role": "user", "content": shared}]}
+    )
+    return bodies
+
+
+def _expected_totals(estimator: TokenEstimator, bodies: list[dict[str, object]]) -> dict[str | None, int]:
+    expected: dict[str | None, int] = {}
+    for body in bodies:
+        model = str(body["model"])
+        expected[model] = expected.get(model, 0) + estimator.body_tokens("/v1/chat/completions", body)
+    return expected
+
+
+def test_a_text_that_opens_request_after_request_is_counted_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openai_batch import _tokens
+    from openai_batch._tokens import TokenCounter
+
+    estimator = TokenEstimator(use_tiktoken=False)
+    # Non-ASCII weights differ per encoding, so a count is reused only under the same one.
+    for shared, other in (
+        ("Ты классифицируешь письма.", "Вы резюмируете заявки."),
+        ("You classify mail.", "Be brief."),
+    ):
+        bodies = _opening_bodies(shared, other)
+        counter = TokenCounter(estimator)
+        for body in bodies:
+            counter.add("/v1/chat/completions", body)
+        assert counter.totals() == _expected_totals(estimator, bodies)
+    alone: list[str] = []
+    real_rule = _tokens.rule_tokens
+
+    def counting_rule(text: str, encoding: str = _tokens.O200K) -> int:
+        alone.append(text)
+        return real_rule(text, encoding)
+
+    monkeypatch.setattr(_tokens, "rule_tokens", counting_rule)
+    counter = TokenCounter(estimator)
+    for body in _opening_bodies("You classify mail.", "Be brief."):
+        counter.add("/v1/chat/completions", body)
+    counter.totals()
+    # Counted alone once per run of requests opening with it under one encoding (gpt-4's run,
+    # gpt-4o's before and after the other prompt; the last request reuses the count).
+    assert alone.count("You classify mail.") == 3
+    assert alone.count("Be brief.") == 1
+
+
 def test_the_counter_holds_a_bounded_amount_of_text_whatever_the_line_count() -> None:
     # Memory follows bytes, not lines: 8,000 texts of 100 KB each would be 800 MB held at once.
     from openai_batch._tokens import TokenCounter
