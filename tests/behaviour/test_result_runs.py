@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,26 +11,11 @@ from openai_batch.workflow import BatchLimits, Job
 from openai_batch.workflow import _result_index as result_index
 from openai_batch.workflow._store import ShardRow
 
-from tests.behaviour.workflow_fakes import ROOMY, FakeClient, read_results, write_chat_input
+from tests.behaviour.workflow_fakes import ROOMY, FakeClient, read_results, rewrite_outputs, write_chat_input
 
 
 def no_sleep(seconds: float) -> None:
     pass
-
-
-def rewrite_outputs(client: FakeClient, change: Callable[[list[bytes]], list[bytes]]) -> None:
-    """Make every batch the fake server finishes write its output file's lines as ``change`` returns them."""
-    server = client.server
-    finish = server.finish
-
-    def finish_then_change(batch_id: str, status: str = "completed", *, done: int | None = None) -> None:
-        finish(batch_id, status, done=done)
-        file_id = server.batches[batch_id].get("output_file_id")
-        if file_id is not None:
-            model, data = server.files[file_id]
-            server.files[file_id] = (model, b"".join(change(data.splitlines(keepends=True))))
-
-    server.finish = finish_then_change  # type: ignore[method-assign]
 
 
 def run_job(

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import orjson
 import pytest
-from openai_batch.workflow import _usage
+from openai_batch.workflow import _usage_lines
 from openai_batch.workflow._usage import TokenCounts, sum_result_file
 
 
@@ -69,7 +69,7 @@ def one_by_one(path: Path) -> dict[str | None, tuple[int, ...]]:
     """The reference: every line read on its own by the line reader."""
     sums: dict[str | None, list[int]] = {}
     for raw in path.read_bytes().splitlines(keepends=True):
-        found = _usage._line_usage(raw)
+        found = _usage_lines.line_usage(raw)
         if found is not None:
             total = sums.setdefault(found[0], [0, 0, 0, 0, 0])
             for i, value in enumerate((1, *found[1])):
@@ -87,8 +87,8 @@ def test_chat_lines_are_summed_a_block_at_a_time_without_reading_each_line(
     path = tmp_path / "out.jsonl"
     path.write_bytes(b"".join(chat_line(i) for i in range(3000)))
     calls: list[Any] = []
-    reader = _usage._line_usage
-    monkeypatch.setattr(_usage, "_line_usage", lambda raw: calls.append(raw) or reader(raw))
+    reader = _usage_lines.line_usage
+    monkeypatch.setattr(_usage_lines, "line_usage", lambda raw: calls.append(raw) or reader(raw))
     summed = as_tuples(sum_result_file(path))
     assert calls == []
     prompt = sum(10 + i for i in range(3000))
@@ -101,7 +101,7 @@ def test_chat_lines_are_summed_a_block_at_a_time_without_reading_each_line(
 def test_mixed_files_agree_with_reading_every_line_whatever_the_block_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    monkeypatch.setattr(_usage, "_SUM_BLOCK", block)
+    monkeypatch.setattr(_usage_lines, "_SUM_BLOCK", block)
     lines = [chat_line(i, model="gpt-4o-mini" if i % 2 else "gpt-4o", reasoning=i % 5) for i in range(200)]
     for at, line in zip((3, 50, 120), other_lines(), strict=True):
         lines.insert(at, line)

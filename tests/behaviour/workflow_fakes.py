@@ -331,6 +331,21 @@ class FakeClient:
 ROOMY = QueuePolicy(max_enqueued_tokens={"gpt-test": 10**12})
 
 
+def rewrite_outputs(client: FakeClient, change: Callable[[list[bytes]], list[bytes]]) -> None:
+    """Make every batch the fake server finishes write its output file's lines as ``change`` returns them."""
+    server = client.server
+    finish = server.finish
+
+    def finish_then_change(batch_id: str, status: str = "completed", *, done: int | None = None) -> None:
+        finish(batch_id, status, done=done)
+        file_id = server.batches[batch_id].get("output_file_id")
+        if file_id is not None:
+            model, data = server.files[file_id]
+            server.files[file_id] = (model, b"".join(change(data.splitlines(keepends=True))))
+
+    server.finish = finish_then_change  # type: ignore[method-assign]
+
+
 def write_chat_input(path: Path, n: int, *, bad: set[int] | None = None) -> Path:
     with path.open("wb") as out:
         for i in range(n):

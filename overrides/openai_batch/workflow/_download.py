@@ -3,7 +3,8 @@
 The file is kept as the service sent it (no second copy in the state file): the store
 only indexes where each request's line is (see ``_result_index``: runs of lines in input
 order, or line by line for a resubmission), so a finished job's state is barely larger
-than its result files.
+than its result files. The lines' usage is summed on the way (see ``_usage_lines``) and
+kept with the file, so a job's usage and cost never read its result files again.
 
 A download counts only when it is whole. A response cut short without an error (a proxy
 that closes the connection with no length framing) shows as fewer lines than the batch's
@@ -25,6 +26,7 @@ from ._errors import JobError, WorkflowError
 from ._result_index import ShardIds, block_ids, id_bytes, index_for
 from ._results import leading_result_id
 from ._store import JobStore, ShardRow
+from ._usage_lines import UsageSums
 
 __all__ = ["LineCutter", "ShortDownload", "store_result_file", "whole_line_blocks"]
 
@@ -62,7 +64,7 @@ def whole_line_blocks(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
 
 
 class _ResultFile:
-    """One result file as it streams in: written to a temporary file, its lines counted and indexed."""
+    """One result file as it streams in: written to a temporary file, its lines counted, indexed and their usage summed."""
 
     def __init__(self, store: JobStore, shard: ShardRow, file_id: str, expected: int, inputs: ShardIds | None) -> None:
         self._store = store
@@ -75,6 +77,7 @@ class _ResultFile:
         fd, self._temp = temp_path_for(self.target)
         self._out = os.fdopen(fd, "wb")
         self._index = index_for(shard, inputs)
+        self._usage = UsageSums()
         self._lines = 0
         self._offset = 0
         self._last: bytes = b"\n"
@@ -92,6 +95,7 @@ class _ResultFile:
             return
         self._out.write(block)
         self._index.add_block(ids, block, self._offset)
+        self._usage.add_block(block, lines=len(ids))
         self._lines += len(ids)
         self._offset += len(block)
         self._last = b"\n"
@@ -106,6 +110,7 @@ class _ResultFile:
         custom_id = found if found is not None else id_bytes(self._parse_id(raw))
         self._lines += 1
         self._index.add_line(custom_id, start, len(raw))
+        self._usage.add_line(raw)
 
     def _parse_id(self, raw: bytes) -> str:
         try:
@@ -143,6 +148,7 @@ class _ResultFile:
         with self._store.transaction():
             key = self._store.add_result_file(job_id, index, self._file_id, str(self.target), self._lines)
             self._index.save(self._store, key)
+            self._store.put_usage_sums(job_id, self._file_id, self._usage.rows())
         crash_point("during_download", self._lines)
         return self._lines
 

@@ -16,12 +16,10 @@ batch rates, cached input at the cached rate; a model the table lacks is named, 
 by guess. Every result file the job downloaded counts, earlier attempts included: they were
 billed too.
 
-Each result file is summed once, when usage is first asked for (downloading and writing
-results are untouched by it), and the sums are kept in the job store, so asking again costs
-one query. Chat completion lines in the service's layout are read a mebibyte at a time by
-one regular expression; any other line is parsed whole with orjson, or, when long (an
-embedding), read by its ``usage`` and ``model`` bytes alone when it holds exactly one of
-each. 100,000 chat lines take about 0.15 s. Where the service filled a batch's own ``usage``, it is
+Each result file is summed once, as it downloads (see ``_usage_lines``), and the sums are
+kept in the job store beside the file, so asking for usage costs one query; a file
+downloaded before the sums were kept is summed when usage is first asked for. Where the
+service filled a batch's own ``usage``, it is
 compared with the sum of that batch's lines; a difference is reported in
 :attr:`JobUsage.mismatches`, never raised.
 
@@ -37,15 +35,14 @@ Example::
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
-import orjson
 
 from ..pricing import ModelPrice, PriceTable, load_prices
 from ._store import JobStore
+from ._usage_lines import sum_lines, usage_figures
 
 __all__ = ["BatchUsageCheck", "JobUsage", "ModelUsage", "TokenCounts", "job_usage", "sum_result_file", "usage_counts"]
 
@@ -86,160 +83,15 @@ class TokenCounts:
         return cls(*values)
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _detail(usage: Mapping[str, Any], key: str, field: str) -> int:
-    details = usage.get(key)
-    return _int(details.get(field)) if isinstance(details, dict) else 0
-
-
-def _figures(usage: Any) -> tuple[int, int, int, int] | None:
-    """(input, cached, output, reasoning) of one ``usage`` object in any endpoint's shape, or None."""
-    if not isinstance(usage, dict):
-        return None
-    if "input_tokens" in usage or "output_tokens" in usage:
-        return (
-            _int(usage.get("input_tokens")),
-            _detail(usage, "input_tokens_details", "cached_tokens"),
-            _int(usage.get("output_tokens")),
-            _detail(usage, "output_tokens_details", "reasoning_tokens"),
-        )
-    if "prompt_tokens" in usage or "completion_tokens" in usage:
-        return (
-            _int(usage.get("prompt_tokens")),
-            _detail(usage, "prompt_tokens_details", "cached_tokens"),
-            _int(usage.get("completion_tokens")),
-            _detail(usage, "completion_tokens_details", "reasoning_tokens"),
-        )
-    return None
-
-
 def usage_counts(usage: Any) -> TokenCounts | None:
     """One ``usage`` object (any endpoint's shape, or a batch's) as counts of one request; None if not one."""
-    figures = _figures(usage)
+    figures = usage_figures(usage)
     return None if figures is None else TokenCounts(1, *figures)
-
-
-# Lines up to this size are parsed whole (orjson is quickest then); longer ones (embeddings,
-# long answers) read just their "usage" and "model" when they hold exactly one of each.
-# ("usage" inside a string is escaped, \"usage\", so the bare key only occurs as a key.)
-_WHOLE_LINE_BYTES = 8192
-_USAGE_KEY = b'"usage"'
-_MODEL_KEY = b'"model"'
-# A usage object holds its details one level deep: {"a": 1, "b_details": {"c": 2}}.
-_USAGE_OBJECT = re.compile(rb'"usage"\s*:\s*(\{(?:[^{}]|\{[^{}]*\})*\})')
-_MODEL_VALUE = re.compile(rb'"model"\s*:\s*"([^"\\]*)"')
-
-_Found = tuple[str | None, tuple[int, int, int, int]]
-
-
-def _from_fragments(raw: bytes, at: int) -> _Found | None:
-    """The usage and model of a long line read from their own bytes, or None to parse it whole."""
-    model_at = raw.find(_MODEL_KEY)
-    if raw.find(_USAGE_KEY, at + 1) >= 0 or (model_at >= 0 and raw.find(_MODEL_KEY, model_at + 1) >= 0):
-        return None
-    usage = _USAGE_OBJECT.match(raw, at)
-    model = _MODEL_VALUE.match(raw, model_at) if model_at >= 0 else None
-    if usage is None or (model is None and model_at >= 0):
-        return None
-    figures = _figures(orjson.loads(usage.group(1)))
-    return None if figures is None else (model.group(1).decode() if model else None, figures)
-
-
-def _line_usage(raw: bytes) -> _Found | None:
-    """(model, (input, cached, output, reasoning)) of one result line, or None when it carries no usage."""
-    at = raw.find(_USAGE_KEY)
-    if at < 0:
-        return None
-    if len(raw) > _WHOLE_LINE_BYTES:
-        found = _from_fragments(raw, at)
-        if found is not None:
-            return found
-    try:
-        line = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    response = line.get("response") if isinstance(line, dict) else None
-    body = response.get("body") if isinstance(response, dict) else None
-    if not isinstance(body, dict):
-        return None
-    figures = _figures(body.get("usage"))
-    model = body.get("model")
-    return None if figures is None else (model if isinstance(model, str) else None, figures)
-
-
-# A chat completion's result line in the service's layout, from its body's "object" to the line's
-# end: the model, then prompt, completion, cached and reasoning tokens. A block of lines is read
-# with one findall when every "usage" key in it is one of these (see _block_sums).
-_CHAT_LINE = re.compile(
-    rb'"object":"chat\.completion","created":\d+,"model":"([^"\\\n]*)","choices":[^\n]*'
-    rb'"usage":\{"prompt_tokens":(\d+),"completion_tokens":(\d+),"total_tokens":\d+,'
-    rb'"prompt_tokens_details":\{"cached_tokens":(\d+)[^{}\n]*\},'
-    rb'"completion_tokens_details":\{"reasoning_tokens":(\d+)[^{}\n]*\}\}[^\n]*\n'
-)
-_SUM_BLOCK = 1 << 20
-
-
-def _add(sums: dict[str | None, list[int]], model: str | None, figures: list[int]) -> None:
-    total = sums.get(model)
-    if total is None:
-        sums[model] = figures
-        return
-    for i, value in enumerate(figures):
-        total[i] += value
-
-
-def _block_sums(block: bytes, sums: dict[str | None, list[int]], start: int = 0, end: int | None = None) -> None:
-    """Add the whole lines of ``block[start:end]`` (each ending in a newline) to ``sums``, as :func:`_line_usage` reads each.
-
-    When every ``"usage"`` key there belongs to a chat completion line in the service's
-    layout (the match count equals the key count: a line with two keys, or one in another
-    shape, cannot pass), one findall reads them all, a few times quicker than parsing each
-    line; otherwise the lines are read one by one.
-    """
-    end = len(block) if end is None else end
-    found = _CHAT_LINE.findall(block, start, end)
-    if not found and block.find(_USAGE_KEY, start, end) < 0:
-        return  # no usage at all (an error file's lines)
-    # Every line a match (the usual block) needs no count of the keys: each match is one line.
-    if found and (len(found) == block.count(b"\n", start, end) or len(found) == block.count(_USAGE_KEY, start, end)):
-        models = {row[0] for row in found}
-        for model in models:
-            rows = found if len(models) == 1 else [row for row in found if row[0] == model]
-            _, prompt, completion, cached, reasoning = zip(*rows, strict=True)
-            _add(
-                sums,
-                model.decode(),
-                [len(rows), *(sum(map(int, column)) for column in (prompt, cached, completion, reasoning))],
-            )
-        return
-    for raw in block[start:end].splitlines(keepends=True):
-        line = _line_usage(raw)
-        if line is not None:
-            _add(sums, line[0], [1, *line[1]])
 
 
 def sum_result_file(path: str | os.PathLike[str]) -> dict[str | None, TokenCounts]:
     """The usage of every line of one result file, summed per model."""
-    sums: dict[str | None, list[int]] = {}
-    rest = b""
-    with open(path, "rb", buffering=0) as stream:
-        while chunk := stream.read(_SUM_BLOCK):
-            # The line begun in the last chunk is finished on its own; the rest is read in place.
-            first = chunk.find(b"\n") + 1
-            if first == 0:
-                rest += chunk
-                continue
-            _block_sums(rest + chunk[:first], sums)
-            end = chunk.rfind(b"\n") + 1
-            if end > first:
-                _block_sums(chunk, sums, first, end)
-            rest = chunk[end:]
-    if rest:
-        _block_sums(rest + b"\n", sums)
-    return {model: TokenCounts.from_list(values) for model, values in sums.items()}
+    return {model: TokenCounts.from_list(values) for model, values in sum_lines(path)}
 
 
 @attrs.frozen
@@ -370,9 +222,9 @@ def _file_sums(store: JobStore, job_id: str) -> dict[str, dict[str | None, Token
         if file_id in known:
             sums[file_id] = {model: TokenCounts.from_list(values) for model, values in known[file_id]}
             continue
-        summed = sum_result_file(path)
-        store.put_usage_sums(job_id, file_id, [(model, list(attrs.astuple(c))) for model, c in summed.items()])
-        sums[file_id] = summed
+        rows = sum_lines(path)
+        store.put_usage_sums(job_id, file_id, rows)
+        sums[file_id] = {model: TokenCounts.from_list(values) for model, values in rows}
     return sums
 
 
