@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from openai_batch.workflow import BatchLimits, Job
+from openai_batch.workflow import BatchLimits, Job, JobStore
 from openai_batch.workflow import _result_index as result_index
 from openai_batch.workflow._store import ShardRow
 
@@ -148,7 +148,8 @@ def test_requests_sent_again_are_read_from_the_batch_that_sent_them_last(tmp_pat
         assert records[13]["batch_id"] == first[1]
 
 
-def test_a_shards_output_and_error_files_read_its_input_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def count_input_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The shard index of every read of a shard's input for its ids, from now on."""
     reads: list[int] = []
     real = result_index.shard_input_ids
 
@@ -157,9 +158,55 @@ def test_a_shards_output_and_error_files_read_its_input_once(tmp_path: Path, mon
         return real(shard)
 
     monkeypatch.setattr(result_index, "shard_input_ids", counted)
+    return reads
+
+
+def test_results_are_checked_against_the_ids_kept_at_planning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = count_input_reads(monkeypatch)
+    client = FakeClient()
+    rewrite_outputs(client, lambda lines: lines[::-1])  # out of order: every line is looked up by id
+    with run_job(tmp_path, client, 120, bad={7, 60}) as job:
+        assert reads == []
+        records = written(job, tmp_path)
+        assert [r["custom_id"] for r in records] == [f"r{i:05d}" + ("-bad" if i in (7, 60) else "") for i in range(120)]
+        assert [r["outcome"] for r in records].count("failed") == 2
+
+
+def test_a_shards_output_and_error_files_read_its_input_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Shards planned without their ids kept (by an older version) read their input instead.
+    monkeypatch.setattr(JobStore, "put_shard_inputs", lambda *args: None)
+    reads = count_input_reads(monkeypatch)
     client = FakeClient()
     with run_job(tmp_path, client, 120, bad={7, 60}) as job:  # shards 0 and 1 have an error file too
         files = job.store.result_files(job.job_id).values()
         assert len(files) == 5
         assert sorted(reads) == [0, 1, 2]
         assert [r["outcome"] for r in written(job, tmp_path)].count("failed") == 2
+
+
+def test_ids_holding_a_newline_are_not_kept_and_the_input_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = count_input_reads(monkeypatch)
+    src = tmp_path / "in.jsonl"
+    ids = [f"r{i}" if i != 3 else "r\n3" for i in range(10)]
+    body = {"model": "gpt-test", "messages": [{"role": "user", "content": "q"}]}
+    src.write_text(
+        "".join(
+            json.dumps({"custom_id": c, "method": "POST", "url": "/v1/chat/completions", "body": body}) + "\n"
+            for c in ids
+        )
+    )
+    client = FakeClient()
+    job = Job.submit(
+        client,
+        src,
+        state=tmp_path / "state" / "jobs.sqlite",
+        limits=BatchLimits(max_requests=50),
+        queue=ROOMY,
+        max_attempts=1,
+    )
+    job.wait(sleep=no_sleep)
+    assert job.store.shard_inputs(job.job_id, 0) is None
+    assert reads == [0]
+    assert [r["custom_id"] for r in written(job, tmp_path)] == ids

@@ -69,7 +69,7 @@ def download_results(store: JobStore, job_id: str) -> Flow[int]:
     """
     stored = 0
     for shard, file_ids in _downloads_due(store, job_id):
-        inputs = ShardIds(shard)
+        inputs = ShardIds(shard, store)
         for file_id in file_ids:
             for attempt in range(_SHORT_RETRIES + 1):
                 try:

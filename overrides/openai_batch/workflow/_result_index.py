@@ -83,22 +83,28 @@ def shard_input_ids(shard: ShardRow) -> list[bytes]:
 
 
 class ShardIds:
-    """A shard's input ids, read when first asked for and then kept: its output and error files share them.
+    """A shard's input ids, found when first asked for and then kept: its output and error files share them.
+
+    They come from the ids the store kept when the shard was planned (``store``), else from
+    reading the shard's input.
 
     Example::
 
-        ids = ShardIds(shard)
+        ids = ShardIds(shard, store)
         for file_id in (shard.output_file_id, shard.error_file_id):
-            index = index_for(shard, ids)   # the input is read once, by the first file out of order
+            index = index_for(shard, ids)   # the ids are found once, by the first file that needs them
     """
 
-    def __init__(self, shard: ShardRow) -> None:
+    def __init__(self, shard: ShardRow, store: JobStore | None = None) -> None:
         self._shard = shard
+        self._store = store
         self._ids: list[bytes] | None = None
 
     def get(self) -> list[bytes]:
         if self._ids is None:
-            self._ids = shard_input_ids(self._shard)
+            kept = self._store.shard_inputs(self._shard.job_id, self._shard.shard_index) if self._store else None
+            ids = kept.split(b"\n") if kept is not None else []
+            self._ids = ids if len(ids) == self._shard.request_count else shard_input_ids(self._shard)
         return self._ids
 
 

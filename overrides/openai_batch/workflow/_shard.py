@@ -93,6 +93,9 @@ class ShardPlan:
     #: The requests' model (one per job) and their estimated input tokens (see ``_tokens``).
     model: str | None = None
     token_estimate: int = 0
+    #: The requests' custom_ids in input order, joined by newlines (UTF-8); None when an id
+    #: holds a newline itself. Kept with the shard so its results are checked without the input.
+    custom_ids: bytes | None = attrs.field(default=None, repr=False, eq=False)
 
 
 class ShardPlanner:
@@ -125,18 +128,21 @@ class ShardPlanner:
         self._first_line = 1
         self._needs_copy = False
         self._model: str | None = None
+        self._ids: list[str] = []
 
     def add(self, raw: bytes, item: object) -> None:
         """The next line of the file, as read (``raw``) and parsed (``item``; None if blank)."""
         self._line_no += 1
-        if not raw.strip():
+        if item is None and (not raw or raw.isspace()):
             self._position += len(raw)
             self._needs_copy = self._needs_copy or self._requests > 0
             if self._requests == 0:
                 self._start = self._position  # leading blank lines stay out of the range
             return
         terminated = raw if raw.endswith(b"\n") else raw + b"\n"
-        found = item.get("body") if isinstance(item, dict) else None
+        found = custom_id = None
+        if type(item) is dict:
+            found, custom_id = item.get("body"), item.get("custom_id")
         body: dict[str, Any] = found if isinstance(found, dict) else {}
         limits = self._limits
         count = embedding_input_count(body) if self._count_inputs else 0
@@ -161,12 +167,17 @@ class ShardPlanner:
         self._size += len(terminated)
         self._inputs += count
         self._tokens += line_tokens
+        self._ids.append(custom_id if type(custom_id) is str else "\n")  # "\n": not an id to keep
         self._counter.add(self._endpoint, body)
         self._needs_copy = self._needs_copy or terminated is not raw
         self._position += len(raw)
 
     def _close(self) -> None:
         totals = self._counter.reset()
+        joined = "\n".join(self._ids)
+        # An id with a newline of its own (or a line without one) would shift every id after it.
+        kept = joined.encode("utf-8", "surrogatepass") if joined.count("\n") == len(self._ids) - 1 else None
+        self._ids = []
         self._plans.append(
             ShardPlan(
                 len(self._plans),
@@ -178,6 +189,7 @@ class ShardPlanner:
                 self._needs_copy,
                 self._model,
                 sum(totals.values()),
+                kept,
             )
         )
 

@@ -119,6 +119,15 @@ CREATE TABLE IF NOT EXISTS result_runs (
     byte_length INTEGER NOT NULL,
     PRIMARY KEY (job_id, shard_index, first_line, file_key)
 ) WITHOUT ROWID;
+-- Each planned shard's custom_ids in input order, joined by newlines (UTF-8), written when the
+-- shards are recorded: the download checks its result lines against them without reading the
+-- input again. A shard without a row (planned by an older version) has its input read instead.
+CREATE TABLE IF NOT EXISTS shard_inputs (
+    job_id TEXT NOT NULL,
+    shard_index INTEGER NOT NULL,
+    custom_ids BLOB NOT NULL,
+    PRIMARY KEY (job_id, shard_index)
+) WITHOUT ROWID;
 -- A resubmission's result lines, one row each: its requests are found by custom_id.
 CREATE TABLE IF NOT EXISTS results (
     job_id TEXT NOT NULL,
@@ -545,6 +554,20 @@ class JobStore:
             ((job_id, shard_index, *run) for run in rows),
         )
 
+    def put_shard_inputs(self, job_id: str, shard_index: int, custom_ids: bytes) -> None:
+        """A shard's custom_ids in input order, joined by newlines (see the table's note)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO shard_inputs (job_id, shard_index, custom_ids) VALUES (?, ?, ?)",
+            (job_id, shard_index, custom_ids),
+        )
+
+    def shard_inputs(self, job_id: str, shard_index: int) -> bytes | None:
+        """What :meth:`put_shard_inputs` kept for the shard, or None."""
+        row = self._db.execute(
+            "SELECT custom_ids FROM shard_inputs WHERE job_id = ? AND shard_index = ?", (job_id, shard_index)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
     def result_runs(self, job_id: str, shard_index: int) -> list[ResultRun]:
         """The runs of a shard's stored result lines, by first input line (then by file, oldest first)."""
         rows = self._db.execute(
@@ -717,6 +740,7 @@ class JobStore:
                 "batch_times",
                 "results",
                 "result_runs",
+                "shard_inputs",
                 "outcome_totals",
                 "result_files",
                 "usage_sums",

@@ -213,7 +213,7 @@ def validate_input_file(
                 problems.add(
                     line_no, "line_too_large", f"this line alone is {len(raw)} bytes, over {max_bytes} per batch"
                 )
-            if not raw.strip():
+            if not raw or raw.isspace():  # blank (isspace stops at the first other byte; strip would copy)
                 if observe is not None:
                     observe(raw, None)
                 problems.add(line_no, "empty_line", "empty line (each line must hold one request)")
