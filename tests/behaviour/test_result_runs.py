@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 from pathlib import Path
 
 import pytest
-from openai_batch.workflow import BatchLimits, Job, JobStore
+from openai_batch.workflow import BatchLimits, InputValidationError, Job, JobStore
 from openai_batch.workflow import _result_index as result_index
 from openai_batch.workflow._store import ShardRow
 
@@ -210,3 +211,15 @@ def test_ids_holding_a_newline_are_not_kept_and_the_input_is_read(
     assert job.store.shard_inputs(job.job_id, 0) is None
     assert reads == [0]
     assert [r["custom_id"] for r in written(job, tmp_path)] == ids
+
+
+def test_an_input_refused_leaves_no_ids_behind(tmp_path: Path) -> None:
+    src = write_chat_input(tmp_path / "in.jsonl", 40)
+    with src.open("ab") as out:
+        out.write(b'{"custom_id": "late", "method": "POST"}\n')  # no url, no body: refused after the shards before it
+    state = tmp_path / "state" / "jobs.sqlite"
+    with pytest.raises(InputValidationError):
+        Job.submit(FakeClient(), src, state=state, limits=BatchLimits(max_requests=10), queue=ROOMY)
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT COUNT(*) FROM shard_inputs").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM jobs").fetchone() == (0,)

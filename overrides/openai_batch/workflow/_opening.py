@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import attrs
@@ -102,9 +104,7 @@ def find_or_create(
             return row, True, None
         # Not recorded here (state deleted, or another machine): the service holds the rest.
         definition = attrs.evolve(definition, nonce=f"job:{job_id}")
-        row, plans = new_job_row(path, definition, job_id, limits, profile=profile)
-        store.create_job(row)
-        return row, False, plans
+        return _create(store, path, definition, job_id, limits, profile)
     row = store.get_job(definition.job_id)
     if row is not None:
         return row, True, None
@@ -125,7 +125,25 @@ def find_or_create(
                 f"{path.name} was submitted before as job {other.job_id} with other options ({differs}); "
                 "rerun with those options to resume it, or add --new to start another job (billed again)"
             )
-    row, plans = new_job_row(path, definition, definition.job_id, limits, profile=profile)
+    return _create(store, path, definition, definition.job_id, limits, profile)
+
+
+def _create(
+    store: JobStore,
+    path: Path,
+    definition: JobDefinition,
+    job_id: str,
+    limits: BatchLimits,
+    profile: ProviderProfile | None,
+) -> tuple[JobRow, bool, list[ShardPlan]]:
+    """Validate and plan a new job, keeping each shard's custom_ids in the store as it is planned; record it."""
+    try:
+        row, plans = new_job_row(
+            path, definition, job_id, limits, profile=profile, keep_ids=partial(store.put_shard_inputs, job_id)
+        )
+    except BaseException:
+        store.forget_shard_inputs(job_id)  # an input refused (or a stop) leaves no ids behind
+        raise
     store.create_job(row)
     return row, False, plans
 
@@ -137,6 +155,7 @@ def new_job_row(
     limits: BatchLimits | None = None,
     *,
     profile: ProviderProfile | None = None,
+    keep_ids: Callable[[int, bytes], None] | None = None,
 ) -> tuple[JobRow, list[ShardPlan]]:
     """Validate the input (lines only: shards will fit the limits), describe a new job and plan its shards.
 
@@ -146,7 +165,7 @@ def new_job_row(
     unless ``limits`` are given, the per-file limits the shards are cut to.
     """
     limits = job_limits(limits, profile)
-    planner = ShardPlanner(endpoint=definition.endpoint, limits=limits)
+    planner = ShardPlanner(endpoint=definition.endpoint, limits=limits, keep_ids=keep_ids)
     report = validate_input_file(
         path,
         endpoint=definition.endpoint,

@@ -434,9 +434,6 @@ def _ensure_shards(store: JobStore, row: JobRow, plans: Sequence[ShardPlan] | No
     # to the same ranges and names) or all of them.
     with store.transaction():
         store.add_shards(rows)
-        for plan in plans:
-            if plan.custom_ids is not None:
-                store.put_shard_inputs(row.job_id, plan.index, plan.custom_ids)
         store.update_job(row.job_id, sharded=True)
     return _reload(store, row)
 

@@ -93,9 +93,6 @@ class ShardPlan:
     #: The requests' model (one per job) and their estimated input tokens (see ``_tokens``).
     model: str | None = None
     token_estimate: int = 0
-    #: The requests' custom_ids in input order, joined by newlines (UTF-8); None when an id
-    #: holds a newline itself. Kept with the shard so its results are checked without the input.
-    custom_ids: bytes | None = attrs.field(default=None, repr=False, eq=False)
 
 
 class ShardPlanner:
@@ -104,7 +101,8 @@ class ShardPlanner:
     A range closes when the next line would pass any limit (requests, bytes, embedding
     inputs or estimated tokens), counted over the request lines as they would be uploaded.
     Each range records its requests' model and estimated input tokens (``counter``, default
-    a fresh :class:`~openai_batch._tokens.TokenCounter`). Fed by :func:`plan_shards`, or by
+    a fresh :class:`~openai_batch._tokens.TokenCounter`); ``keep_ids``, when given, receives
+    each range's index and custom_ids (joined by newlines) as the range closes. Fed by :func:`plan_shards`, or by
     the validator while it reads the file anyway (a new job's one pass over its input).
 
     Example::
@@ -116,7 +114,14 @@ class ShardPlanner:
         plans = planner.finish()
     """
 
-    def __init__(self, *, endpoint: str, limits: BatchLimits, counter: TokenCounter | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        limits: BatchLimits,
+        counter: TokenCounter | None = None,
+        keep_ids: Callable[[int, bytes], None] | None = None,
+    ) -> None:
         self._endpoint = endpoint
         self._limits = limits
         self._count_inputs = endpoint == EMBEDDINGS_ENDPOINT
@@ -128,6 +133,9 @@ class ShardPlanner:
         self._first_line = 1
         self._needs_copy = False
         self._model: str | None = None
+        # Each closed range's custom_ids go to ``keep_ids`` (the job store) as they are complete,
+        # so the plans never hold a job's ids: only the open range's are in memory.
+        self._keep_ids = keep_ids
         self._ids: list[str] = []
 
     def add(self, raw: bytes, item: object) -> None:
@@ -167,17 +175,20 @@ class ShardPlanner:
         self._size += len(terminated)
         self._inputs += count
         self._tokens += line_tokens
-        self._ids.append(custom_id if type(custom_id) is str else "\n")  # "\n": not an id to keep
+        if self._keep_ids is not None:
+            self._ids.append(custom_id if type(custom_id) is str else "\n")  # "\n": not an id to keep
         self._counter.add(self._endpoint, body)
         self._needs_copy = self._needs_copy or terminated is not raw
         self._position += len(raw)
 
     def _close(self) -> None:
         totals = self._counter.reset()
-        joined = "\n".join(self._ids)
-        # An id with a newline of its own (or a line without one) would shift every id after it.
-        kept = joined.encode("utf-8", "surrogatepass") if joined.count("\n") == len(self._ids) - 1 else None
-        self._ids = []
+        if self._keep_ids is not None:
+            joined = "\n".join(self._ids)
+            # An id with a newline of its own (or a line without one) would shift every id after it.
+            if joined.count("\n") == len(self._ids) - 1:
+                self._keep_ids(len(self._plans), joined.encode("utf-8", "surrogatepass"))
+            self._ids = []
         self._plans.append(
             ShardPlan(
                 len(self._plans),
@@ -189,7 +200,6 @@ class ShardPlanner:
                 self._needs_copy,
                 self._model,
                 sum(totals.values()),
-                kept,
             )
         )
 

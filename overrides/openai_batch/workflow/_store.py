@@ -119,9 +119,10 @@ CREATE TABLE IF NOT EXISTS result_runs (
     byte_length INTEGER NOT NULL,
     PRIMARY KEY (job_id, shard_index, first_line, file_key)
 ) WITHOUT ROWID;
--- Each planned shard's custom_ids in input order, joined by newlines (UTF-8), written when the
--- shards are recorded: the download checks its result lines against them without reading the
--- input again. A shard without a row (planned by an older version) has its input read instead.
+-- Each planned shard's custom_ids in input order, joined by newlines (UTF-8), written as the
+-- validator's one pass plans the shard: the download checks its result lines against them
+-- without reading the input again. A shard without a row (planned by an older version, or
+-- after a stop between planning and recording) has its input read instead.
 CREATE TABLE IF NOT EXISTS shard_inputs (
     job_id TEXT NOT NULL,
     shard_index INTEGER NOT NULL,
@@ -560,6 +561,9 @@ class JobStore:
             "INSERT OR REPLACE INTO shard_inputs (job_id, shard_index, custom_ids) VALUES (?, ?, ?)",
             (job_id, shard_index, custom_ids),
         )
+
+    def forget_shard_inputs(self, job_id: str) -> None:
+        self._db.execute("DELETE FROM shard_inputs WHERE job_id = ?", (job_id,))
 
     def shard_inputs(self, job_id: str, shard_index: int) -> bytes | None:
         """What :meth:`put_shard_inputs` kept for the shard, or None."""
