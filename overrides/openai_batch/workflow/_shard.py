@@ -102,8 +102,9 @@ class ShardPlanner:
     inputs or estimated tokens), counted over the request lines as they would be uploaded.
     Each range records its requests' model and estimated input tokens (``counter``, default
     a fresh :class:`~openai_batch._tokens.TokenCounter`); ``keep_ids``, when given, receives
-    each range's index and custom_ids (joined by newlines) as the range closes. Fed by :func:`plan_shards`, or by
-    the validator while it reads the file anyway (a new job's one pass over its input).
+    each range's index and custom_ids (joined by newlines) as the range closes. Fed by
+    :func:`plan_shards`, or by the validator while it reads the file anyway (a new job's one
+    pass over its input).
 
     Example::
 

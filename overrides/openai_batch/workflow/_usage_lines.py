@@ -40,24 +40,23 @@ def _detail(usage: Mapping[str, Any], key: str, field: str) -> int:
     return _int(details.get(field)) if isinstance(details, dict) else 0
 
 
+# The (input, output) keys of each endpoint's usage shape, Responses' first; the cached and
+# reasoning tokens are in "<key>_details" of each.
+_SHAPES = (("input_tokens", "output_tokens"), ("prompt_tokens", "completion_tokens"))
+
+
 def usage_figures(usage: Any) -> tuple[int, int, int, int] | None:
     """(input, cached, output, reasoning) of one ``usage`` object in any endpoint's shape, or None."""
     if not isinstance(usage, dict):
         return None
-    if "input_tokens" in usage or "output_tokens" in usage:
-        return (
-            _int(usage.get("input_tokens")),
-            _detail(usage, "input_tokens_details", "cached_tokens"),
-            _int(usage.get("output_tokens")),
-            _detail(usage, "output_tokens_details", "reasoning_tokens"),
-        )
-    if "prompt_tokens" in usage or "completion_tokens" in usage:
-        return (
-            _int(usage.get("prompt_tokens")),
-            _detail(usage, "prompt_tokens_details", "cached_tokens"),
-            _int(usage.get("completion_tokens")),
-            _detail(usage, "completion_tokens_details", "reasoning_tokens"),
-        )
+    for input_key, output_key in _SHAPES:
+        if input_key in usage or output_key in usage:
+            return (
+                _int(usage.get(input_key)),
+                _detail(usage, f"{input_key}_details", "cached_tokens"),
+                _int(usage.get(output_key)),
+                _detail(usage, f"{output_key}_details", "reasoning_tokens"),
+            )
     return None
 
 
@@ -187,9 +186,9 @@ class UsageSums:
     def __init__(self) -> None:
         self._sums: dict[str | None, list[int]] = {}
 
-    def add_block(self, block: bytes, lines: int | None = None) -> None:
-        """Whole lines, each ending in a newline; ``lines``, when the caller counted them, saves a count."""
-        _block_sums(block, self._sums, lines=lines)
+    def add_block(self, block: bytes, start: int = 0, end: int | None = None, *, lines: int | None = None) -> None:
+        """The whole lines of ``block[start:end]``, each ending in a newline; ``lines``, when the caller counted them."""
+        _block_sums(block, self._sums, start, end, lines=lines)
 
     def add_line(self, raw: bytes) -> None:
         """One line (the last of a file may lack its newline)."""
@@ -215,7 +214,7 @@ def sum_lines(path: str | os.PathLike[str]) -> UsageRows:
             sums.add_block(rest + chunk[:first], lines=1)
             end = chunk.rfind(b"\n") + 1
             if end > first:
-                _block_sums(chunk, sums._sums, first, end)
+                sums.add_block(chunk, first, end)
             rest = chunk[end:]
     if rest:
         sums.add_line(rest)
