@@ -8,7 +8,7 @@ import pytest
 from openai_batch.workflow import BatchLimits, Job
 from openai_batch.workflow import _harvest as harvest_module
 
-from tests.behaviour.workflow_fakes import ROOMY, FakeClient, read_results, write_chat_input
+from tests.behaviour.workflow_fakes import ROOMY, FakeClient, read_results, submit_job, write_chat_input
 
 
 def no_sleep(seconds: float) -> None:
@@ -51,9 +51,7 @@ def test_counts_are_joined_once_then_read(tmp_path: Path, monkeypatch: pytest.Mo
 def test_counts_follow_a_change_in_the_shards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     client = FakeClient()
     client.server.auto = False
-    src = write_chat_input(tmp_path / "in.jsonl", 8)
-    state = tmp_path / "state" / "jobs.sqlite"
-    with Job.submit(client, src, state=state, limits=BatchLimits(max_requests=4), queue=ROOMY, max_attempts=1) as job:
+    with submit_job(client, write_chat_input(tmp_path / "in.jsonl", 8), tmp_path, per_batch=4) as job:
         batch_ids = job.status().batch_ids
         client.server.finish(batch_ids[0])
         job.refresh()

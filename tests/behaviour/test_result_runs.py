@@ -12,7 +12,14 @@ from openai_batch.workflow import BatchLimits, InputValidationError, Job, JobSto
 from openai_batch.workflow import _result_index as result_index
 from openai_batch.workflow._store import ShardRow
 
-from tests.behaviour.workflow_fakes import ROOMY, FakeClient, read_results, rewrite_outputs, write_chat_input
+from tests.behaviour.workflow_fakes import (
+    ROOMY,
+    FakeClient,
+    read_results,
+    rewrite_outputs,
+    submit_job,
+    write_chat_input,
+)
 
 
 def no_sleep(seconds: float) -> None:
@@ -22,15 +29,7 @@ def no_sleep(seconds: float) -> None:
 def run_job(
     tmp_path: Path, client: FakeClient, requests: int, *, per_batch: int = 50, bad: set[int] | None = None
 ) -> Job:
-    src = write_chat_input(tmp_path / "in.jsonl", requests, bad=bad)
-    job = Job.submit(
-        client,
-        src,
-        state=tmp_path / "state" / "jobs.sqlite",
-        limits=BatchLimits(max_requests=per_batch),
-        queue=ROOMY,
-        max_attempts=1,
-    )
+    job = submit_job(client, write_chat_input(tmp_path / "in.jsonl", requests, bad=bad), tmp_path, per_batch=per_batch)
     job.wait(sleep=no_sleep)
     return job
 
@@ -128,9 +127,7 @@ def test_a_file_downloaded_again_replaces_its_runs(tmp_path: Path) -> None:
 def test_requests_sent_again_are_read_from_the_batch_that_sent_them_last(tmp_path: Path) -> None:
     client = FakeClient()
     client.server.auto = False
-    src = write_chat_input(tmp_path / "in.jsonl", 30)
-    state = tmp_path / "state" / "jobs.sqlite"
-    with Job.submit(client, src, state=state, limits=BatchLimits(max_requests=10), queue=ROOMY, max_attempts=1) as job:
+    with submit_job(client, write_chat_input(tmp_path / "in.jsonl", 30), tmp_path, per_batch=10) as job:
         first = job.status().batch_ids
         client.server.finish(first[0])
         client.server.finish(first[1], "expired", done=4)
@@ -198,15 +195,7 @@ def test_ids_holding_a_newline_are_not_kept_and_the_input_is_read(
             for c in ids
         )
     )
-    client = FakeClient()
-    job = Job.submit(
-        client,
-        src,
-        state=tmp_path / "state" / "jobs.sqlite",
-        limits=BatchLimits(max_requests=50),
-        queue=ROOMY,
-        max_attempts=1,
-    )
+    job = submit_job(FakeClient(), src, tmp_path, per_batch=50)
     job.wait(sleep=no_sleep)
     assert job.store.shard_inputs(job.job_id, 0) is None
     assert reads == [0]

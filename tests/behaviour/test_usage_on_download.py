@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from openai_batch.workflow import BatchLimits, Job, JobStore
+from openai_batch.workflow import JobStore
 from openai_batch.workflow import _usage_lines as usage_lines
 
-from tests.behaviour.workflow_fakes import ROOMY, FakeClient, rewrite_outputs, write_chat_input
+from tests.behaviour.workflow_fakes import FakeClient, rewrite_outputs, submit_job, write_chat_input
 
 
 def no_sleep(seconds: float) -> None:
@@ -44,11 +44,9 @@ def with_usage(lines: list[bytes]) -> list[bytes]:
 def test_usage_is_summed_as_the_files_download(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     client = FakeClient()
     rewrite_outputs(client, with_usage)
-    src = write_chat_input(tmp_path / "in.jsonl", 120)
-    state = tmp_path / "state" / "jobs.sqlite"
-    job = Job.submit(client, src, state=state, limits=BatchLimits(max_requests=50), queue=ROOMY, max_attempts=1)
+    job = submit_job(client, write_chat_input(tmp_path / "in.jsonl", 120), tmp_path, per_batch=50)
     job.wait(sleep=no_sleep)
-    with JobStore(state) as store:
+    with JobStore(tmp_path / "state" / "jobs.sqlite") as store:
         kept = store.usage_sums(job.job_id)
         files = store.result_files(job.job_id).values()
     assert len(files) == 3 and {file_id for file_id, _ in files} == set(kept)

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import httpx
 from openai_batch._exceptions import APIConnectionError, InternalServerError, RateLimitError
-from openai_batch.workflow import QueuePolicy
+from openai_batch.workflow import BatchLimits, Job, QueuePolicy
 from openai_batch_api.models import Batch, DeleteFileResponse, OpenAIFile
 
 
@@ -344,6 +344,18 @@ def rewrite_outputs(client: FakeClient, change: Callable[[list[bytes]], list[byt
             server.files[file_id] = (model, b"".join(change(data.splitlines(keepends=True))))
 
     server.finish = finish_then_change  # type: ignore[method-assign]
+
+
+def submit_job(client: FakeClient, src: Path, tmp_path: Path, *, per_batch: int) -> Job:
+    """``src`` submitted to the fake service in shards of ``per_batch``, one attempt per batch, its state under ``tmp_path``."""
+    return Job.submit(
+        client,
+        src,
+        state=tmp_path / "state" / "jobs.sqlite",
+        limits=BatchLimits(max_requests=per_batch),
+        queue=ROOMY,
+        max_attempts=1,
+    )
 
 
 def write_chat_input(path: Path, n: int, *, bad: set[int] | None = None) -> Path:
