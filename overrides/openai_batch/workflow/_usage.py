@@ -42,7 +42,7 @@ import attrs
 
 from ..pricing import ModelPrice, PriceTable, load_prices
 from ._store import JobStore
-from ._usage_lines import sum_lines, usage_figures
+from ._usage_lines import UsageRows, sum_lines, usage_figures
 
 __all__ = ["BatchUsageCheck", "JobUsage", "ModelUsage", "TokenCounts", "job_usage", "sum_result_file", "usage_counts"]
 
@@ -89,9 +89,13 @@ def usage_counts(usage: Any) -> TokenCounts | None:
     return None if figures is None else TokenCounts(1, *figures)
 
 
+def _per_model(rows: UsageRows) -> dict[str | None, TokenCounts]:
+    return {model: TokenCounts.from_list(values) for model, values in rows}
+
+
 def sum_result_file(path: str | os.PathLike[str]) -> dict[str | None, TokenCounts]:
     """The usage of every line of one result file, summed per model."""
-    return {model: TokenCounts.from_list(values) for model, values in sum_lines(path)}
+    return _per_model(sum_lines(path))
 
 
 @attrs.frozen
@@ -219,12 +223,11 @@ def _file_sums(store: JobStore, job_id: str) -> dict[str, dict[str | None, Token
     known = store.usage_sums(job_id)
     sums: dict[str, dict[str | None, TokenCounts]] = {}
     for file_id, path in store.result_files(job_id).values():
-        if file_id in known:
-            sums[file_id] = {model: TokenCounts.from_list(values) for model, values in known[file_id]}
-            continue
-        rows = sum_lines(path)
-        store.put_usage_sums(job_id, file_id, rows)
-        sums[file_id] = {model: TokenCounts.from_list(values) for model, values in rows}
+        rows = known.get(file_id)
+        if rows is None:
+            rows = sum_lines(path)
+            store.put_usage_sums(job_id, file_id, rows)
+        sums[file_id] = _per_model(rows)
     return sums
 
 
