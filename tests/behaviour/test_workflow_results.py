@@ -122,6 +122,37 @@ def test_a_block_of_success_lines_is_rewritten_exactly_as_line_by_line() -> None
     assert fast_success_block(b"".join(_SERVICE_LINES), "batch_9", len(_SERVICE_LINES)) == expected
 
 
+def test_a_compact_block_takes_the_compact_pattern_and_writes_what_the_lines_would() -> None:
+    from openai_batch.workflow import _results
+    from openai_batch.workflow._results import fast_success_block, fast_success_record
+
+    compact = [_SERVICE_LINES[0], _SERVICE_LINES[0].replace(b"a-1", b"a-9").replace(b"200", b"204")]
+    expected = b"".join(fast_success_record(line, "batch_9", 1) or b"" for line in compact)
+    assert len(_results._COMPACT_SUCCESS_LINE.findall(b"".join(compact))) == 2
+    assert fast_success_block(b"".join(compact), "batch_9", 2) == expected
+    # The spaced line alone is not compact: the whitespace-tolerant pattern takes the block.
+    assert _results._COMPACT_SUCCESS_LINE.findall(_SERVICE_LINES[1]) == []
+    assert fast_success_block(_SERVICE_LINES[1], "batch_9", 1) == fast_success_record(_SERVICE_LINES[1], "batch_9", 1)
+
+
+def test_block_ids_reads_one_id_per_line_or_leaves_the_block_to_the_line_path() -> None:
+    from openai_batch.workflow._result_index import block_ids
+
+    assert block_ids(b"".join(_SERVICE_LINES)) == [b"a-1", b"a-2", b"a-3"]
+    no_id = b'{"custom_id":"a-7","response":null,"error":{"code":"x"}}\n'
+    assert block_ids(_SERVICE_LINES[0] + no_id) == [b"a-1", b"a-7"]
+    # Another key order, a blank line, an empty id, an escaped id: the caller goes line by line.
+    for odd in (
+        b'{"response": null, "custom_id": "a-5"}\n',
+        b"\n",
+        b'{"id":"batch_req_8","custom_id":"","response":null}\n',
+        b'{"id":"batch_req_8","custom_id":"a\\"8","response":null}\n',
+    ):
+        assert block_ids(_SERVICE_LINES[0] + odd) is None, odd
+    # A line break inside a line's leading keys splits it in two lines, neither in the layout.
+    assert block_ids(b'{\n"custom_id":"a-1"}\n') is None
+
+
 @pytest.mark.parametrize(
     "odd",
     [

@@ -25,11 +25,14 @@ from ._store import JobStore, ResultRun, ShardRow
 
 __all__ = ["LineIndex", "RunIndex", "ShardIds", "block_ids", "id_bytes", "index_for", "line_spans", "shard_input_ids"]
 
-# The id of every line of a block of whole lines, in the service's layout ({"id": ..., "custom_id": ...}).
-# Each match runs to its line's end: the search then resumes at the next line's start instead of
-# trying (and failing) at every byte in between, several times slower.
+# One match per line of a block of whole lines, every line: the custom_id of a line in the
+# service's layout ({"id": ..., "custom_id": ...}), b"" for any other. Matching every line makes
+# the list as long as the block's line count, so no pass over the block counts its newlines;
+# nothing in a match can cross a newline (JSON whitespace here is [ \t\r]), so a match is never
+# two lines. Each match also runs to its line's end: the search resumes at the next line's start
+# instead of trying (and failing) at every byte in between, several times slower.
 _OUTPUT_IDS = re.compile(
-    rb'^\{\s*(?:"id"\s*:\s*"[^"\\\n]*"\s*,\s*)?"custom_id"\s*:\s*"([^"\\\n]*)"[^\n]*\n', re.MULTILINE
+    rb'(?:\{~(?:"id"~:~"[^"\\\n]*"~,~)?"custom_id"~:~"([^"\\\n]*)")?[^\n]*\n'.replace(b"~", rb"[ \t\r]*")
 )
 # The id of every request line that starts with it, as BatchInputWriter (and most tools) write them.
 _INPUT_IDS = re.compile(rb'^\{\s*"custom_id"\s*:\s*"([^"\\\n]*)"[^\n]*\n', re.MULTILINE)
@@ -38,9 +41,13 @@ _INPUT_BLOCK = 1 << 20
 
 
 def block_ids(block: bytes) -> list[bytes] | None:
-    """The custom_id of each line of a block of whole lines, when every line is in the service's layout."""
+    """The custom_id of each line of a block of whole lines, when every line is in the service's layout.
+
+    Every line of ``block`` ends in a newline (a last line without one is not read).
+    """
     ids: list[bytes] = _OUTPUT_IDS.findall(block)
-    return ids if len(ids) == block.count(b"\n") else None
+    # b"": a line in another layout (or one with an empty id), taken line by line by the caller.
+    return None if b"" in ids else ids
 
 
 def line_spans(block: bytes, base: int) -> Iterator[tuple[int, int]]:

@@ -180,14 +180,14 @@ def fast_success_record(raw: bytes, batch_id: str | None, attempts: int) -> byte
 
 # The same success layout over a block of whole lines, each line matched whole (whitespace
 # inside a line only: a match never runs into the next line), to be rewritten in one pass.
-# "~" stands for the whitespace JSON allows between tokens, short of a newline.
-_SUCCESS_LINE = re.compile(
-    (
-        rb'^\{~"id"~:~"[^"\\\n]*"~,~"custom_id"~:~"([^"\\\x00-\x1f]*)"~,~"response"~:~\{~"status_code"~:~(2\d\d)~,~'
-        rb'"request_id"~:~"([^"\\\x00-\x1f]*)"~,~"body"~:~([{\[][^\n]*)\}~,~"error"~:~null~\}~\n'
-    ).replace(b"~", rb"[ \t\r]*"),
-    re.MULTILINE,
+# "~" stands for the whitespace JSON allows between tokens, short of a newline. The service
+# writes none: the compact form (no "~" at all) is tried first, a third quicker than the other.
+_SUCCESS_LAYOUT = (
+    rb'^\{~"id"~:~"[^"\\\n]*"~,~"custom_id"~:~"([^"\\\x00-\x1f]*)"~,~"response"~:~\{~"status_code"~:~(2\d\d)~,~'
+    rb'"request_id"~:~"([^"\\\x00-\x1f]*)"~,~"body"~:~([{\[][^\n]*)\}~,~"error"~:~null~\}~\n'
 )
+_COMPACT_SUCCESS_LINE = re.compile(_SUCCESS_LAYOUT.replace(b"~", b""), re.MULTILINE)
+_SUCCESS_LINE = re.compile(_SUCCESS_LAYOUT.replace(b"~", rb"[ \t\r]*"), re.MULTILINE)
 
 
 def fast_success_block(block: bytes, batch_id: str | None, count: int, attempts: int = 1) -> bytes | None:
@@ -208,9 +208,11 @@ def fast_success_block(block: bytes, batch_id: str | None, count: int, attempts:
             return None
     # The pieces of every record, joined once: a substitution template would be expanded by
     # Python code once per line (before Python 3.12), which costs more than the match itself.
-    found = _SUCCESS_LINE.findall(block)
+    found = _COMPACT_SUCCESS_LINE.findall(block)
     if len(found) != count:
-        return None
+        found = _SUCCESS_LINE.findall(block)
+        if len(found) != count:
+            return None
     tail = b'","batch_id":' + _json_value(batch_id) + b',"attempts":%d}\n' % attempts
     head, status_key, body_key, request_key = _RECORD_PIECES
     return b"".join(
