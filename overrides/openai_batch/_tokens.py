@@ -527,11 +527,10 @@ def _plain_chat(body: Mapping[str, Any], roles: Mapping[str, int] | None = None)
 
     The common case, counted exactly as ``_walk_chat`` would, without its general walk. A
     role found in ``roles`` adds its known count to the fixed tokens instead of being a text.
+    (:meth:`TokenCounter.add_all` reads the same shape inline, for speed.)
     """
     messages = body.get("messages")
-    if type(messages) is not list or "tools" in body or "functions" in body:
-        return None, None
-    if "response_format" in body or "prediction" in body:
+    if type(messages) is not list or not body.keys().isdisjoint(_CHAT_EXTRAS):
         return None, None
     texts: list[str] = []
     append = texts.append
@@ -556,6 +555,63 @@ def _plain_chat(body: Mapping[str, Any], roles: Mapping[str, int] | None = None)
 
 # Chat roles as the rule counts each alone (ASCII: the same for every encoding).
 _RULE_ROLE_TOKENS = {role: rule_tokens(role) for role in ("system", "developer", "user", "assistant", "tool")}
+
+
+def _rule_sum(texts: list[str], encoding: str) -> int:
+    """The rule's count of each text alone, summed: ASCII texts joined and counted in one pass.
+
+    Counted alone, a single space or tab is 1 token (the rule's minimum); joined, 0, so those
+    are added one each. Every other text has a token of its own, so a block holding one is
+    never raised to the minimum (a block of lone spaces alone would count 1 too many).
+    """
+    if not texts:
+        return 0
+    joined = TEXT_SEPARATOR.join(texts)
+    lone = texts.count(" ") + texts.count("\t")
+    if joined.isascii():  # the common case, without a pass per text
+        return lone + (rule_tokens(joined, encoding) if len(texts) > lone else 0)
+    ascii_texts = [text for text in texts if text.isascii() and text not in _LONE_SPACES]
+    # Non-ASCII weights are rounded up per text (as each would be alone): count those one by one.
+    counted = lone + sum(rule_tokens(text, encoding) for text in texts if not text.isascii())
+    return counted + (rule_tokens(TEXT_SEPARATOR.join(ascii_texts), encoding) if ascii_texts else 0)
+
+
+_LONE_SPACES = (" ", "\t")
+
+
+class _RuleTexts:
+    """One model's requests counted by the rule: their texts waiting for a block, and their fixed tokens.
+
+    A text that opens request after request (the system prompt most jobs share) is counted
+    once and its count reused while the requests keep opening with it.
+    """
+
+    __slots__ = ("encoding", "fixed", "opening", "opening_tokens", "requests", "texts")
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.texts: list[str] = []
+        self.fixed = 0
+        self.requests = 0
+        # The previous request's first text and its count by the rule (-1: not counted yet).
+        self.opening: str | None = None
+        self.opening_tokens = -1
+
+    def take(self, fixed: int, texts: list[str]) -> int:
+        """One request's fixed tokens and non-empty texts (``texts`` is consumed); returns the characters held."""
+        if texts:
+            first = texts[0]
+            if first == self.opening:
+                if self.opening_tokens < 0:
+                    self.opening_tokens = rule_tokens(first, self.encoding)
+                fixed += self.opening_tokens
+                del texts[0]
+            else:
+                self.opening, self.opening_tokens = first, -1
+            self.texts += texts
+        self.fixed += fixed
+        self.requests += 1
+        return sum(map(len, texts))
 
 
 class TokenCounter:
@@ -590,14 +646,12 @@ class TokenCounter:
     def __init__(self, estimator: TokenEstimator | None = None) -> None:
         self._estimator = estimator or TokenEstimator()
         self._totals: dict[str | None, int] = {}
-        self._pending: dict[tuple[str | None, str], list[str]] = {}
-        self._pending_count = 0
-        self._pending_chars = 0
+        # Per model counted by the rule: its texts waiting to be counted (see _RuleTexts).
+        self._waiting: dict[str | None, _RuleTexts] = {}
+        self._held_texts = 0
+        self._held_chars = 0
         self._encoders: dict[str, Encoder | None] = {}
         self._encodings: dict[str | None, str] = {}
-        # The previous request's first text, its encoding, and its count by the rule (-1: not counted yet).
-        self._opening: tuple[str, str] | None = None
-        self._opening_tokens = -1
 
     @property
     def estimator(self) -> TokenEstimator:
@@ -606,10 +660,50 @@ class TokenCounter:
     @property
     def held_chars(self) -> int:
         """Characters of text held, not counted yet (at most about :attr:`BLOCK_CHARS`)."""
-        return self._pending_chars
+        return self._held_chars
 
     def add(self, endpoint: str, body: Mapping[str, Any]) -> None:
         """Count one request ``body`` sent to ``endpoint``."""
+        self.add_all(endpoint, (body,))
+
+    def add_all(self, endpoint: str, bodies: Iterable[Mapping[str, Any]]) -> None:
+        """Count requests ``bodies``, all sent to ``endpoint``, as :meth:`add` would one by one.
+
+        The usual chat request ({role, content: str} messages, nothing else that adds text)
+        of a model already seen is read inline, without a call per request: this loop runs
+        once per line of a job's input.
+        """
+        waiting_for = self._waiting
+        roles = _RULE_ROLE_TOKENS
+        chat = endpoint == _CHAT
+        for body in bodies:
+            model = body.get("model")
+            waiting = waiting_for.get(model) if chat and type(model) is str else None
+            messages = body.get("messages") if waiting is not None else None
+            if waiting is not None and type(messages) is list and body.keys().isdisjoint(_CHAT_EXTRAS):
+                texts: list[str] = []
+                fixed = REQUEST_OVERHEAD + MESSAGE_OVERHEAD * len(messages)
+                for message in messages:
+                    if type(message) is not dict or len(message) != 2:
+                        break
+                    role = message.get("role")
+                    content = message.get("content")
+                    if type(role) is not str or type(content) is not str:
+                        break
+                    role_tokens = roles.get(role)
+                    if role_tokens is None:
+                        texts.append(role)
+                    else:
+                        fixed += role_tokens
+                    if content:
+                        texts.append(content)
+                else:
+                    self._hold(waiting, fixed, texts)
+                    continue
+            self._add_walked(endpoint, body)
+
+    def _add_walked(self, endpoint: str, body: Mapping[str, Any]) -> None:
+        """One request by the general walk (any endpoint and shape, tiktoken or the rule)."""
         model = body.get("model")
         model_name = model if type(model) is str else _default_model(endpoint)
         encoding = self._encodings.get(model_name)
@@ -619,53 +713,36 @@ class TokenCounter:
                 self._encoders[encoding] = self._estimator._encoder(encoding)
         encoder = self._encoders[encoding]
         # By the rule, the usual roles have fixed counts: no need to join and scan them again.
-        roles = _RULE_ROLE_TOKENS if encoder is None else None
+        roles = None if encoder is not None else _RULE_ROLE_TOKENS
         fixed, texts = _plain_chat(body, roles) if endpoint == _CHAT else (None, None)
         if fixed is None or texts is None:
             tally = _Tally()
             _WALKERS.get(endpoint, _walk_other)(self._estimator, body, tally)
             fixed, texts = tally.fixed, [text for text in tally.texts if text]
-        totals = self._totals
-        totals[model_name] = totals.get(model_name, 0) + fixed
         if encoder is not None:
-            totals[model_name] += sum(len(encoder.encode_ordinary(text)) for text in texts)
+            tokens = fixed + sum(len(encoder.encode_ordinary(text)) for text in texts)
+            self._totals[model_name] = self._totals.get(model_name, 0) + tokens
             return
-        if texts:
-            opening = (texts[0], encoding)
-            if opening == self._opening:
-                if self._opening_tokens < 0:
-                    self._opening_tokens = rule_tokens(opening[0], encoding)
-                totals[model_name] += self._opening_tokens
-                del texts[0]
-            else:
-                self._opening, self._opening_tokens = opening, -1
-        key = (model_name, encoding)
-        pending = self._pending.get(key)
-        if pending is None:
-            pending = self._pending[key] = []
-        pending += texts
-        self._pending_count += len(texts)
-        self._pending_chars += sum(map(len, texts))
-        if self._pending_count >= self._BLOCK_TEXTS or self._pending_chars >= self.BLOCK_CHARS:
+        waiting = self._waiting.get(model_name)
+        if waiting is None:
+            waiting = self._waiting[model_name] = _RuleTexts(encoding)
+        self._hold(waiting, fixed, texts)
+
+    def _hold(self, waiting: _RuleTexts, fixed: int, texts: list[str]) -> None:
+        self._held_chars += waiting.take(fixed, texts)
+        self._held_texts += len(texts)
+        if self._held_texts >= self._BLOCK_TEXTS or self._held_chars >= self.BLOCK_CHARS:
             self._flush()
 
     def _flush(self) -> None:
-        for (key, encoding), texts in self._pending.items():
-            joined = TEXT_SEPARATOR.join(texts)
-            if joined.isascii():  # the common case, without a pass per text
-                # Counted alone, a single space or tab is 1 token (the rule's minimum); joined, 0.
-                lone = texts.count(" ") + texts.count("\t")
-                self._totals[key] = self._totals.get(key, 0) + rule_tokens(joined, encoding) + lone
-                continue
-            ascii_texts = [text for text in texts if text.isascii()]
-            # Non-ASCII weights are rounded up per text (as each would be alone): count those one by one.
-            others = sum(rule_tokens(text, encoding) for text in texts if not text.isascii())
-            lone = ascii_texts.count(" ") + ascii_texts.count("\t")
-            counted = rule_tokens(TEXT_SEPARATOR.join(ascii_texts), encoding) if ascii_texts else 0
-            self._totals[key] = self._totals.get(key, 0) + counted + lone + others
-        self._pending.clear()
-        self._pending_count = 0
-        self._pending_chars = 0
+        totals = self._totals
+        for model, waiting in self._waiting.items():
+            if waiting.requests:
+                counted = waiting.fixed + _rule_sum(waiting.texts, waiting.encoding)
+                totals[model] = totals.get(model, 0) + counted
+            waiting.texts, waiting.fixed, waiting.requests = [], 0, 0
+        self._held_texts = 0
+        self._held_chars = 0
 
     def totals(self) -> dict[str | None, int]:
         """Tokens so far per model (``None`` for requests without one)."""

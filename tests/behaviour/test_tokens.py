@@ -359,6 +359,46 @@ def test_the_counter_sums_exactly_what_each_request_would_count_alone() -> None:
     assert rule_tokens(TEXT_SEPARATOR.join(["abcd", "efgh"])) == rule_tokens("abcd") + rule_tokens("efgh")
 
 
+def test_a_block_of_lone_spaces_counts_what_each_counts_alone() -> None:
+    # A lone space or tab counts 1 alone and nothing joined: a block holding nothing else must
+    # not be raised to the rule's minimum of 1 on top (it was, one token too many per block).
+    from openai_batch._tokens import TokenCounter
+
+    estimator = TokenEstimator(use_tiktoken=False)
+    for endpoint, body in (
+        ("/v1/chat/completions", {"model": "gpt-4o", "messages": [{"role": "user", "content": " "}]}),
+        ("/v1/chat/completions", {"model": "gpt-4o", "messages": [{"role": "user", "content": "\t"}] * 3}),
+        ("/v1/responses", {"model": "gpt-4o", "instructions": "\t", "input": "Ünï"}),  # the non-ASCII path
+    ):
+        counter = TokenCounter(estimator)
+        counter.add(endpoint, body)
+        assert counter.totals() == {"gpt-4o": estimator.body_tokens(endpoint, body)}, body
+
+
+def test_many_requests_at_once_count_what_they_count_one_by_one() -> None:
+    from openai_batch._tokens import TokenCounter
+
+    estimator = TokenEstimator(use_tiktoken=False)
+    bodies: list[dict[str, object]] = [
+        {
+            "model": "gpt-4o",
+            "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": f"q{i}"}],
+        }
+        for i in range(50)
+    ]
+    bodies += [
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": "x", "name": "n"}]},  # not the inline shape
+        {"model": "gpt-4", "messages": [{"role": "critic", "content": "y"}]},  # a role without a known count
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": [{"type": "text", "text": "z"}]}]},
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": "w"}], "tools": [{"type": "function"}]},
+    ]
+    one_by_one, at_once = TokenCounter(estimator), TokenCounter(estimator)
+    for body in bodies:
+        one_by_one.add("/v1/chat/completions", body)
+    at_once.add_all("/v1/chat/completions", bodies)
+    assert at_once.totals() == one_by_one.totals() == _expected_totals(estimator, bodies)
+
+
 def _opening_bodies(shared: str, other: str) -> list[dict[str, object]]:
     """Requests opening with ``shared``, then ``other``, then ``shared`` again, under two encodings."""
     bodies: list[dict[str, object]] = []

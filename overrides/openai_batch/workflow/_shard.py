@@ -115,6 +115,9 @@ class ShardPlanner:
         plans = planner.finish()
     """
 
+    _HELD_BODIES = 256
+    _HELD_BYTES = 1 << 20
+
     def __init__(
         self,
         *,
@@ -138,6 +141,10 @@ class ShardPlanner:
         # so the plans never hold a job's ids: only the open range's are in memory.
         self._keep_ids = keep_ids
         self._ids: list[str] = []
+        # Bodies go to the counter a few hundred at a time (one call instead of one per line),
+        # and at most about a mebibyte of lines' worth is held.
+        self._bodies: list[dict[str, Any]] = []
+        self._bodies_bytes = 0
 
     def add(self, raw: bytes, item: object) -> None:
         """The next line of the file, as read (``raw``) and parsed (``item``; None if blank)."""
@@ -178,11 +185,20 @@ class ShardPlanner:
         self._tokens += line_tokens
         if self._keep_ids is not None:
             self._ids.append(custom_id if type(custom_id) is str else "\n")  # "\n": not an id to keep
-        self._counter.add(self._endpoint, body)
+        self._bodies.append(body)
+        self._bodies_bytes += len(raw)
+        if len(self._bodies) >= self._HELD_BODIES or self._bodies_bytes >= self._HELD_BYTES:
+            self._count_bodies()
         self._needs_copy = self._needs_copy or terminated is not raw
         self._position += len(raw)
 
+    def _count_bodies(self) -> None:
+        self._counter.add_all(self._endpoint, self._bodies)
+        self._bodies = []
+        self._bodies_bytes = 0
+
     def _close(self) -> None:
+        self._count_bodies()
         totals = self._counter.reset()
         if self._keep_ids is not None:
             joined = "\n".join(self._ids)
