@@ -64,3 +64,23 @@ def test_usage_is_summed_as_the_files_download(tmp_path: Path, monkeypatch: pyte
     assert usage.total.cached_tokens == sum(n % 2 * 64 for n in range(120))
     assert usage.total.reasoning_tokens == sum(n % 4 for n in range(120))
     assert {row.model for row in usage.models} == {"gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06"}
+
+
+def test_only_a_key_named_usage_is_read_as_usage() -> None:
+    # The usage key is sought by its "u"; a key that merely ends in "usage" is not one.
+    body = (
+        b'{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[],"past_usage":'
+        b'{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6,"prompt_tokens_details":{"cached_tokens":0},'
+        b'"completion_tokens_details":{"reasoning_tokens":0}}}'
+    )
+    line = (
+        b'{"id":"r","custom_id":"a","response":{"status_code":200,"request_id":"q","body":'
+        + body
+        + b'},"error":null}\n'
+    )
+    sums = usage_lines.UsageSums()
+    sums.add_block(line, lines=1)
+    assert sums.rows() == []
+    real = line.replace(b'"past_usage"', b'"usage"')
+    sums.add_block(real, lines=1)
+    assert sums.rows() == [("m", [1, 5, 0, 1, 0])]
