@@ -57,6 +57,24 @@ def test_results_in_input_order_are_one_run_per_file(tmp_path: Path) -> None:
         assert [r["outcome"] for r in records].count("failed") == 2
 
 
+def test_pieces_the_join_does_not_count_are_counted_by_their_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pieces of a few lines each: some all successes (counted by the rewrite's pass), some with a
+    # failure (counted when the line path asks), the last one without its final newline.
+    from openai_batch.workflow import _join
+
+    monkeypatch.setattr(_join, "_PIECE_BYTES", 700)
+    client = FakeClient()
+    rewrite_outputs(client, lambda lines: [*lines[:-1], lines[-1].rstrip(b"\n")])
+    with run_job(tmp_path, client, 120, bad={7, 60}) as job:
+        records = written(job, tmp_path)
+        ids = [f"r{i:05d}" if i not in (7, 60) else f"r{i:05d}-bad" for i in range(120)]
+        assert [r["custom_id"] for r in records] == ids
+        assert [r["outcome"] for r in records].count("succeeded") == 118
+        assert [r.custom_id for r in job.results()] == ids
+
+
 def test_results_in_any_order_are_joined_in_input_order(tmp_path: Path) -> None:
     client = FakeClient()
     rewrite_outputs(client, lambda lines: random.Random(len(lines)).sample(lines, len(lines)))

@@ -119,7 +119,11 @@ def test_a_block_of_success_lines_is_rewritten_exactly_as_line_by_line() -> None
 
     expected = b"".join(fast_success_record(line, "batch_9", 1) or b"" for line in _SERVICE_LINES)
     assert expected.count(b"\n") == len(_SERVICE_LINES)
-    assert fast_success_block(b"".join(_SERVICE_LINES), "batch_9", len(_SERVICE_LINES)) == expected
+    lines = len(_SERVICE_LINES)
+    assert fast_success_block(b"".join(_SERVICE_LINES), "batch_9", lines) == (expected, lines)
+    # Uncounted, the block's one pass counts its lines; a count that disagrees leaves it to the line path.
+    assert fast_success_block(b"".join(_SERVICE_LINES), "batch_9") == (expected, lines)
+    assert fast_success_block(b"".join(_SERVICE_LINES), "batch_9", lines + 1) is None
 
 
 def test_a_compact_block_takes_the_compact_pattern_and_writes_what_the_lines_would() -> None:
@@ -128,11 +132,11 @@ def test_a_compact_block_takes_the_compact_pattern_and_writes_what_the_lines_wou
 
     compact = [_SERVICE_LINES[0], _SERVICE_LINES[0].replace(b"a-1", b"a-9").replace(b"200", b"204")]
     expected = b"".join(fast_success_record(line, "batch_9", 1) or b"" for line in compact)
-    assert len(_results._COMPACT_SUCCESS_LINE.findall(b"".join(compact))) == 2
-    assert fast_success_block(b"".join(compact), "batch_9", 2) == expected
+    assert _results._OTHER_LINE not in _results._COMPACT_SUCCESS_LINES.findall(b"".join(compact))
+    assert fast_success_block(b"".join(compact), "batch_9", 2) == (expected, 2)
     # The spaced line alone is not compact: the whitespace-tolerant pattern takes the block.
-    assert _results._COMPACT_SUCCESS_LINE.findall(_SERVICE_LINES[1]) == []
-    assert fast_success_block(_SERVICE_LINES[1], "batch_9", 1) == fast_success_record(_SERVICE_LINES[1], "batch_9", 1)
+    assert _results._COMPACT_SUCCESS_LINES.findall(_SERVICE_LINES[1]) == [_results._OTHER_LINE]
+    assert fast_success_block(_SERVICE_LINES[1], "batch_9") == (fast_success_record(_SERVICE_LINES[1], "batch_9", 1), 1)
 
 
 def test_block_ids_reads_one_id_per_line_or_leaves_the_block_to_the_line_path() -> None:
@@ -170,6 +174,7 @@ def test_a_block_with_any_other_line_is_left_to_the_line_by_line_path(odd: bytes
 
     block = _SERVICE_LINES[0] + odd
     assert fast_success_block(block, "batch_9", 2) is None
+    assert fast_success_block(block, "batch_9") is None
 
 
 def test_the_reader_keeps_read_ahead_windows_of_two_files_only(tmp_path: Path) -> None:

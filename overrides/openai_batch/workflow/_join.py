@@ -169,8 +169,9 @@ def join_records(store: JobStore, job_id: str, shards: Sequence[ShardRow]) -> It
     source = f"job {job_id}"
     for piece in _pieces(store, job_id, shards, with_inputs=False):
         if piece.block is not None and not piece.moved:
-            records = fast_success_block(piece.block, piece.shard.batch_id, piece.count)
-            if records is not None:
+            block = fast_success_block(piece.block, piece.shard.batch_id, piece.known_count)
+            if block is not None:
+                records, piece.count = block
                 yield "succeeded", records, piece.count
                 continue
         for custom_id, _, line, batch_id, owner, attempts in piece.lines():
@@ -206,16 +207,34 @@ class _Piece:
 
     ``block`` holds their stored result lines, in order, or is None when none of them has one.
     ``inputs`` (custom_id, raw line) are read only when needed; ``moved`` maps those of them
-    sent again to (the shard now holding them, attempts so far).
+    sent again to (the shard now holding them, attempts so far). A piece cut from a run
+    without counting its lines (``count=None``) counts them when first asked, unless the
+    join's one pass over its block (:func:`fast_success_block`) has told it first.
     """
 
     shard: ShardRow
     first: int
-    count: int
+    _count: int | None
     block: bytes | None
     context: _JoinContext
     inputs: list[tuple[str, bytes]] | None = None
     moved: dict[str, tuple[int, int]] = attrs.field(factory=dict)
+
+    @property
+    def known_count(self) -> int | None:
+        """The number of requests, when known without counting the block's lines."""
+        return self._count
+
+    @property
+    def count(self) -> int:
+        if self._count is None:
+            assert self.block is not None  # a piece without stored lines is always counted
+            self._count = self.block.count(b"\n") + (0 if self.block.endswith(b"\n") else 1)
+        return self._count
+
+    @count.setter
+    def count(self, value: int) -> None:
+        self._count = value
 
     def lines(self) -> Iterator[_JoinedLine]:
         """(custom_id, raw input, result line or None, its batch id, owner shard, attempts) of each request."""
@@ -365,11 +384,17 @@ def _gap_pieces(shard: ShardRow, first: int, end: int, context: _JoinContext) ->
 
 
 def _run_pieces(shard: ShardRow, run: ResultRun, skip: int, count: int, context: _JoinContext) -> Iterator[_Piece]:
-    """``count`` lines of ``run`` after its first ``skip``, read about a mebibyte at a time, cut at line ends."""
+    """``count`` lines of ``run`` after its first ``skip``, read about a mebibyte at a time, cut at line ends.
+
+    A run's bytes hold exactly its lines, so while none is to be skipped or cut off (the
+    usual walk, the whole run) a piece is not counted here: its consumer's one pass over it
+    counts it (see :class:`_Piece`).
+    """
     reader = context.reader
     offset, end = run.offset, run.offset + run.length
     line = run.first_line
     wanted_end = run.first_line + skip + count
+    run_end = run.first_line + run.line_count
     while offset < end and line < wanted_end:
         size = min(_PIECE_BYTES, end - offset)
         block = reader.read(run.file_key, offset, size)
@@ -380,8 +405,13 @@ def _run_pieces(shard: ShardRow, run: ResultRun, skip: int, count: int, context:
             cut = block.rfind(b"\n") + 1
         if cut and offset + len(block) < end:
             block = block[:cut]
-        lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
         offset += len(block)
+        if line >= run.first_line + skip and wanted_end >= run_end:
+            piece = _Piece(shard, line, None, block, context)
+            yield piece
+            line += piece.count
+            continue
+        lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
         if line + lines <= run.first_line + skip:
             line += lines
             continue

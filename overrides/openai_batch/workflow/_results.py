@@ -178,26 +178,31 @@ def fast_success_record(raw: bytes, batch_id: str | None, attempts: int) -> byte
     )
 
 
-# The same success layout over a block of whole lines, each line matched whole (whitespace
-# inside a line only: a match never runs into the next line), to be rewritten in one pass.
-# "~" stands for the whitespace JSON allows between tokens, short of a newline. The service
-# writes none: the compact form (no "~" at all) is tried first, a third quicker than the other.
+# The same success layout over a block of whole lines, to be rewritten in one pass: every line
+# is one match, the success's pieces for a success in that layout and four empty groups for any
+# other line, so the matches are as many as the lines and nothing counts the block's newlines.
+# Nothing in a match crosses a newline ("~" stands for the whitespace JSON allows between
+# tokens, short of a newline). The service writes none: the compact form (no "~" at all) is
+# tried first, a third quicker than the other.
 _SUCCESS_LAYOUT = (
-    rb'^\{~"id"~:~"[^"\\\n]*"~,~"custom_id"~:~"([^"\\\x00-\x1f]*)"~,~"response"~:~\{~"status_code"~:~(2\d\d)~,~'
+    rb'\{~"id"~:~"[^"\\\n]*"~,~"custom_id"~:~"([^"\\\x00-\x1f]*)"~,~"response"~:~\{~"status_code"~:~(2\d\d)~,~'
     rb'"request_id"~:~"([^"\\\x00-\x1f]*)"~,~"body"~:~([{\[][^\n]*)\}~,~"error"~:~null~\}~\n'
 )
-_COMPACT_SUCCESS_LINE = re.compile(_SUCCESS_LAYOUT.replace(b"~", b""), re.MULTILINE)
-_SUCCESS_LINE = re.compile(_SUCCESS_LAYOUT.replace(b"~", rb"[ \t\r]*"), re.MULTILINE)
+_COMPACT_SUCCESS_LINES = re.compile(rb"(?:" + _SUCCESS_LAYOUT.replace(b"~", b"") + rb"|[^\n]*\n)")
+_SUCCESS_LINES = re.compile(rb"(?:" + _SUCCESS_LAYOUT.replace(b"~", rb"[ \t\r]*") + rb"|[^\n]*\n)")
+_OTHER_LINE = (b"", b"", b"", b"")
 
 
-def fast_success_block(block: bytes, batch_id: str | None, count: int, attempts: int = 1) -> bytes | None:
-    """The records of a block of ``count`` whole success lines, as :func:`fast_success_record` writes each; else None.
+def fast_success_block(
+    block: bytes, batch_id: str | None, count: int | None = None, attempts: int = 1
+) -> tuple[bytes, int] | None:
+    """(records, line count) of a block of whole success lines, as :func:`fast_success_record` writes each; else None.
 
     One regular-expression pass over the block instead of a call per line. None
-    when any line is not a success in the service's layout (or the block is not UTF-8):
-    the caller then goes line by line. ``count`` is the block's number of newlines, which
-    the caller has counted (the join cuts its pieces by them): each match is one whole
-    line, so ``count`` matches are every line, and the block is not counted again.
+    when any line is not a success in the service's layout (or the block is not UTF-8),
+    or when ``count`` is given and the block holds another number of lines: the caller
+    then goes line by line. The line count comes from the pass itself (one match per
+    line), so a caller that cut the block without counting its lines learns it here.
     """
     if not block.endswith(b"\n"):
         return None
@@ -208,20 +213,23 @@ def fast_success_block(block: bytes, batch_id: str | None, count: int, attempts:
             return None
     # The pieces of every record, joined once: a substitution template would be expanded by
     # Python code once per line (before Python 3.12), which costs more than the match itself.
-    found = _COMPACT_SUCCESS_LINE.findall(block)
-    if len(found) != count:
-        found = _SUCCESS_LINE.findall(block)
-        if len(found) != count:
+    found = _COMPACT_SUCCESS_LINES.findall(block)
+    if _OTHER_LINE in found:
+        found = _SUCCESS_LINES.findall(block)
+        if _OTHER_LINE in found:
             return None
+    if count is not None and len(found) != count:
+        return None
     tail = b'","batch_id":' + _json_value(batch_id) + b',"attempts":%d}\n' % attempts
     head, status_key, body_key, request_key = _RECORD_PIECES
-    return b"".join(
+    records = b"".join(
         [
             piece
             for custom_id, status, request_id, body in found
             for piece in (head, custom_id, status_key, status, body_key, body, request_key, request_id, tail)
         ]
     )
+    return records, len(found)
 
 
 _RECORD_PIECES = (
