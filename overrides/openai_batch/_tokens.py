@@ -222,7 +222,7 @@ def _run_tokens(classes: bytes) -> int:
         digits = rest.replace(_DIGIT * 3, _DIGIT_CHUNK)
         count += (len(rest) - len(digits)) // 2 + digits.count(_DIGIT) - digits.count(_DIGIT * 2)
         count += rest.count(_SPACE + _DIGIT)  # a space before a number is a token of its own
-    newlines = len(_NEWLINE_RUNS.findall(rest))
+    newlines = len(_NEWLINE_RUNS.findall(rest)) if _NEWLINE in rest else 0  # "in": a memchr, most prose has none
     if newlines:
         count += newlines - rest.count(b"\n  ")  # indentation after a newline is part of its token
     return count + len(_SPACE_RUNS.findall(rest))
@@ -703,8 +703,11 @@ class TokenCounter:
                         fixed += role_tokens
                     if content:
                         texts.append(content)
-                else:
-                    self._hold(waiting, fixed, texts)
+                else:  # the usual request: held without a call more (this is _hold, inline)
+                    self._held_chars += waiting.take(fixed, texts)
+                    self._held_texts += len(texts)
+                    if self._held_texts >= self._BLOCK_TEXTS or self._held_chars >= self.BLOCK_CHARS:
+                        self._flush()
                     continue
             self._add_walked(endpoint, body)
 

@@ -62,3 +62,40 @@ def test_missing_final_newline_is_added(tmp_path: Path) -> None:
     specs = shard_input_file(src, tmp_path / "o", endpoint="/v1/chat/completions", limits=BatchLimits(max_requests=2))
     assert specs[-1].path.read_bytes().endswith(b"\n")
     assert [s.request_count for s in specs] == [2, 1]
+
+
+def test_the_planner_hands_bodies_to_the_counter_a_bounded_amount_at_a_time(tmp_path: Path) -> None:
+    # Long lines: a few hundred parsed bodies of 100 KB each would hold tens of MB at once.
+    from typing import Any
+
+    from openai_batch._tokens import TokenCounter
+    from openai_batch.workflow import plan_shards
+
+    class Spy(TokenCounter):
+        def __init__(self) -> None:
+            super().__init__()
+            self.handed: list[int] = []
+
+        def add_all(self, endpoint: str, bodies: Any) -> None:
+            bodies = list(bodies)
+            self.handed.append(sum(len(json.dumps(body)) for body in bodies))
+            super().add_all(endpoint, bodies)
+
+    src = tmp_path / "in.jsonl"
+    with src.open("wb") as out:
+        for i in range(60):
+            body = {"model": "m", "messages": [{"role": "user", "content": "word " * 20_000}]}
+            out.write(
+                json.dumps(
+                    {"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions", "body": body}
+                ).encode()
+                + b"\n"
+            )
+    spy = Spy()
+    plans = plan_shards(src, endpoint="/v1/chat/completions", limits=BatchLimits(max_requests=25), counter=spy)
+    assert [plan.request_count for plan in plans] == [25, 25, 10]
+    assert max(spy.handed) <= (1 << 20) + 110_000  # a mebibyte of lines, and the one that passed it
+    estimate = TokenCounter().estimator.body_tokens(
+        "/v1/chat/completions", {"model": "m", "messages": [{"role": "user", "content": "word " * 20_000}]}
+    )
+    assert [plan.token_estimate for plan in plans] == [25 * estimate, 25 * estimate, 10 * estimate]

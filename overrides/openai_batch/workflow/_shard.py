@@ -144,7 +144,8 @@ class ShardPlanner:
         # Bodies go to the counter a few hundred at a time (one call instead of one per line),
         # and at most about a mebibyte of lines' worth is held.
         self._bodies: list[dict[str, Any]] = []
-        self._bodies_bytes = 0
+        self._counted_size = 0  # the open range's bytes when its bodies were last counted
+        self._simple = not self._count_inputs and limits.max_tokens is None
 
     def add(self, raw: bytes, item: object) -> None:
         """The next line of the file, as read (``raw``) and parsed (``item``; None if blank)."""
@@ -156,46 +157,54 @@ class ShardPlanner:
                 self._start = self._position  # leading blank lines stay out of the range
             return
         terminated = raw if raw.endswith(b"\n") else raw + b"\n"
-        found = custom_id = None
+        size = len(terminated)
         if type(item) is dict:
             found, custom_id = item.get("body"), item.get("custom_id")
+        else:
+            found = custom_id = None
         body: dict[str, Any] = found if isinstance(found, dict) else {}
         limits = self._limits
-        count = embedding_input_count(body) if self._count_inputs else 0
-        # Only a cap needs each request's own estimate; otherwise the counter sums a shard at once.
-        max_tokens = limits.max_tokens
-        line_tokens = self._counter.estimator.body_tokens(self._endpoint, body) if max_tokens is not None else 0
-        if self._requests and (
-            self._requests + 1 > limits.max_requests
-            or self._size + len(terminated) > limits.max_bytes
-            or self._inputs + count > limits.max_embedding_inputs
-            or (max_tokens is not None and self._tokens + line_tokens > max_tokens)
-        ):
+        if self._simple:  # no embedding inputs or token cap to count: requests and bytes only
+            count = line_tokens = 0
+            full = self._requests >= limits.max_requests or self._size + size > limits.max_bytes
+        else:
+            count = embedding_input_count(body) if self._count_inputs else 0
+            # Only a cap needs each request's own estimate; otherwise the counter sums a shard at once.
+            max_tokens = limits.max_tokens
+            line_tokens = self._counter.estimator.body_tokens(self._endpoint, body) if max_tokens is not None else 0
+            full = (
+                self._requests + 1 > limits.max_requests
+                or self._size + size > limits.max_bytes
+                or self._inputs + count > limits.max_embedding_inputs
+                or (max_tokens is not None and self._tokens + line_tokens > max_tokens)
+            )
+        if full and self._requests:
             self._close()
             self._start = self._position
-            self._requests = self._size = self._inputs = self._tokens = 0
+            self._requests = self._size = self._inputs = self._tokens = self._counted_size = 0
             self._needs_copy = False
         if self._requests == 0:
             self._first_line = self._line_no
             model = body.get("model")
             self._model = model if isinstance(model, str) else None
         self._requests += 1
-        self._size += len(terminated)
+        self._size += size
         self._inputs += count
         self._tokens += line_tokens
         if self._keep_ids is not None:
             self._ids.append(custom_id if type(custom_id) is str else "\n")  # "\n": not an id to keep
-        self._bodies.append(body)
-        self._bodies_bytes += len(raw)
-        if len(self._bodies) >= self._HELD_BODIES or self._bodies_bytes >= self._HELD_BYTES:
+        bodies = self._bodies
+        bodies.append(body)
+        if len(bodies) >= self._HELD_BODIES or self._size - self._counted_size >= self._HELD_BYTES:
             self._count_bodies()
-        self._needs_copy = self._needs_copy or terminated is not raw
+        if terminated is not raw:
+            self._needs_copy = True
         self._position += len(raw)
 
     def _count_bodies(self) -> None:
         self._counter.add_all(self._endpoint, self._bodies)
         self._bodies = []
-        self._bodies_bytes = 0
+        self._counted_size = self._size
 
     def _close(self) -> None:
         self._count_bodies()
