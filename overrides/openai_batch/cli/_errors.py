@@ -28,9 +28,8 @@ from .._exceptions import (
     OpenAIBatchError,
     PermissionDeniedError,
 )
-from .._workflow_errors import BatchWaitTimeout
+from .._workflow_errors import BatchWaitTimeout, TableInputError
 from ..providers import DEFAULT_PROVIDER
-from ..tables._errors import TableInputError
 from ..workflow import BudgetExceededError, InputValidationError, JobError, JobNotFoundError
 from . import _exit
 
