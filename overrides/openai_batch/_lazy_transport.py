@@ -5,14 +5,21 @@ context, a few tens of milliseconds; a command that opens a client but finds eve
 needs in the local state (``status`` or ``results`` of a finished job) never sends a
 request, so it should not pay for one.
 
+For the same reason a plain ``http://`` request (a local server, a compatible service on a
+private network) goes through a transport of its own whose TLS context loads no certificate:
+plain HTTP never uses one. That context still requires a verified certificate, so it fails
+closed: were it ever asked for a TLS connection it would refuse every server. Every other
+request (``https://``) goes through the default transport, which verifies as httpx always does.
+
 Example::
 
     transport = LazyTransport()            # nothing built yet
-    transport.handle_request(request)      # builds httpx.HTTPTransport(), then sends
+    transport.handle_request(request)      # builds httpx.HTTPTransport() (for https), then sends
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 
 import httpx
@@ -20,30 +27,46 @@ import httpx
 __all__ = ["AsyncLazyTransport", "LazyTransport"]
 
 
+def _plain(request: httpx.Request) -> bool:
+    return request.url.scheme == "http"
+
+
+def _no_certificates() -> ssl.SSLContext:
+    """A client TLS context that trusts no certificate at all (verification stays required)."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 class LazyTransport(httpx.BaseTransport):
-    """An ``httpx.HTTPTransport()`` made on the first request (see the module's docstring)."""
+    """``httpx.HTTPTransport()`` made on the first request, one for plain HTTP (see the module's docstring)."""
 
     def __init__(self) -> None:
         self._inner: httpx.HTTPTransport | None = None
+        self._plain: httpx.HTTPTransport | None = None
         self._lock = threading.Lock()
 
-    def _transport(self) -> httpx.HTTPTransport:
+    def _transport(self, plain: bool) -> httpx.HTTPTransport:
         with self._lock:
+            if plain:
+                if self._plain is None:
+                    self._plain = httpx.HTTPTransport(verify=_no_certificates())
+                return self._plain
             if self._inner is None:
                 self._inner = httpx.HTTPTransport()
             return self._inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self._inner or self._transport()
+        plain = _plain(request)
+        inner = (self._plain if plain else self._inner) or self._transport(plain)
         return inner.handle_request(request)
 
     def close(self) -> None:
-        if self._inner is not None:
-            self._inner.close()
+        for inner in (self._inner, self._plain):
+            if inner is not None:
+                inner.close()
 
 
 class AsyncLazyTransport(httpx.AsyncBaseTransport):
-    """An ``httpx.AsyncHTTPTransport()`` made on the first request (one event loop: no lock needed).
+    """``httpx.AsyncHTTPTransport()`` made on the first request (one event loop: no lock needed).
 
     Example::
 
@@ -53,12 +76,18 @@ class AsyncLazyTransport(httpx.AsyncBaseTransport):
 
     def __init__(self) -> None:
         self._inner: httpx.AsyncHTTPTransport | None = None
+        self._plain: httpx.AsyncHTTPTransport | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if _plain(request):
+            if self._plain is None:
+                self._plain = httpx.AsyncHTTPTransport(verify=_no_certificates())
+            return await self._plain.handle_async_request(request)
         if self._inner is None:
             self._inner = httpx.AsyncHTTPTransport()
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
-        if self._inner is not None:
-            await self._inner.aclose()
+        for inner in (self._inner, self._plain):
+            if inner is not None:
+                await inner.aclose()
