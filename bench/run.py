@@ -117,7 +117,7 @@ _SIZES: dict[str, tuple[str, int, int, str]] = {
     ),
     "import_runs": ("BENCH_IMPORT_RUNS", 5, 3, "fresh interpreters per import timing"),
     "job_requests": ("BENCH_JOB_REQUESTS", 100_000, 1_000, "chat requests in the whole-job comparison"),
-    "job_rounds": ("BENCH_JOB_ROUNDS", 3, 1, "whole-job runs per contender (the median CPU run is reported)"),
+    "job_rounds": ("BENCH_JOB_ROUNDS", 5, 1, "whole-job runs per contender (the median CPU run is reported)"),
     "scale_requests": ("BENCH_SCALE_REQUESTS", 1_000_000, 100_000, "chat requests in the --scale job"),
     "table_rows": ("BENCH_TABLE_ROWS", 1_000_000, 10_000, "rows of the table built into requests and read back"),
     "lines_mib": ("BENCH_LINES_MIB", 300, 20, "input size for the long-lines memory rows, MiB"),
