@@ -113,11 +113,12 @@ def line_usage(raw: bytes) -> _Found | None:
 # with one findall when every "usage" key in it is one of these (see _block_matches). The key is
 # sought back from the line's end by its "u" (the quote before it is checked after): the
 # engine then stops at a handful of places on the way instead of at every quote, a tenth quicker.
+# Past the reasoning tokens nothing is matched but the line's end (the numbers are all read).
 _CHAT_LINE = re.compile(
     rb'"object":"chat\.completion","created":\d+,"model":"([^"\\\n]*)","choices":[^\n]*'
     rb'usage(?<="usage)":\{"prompt_tokens":(\d+),"completion_tokens":(\d+),"total_tokens":\d+,'
-    rb'"prompt_tokens_details":\{"cached_tokens":(\d+)[^{}\n]*\},'
-    rb'"completion_tokens_details":\{"reasoning_tokens":(\d+)[^{}\n]*\}\}[^\n]*\n'
+    rb'"prompt_tokens_details":\{"cached_tokens":(\d+)[^}\n]*\},'
+    rb'"completion_tokens_details":\{"reasoning_tokens":(\d+)[^\n]*\n'
 )
 _SUM_BLOCK = 1 << 20
 
