@@ -533,7 +533,6 @@ def _plain_chat(body: Mapping[str, Any], roles: Mapping[str, int] | None = None)
 
     The common case, counted exactly as ``_walk_chat`` would, without its general walk. A
     role found in ``roles`` adds its known count to the fixed tokens instead of being a text.
-    (:meth:`TokenCounter.add_all` reads the same shape inline, for speed.)
     """
     messages = body.get("messages")
     if type(messages) is not list or not body.keys().isdisjoint(_CHAT_EXTRAS):
@@ -676,38 +675,18 @@ class TokenCounter:
         """Count requests ``bodies``, all sent to ``endpoint``, as :meth:`add` would one by one.
 
         The usual chat request ({role, content: str} messages, nothing else that adds text)
-        of a model already seen is read inline, without a call per request: this loop runs
-        once per line of a job's input.
+        of a model already seen goes straight to that model's held texts, without the general
+        walk: this loop runs once per line of a job's input.
         """
         waiting_for = self._waiting
-        roles = _RULE_ROLE_TOKENS
         chat = endpoint == _CHAT
         for body in bodies:
             model = body.get("model")
             waiting = waiting_for.get(model) if chat and type(model) is str else None
-            messages = body.get("messages") if waiting is not None else None
-            if waiting is not None and type(messages) is list and body.keys().isdisjoint(_CHAT_EXTRAS):
-                texts: list[str] = []
-                fixed = REQUEST_OVERHEAD + MESSAGE_OVERHEAD * len(messages)
-                for message in messages:
-                    if type(message) is not dict or len(message) != 2:
-                        break
-                    role = message.get("role")
-                    content = message.get("content")
-                    if type(role) is not str or type(content) is not str:
-                        break
-                    role_tokens = roles.get(role)
-                    if role_tokens is None:
-                        texts.append(role)
-                    else:
-                        fixed += role_tokens
-                    if content:
-                        texts.append(content)
-                else:  # the usual request: held without a call more (this is _hold, inline)
-                    self._held_chars += waiting.take(fixed, texts)
-                    self._held_texts += len(texts)
-                    if self._held_texts >= self._BLOCK_TEXTS or self._held_chars >= self.BLOCK_CHARS:
-                        self._flush()
+            if waiting is not None:
+                fixed, texts = _plain_chat(body, _RULE_ROLE_TOKENS)
+                if fixed is not None and texts is not None:
+                    self._hold(waiting, fixed, texts)
                     continue
             self._add_walked(endpoint, body)
 
