@@ -145,7 +145,6 @@ class ShardPlanner:
         # and at most about a mebibyte of lines' worth is held.
         self._bodies: list[dict[str, Any]] = []
         self._counted_size = 0  # the open range's bytes when its bodies were last counted
-        self._simple = not self._count_inputs and limits.max_tokens is None
 
     def add(self, raw: bytes, item: object) -> None:
         """The next line of the file, as read (``raw``) and parsed (``item``; None if blank)."""
@@ -164,21 +163,16 @@ class ShardPlanner:
             found = custom_id = None
         body: dict[str, Any] = found if isinstance(found, dict) else {}
         limits = self._limits
-        if self._simple:  # no embedding inputs or token cap to count: requests and bytes only
-            count = line_tokens = 0
-            full = self._requests >= limits.max_requests or self._size + size > limits.max_bytes
-        else:
-            count = embedding_input_count(body) if self._count_inputs else 0
-            # Only a cap needs each request's own estimate; otherwise the counter sums a shard at once.
-            max_tokens = limits.max_tokens
-            line_tokens = self._counter.estimator.body_tokens(self._endpoint, body) if max_tokens is not None else 0
-            full = (
-                self._requests + 1 > limits.max_requests
-                or self._size + size > limits.max_bytes
-                or self._inputs + count > limits.max_embedding_inputs
-                or (max_tokens is not None and self._tokens + line_tokens > max_tokens)
-            )
-        if full and self._requests:
+        count = embedding_input_count(body) if self._count_inputs else 0
+        # Only a cap needs each request's own estimate; otherwise the counter sums a shard at once.
+        max_tokens = limits.max_tokens
+        line_tokens = self._counter.estimator.body_tokens(self._endpoint, body) if max_tokens is not None else 0
+        if self._requests and (
+            self._requests + 1 > limits.max_requests
+            or self._size + size > limits.max_bytes
+            or self._inputs + count > limits.max_embedding_inputs
+            or (max_tokens is not None and self._tokens + line_tokens > max_tokens)
+        ):
             self._close()
             self._start = self._position
             self._requests = self._size = self._inputs = self._tokens = self._counted_size = 0
