@@ -136,16 +136,15 @@ _Match = tuple[bytes, bytes, bytes, bytes, bytes]
 
 
 def _block_matches(
-    block: bytes, sums: dict[str | None, list[int]], start: int = 0, end: int | None = None, *, lines: int | None = None
-) -> list[_Match]:
-    """The chat lines of ``block[start:end]`` (whole lines, each ending in a newline) as matched; other lines summed.
+    block: bytes, start: int = 0, end: int | None = None, *, lines: int | None = None
+) -> list[_Match] | None:
+    """The chat lines of ``block[start:end]`` (whole lines, each ending in a newline) as matched; None to read each line.
 
     When every ``"usage"`` key there belongs to a chat completion line in the service's
     layout (the match count equals the key count: a line with two keys, or one in another
     shape, cannot pass), one findall reads them all, a few times quicker than parsing each
-    line, and the matches are returned for :func:`_sum_matches`; otherwise the lines are
-    read one by one into ``sums`` (as :func:`line_usage` reads each) and nothing is
-    returned. ``lines`` is how many lines the range holds, when the caller counted them.
+    line; otherwise the caller reads the lines one by one (as :func:`line_usage` reads each).
+    ``lines`` is how many lines the range holds, when the caller counted them.
     """
     end = len(block) if end is None else end
     found: list[_Match] = _CHAT_LINE.findall(block, start, end)
@@ -156,11 +155,7 @@ def _block_matches(
     # Every line a match (the usual block) needs no count of the keys: each match is one line.
     if found and (len(found) == lines or len(found) == block.count(_USAGE_KEY, start, end)):
         return found
-    for raw in block[start:end].splitlines(keepends=True):
-        line = line_usage(raw)
-        if line is not None:
-            _add(sums, line[0], [1, *line[1]])
-    return []
+    return None
 
 
 def _sum_matches(found: list[_Match], sums: dict[str | None, list[int]]) -> None:
@@ -207,7 +202,12 @@ class UsageSums:
 
     def add_block(self, block: bytes, start: int = 0, end: int | None = None, *, lines: int | None = None) -> None:
         """The whole lines of ``block[start:end]``, each ending in a newline; ``lines``, when the caller counted them."""
-        self._held += _block_matches(block, self._sums, start, end, lines=lines)
+        found = _block_matches(block, start, end, lines=lines)
+        if found is None:
+            for raw in block[start:end].splitlines(keepends=True):
+                self.add_line(raw)
+            return
+        self._held += found
         if len(self._held) >= self._HELD_MATCHES:
             self._sum_held()
 
